@@ -1,0 +1,96 @@
+//! Errors: why `Server::start` failed, and the FSS errors the platform API answers with.
+
+use std::path::PathBuf;
+
+use axum::{
+    Json,
+    http::StatusCode,
+    response::{IntoResponse, Response},
+};
+
+use crate::api::ApiError;
+
+/// Why the platform could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("failed to listen on {addr}: {cause}; pick a free address, or port 0")]
+    Bind {
+        addr: std::net::SocketAddr,
+        cause: std::io::Error,
+    },
+    #[error("failed to prepare the data directory {}: {cause}; check that it is writable", path.display())]
+    DataDir {
+        path: PathBuf,
+        cause: std::io::Error,
+    },
+    #[error("the Node.js bootstrap {} is not usable: {cause}; pass an existing file to --nodejs-bootstrap", path.display())]
+    Bootstrap {
+        path: PathBuf,
+        cause: std::io::Error,
+    },
+}
+
+/// An error of the platform API itself, answered as `{"error_code": "FSS.xxxx", "error_msg": ...}`.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum FssError {
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    NotJson(String),
+    #[error("{0}")]
+    InvalidHandler(String),
+    #[error("{0}")]
+    InvalidRuntime(String),
+    #[error("{0}")]
+    InvalidMemory(String),
+    #[error("{0}")]
+    InvalidTimeout(String),
+    #[error("{0}")]
+    InvalidInitializer(String),
+    #[error("{0}")]
+    InvalidInitializerTimeout(String),
+    #[error("missing or wrong X-Auth-Token; send the token fgref was started with")]
+    Unauthorized,
+    #[error("{0}")]
+    NoSuchFunction(String),
+    #[error("no such route; see PROTOCOL.md for the calls fgref serves")]
+    NoSuchRoute,
+    #[error("{0}")]
+    FunctionExists(String),
+    #[error("{0}")]
+    TooLarge(String),
+    #[error("{0}")]
+    Platform(String),
+}
+
+impl FssError {
+    pub(crate) fn status_and_code(&self) -> (StatusCode, &'static str) {
+        match self {
+            Self::BadRequest(_) => (StatusCode::BAD_REQUEST, "FSS.0400"),
+            Self::NotJson(_) => (StatusCode::BAD_REQUEST, "FSS.0406"),
+            Self::InvalidHandler(_) => (StatusCode::BAD_REQUEST, "FSS.1003"),
+            Self::InvalidRuntime(_) => (StatusCode::BAD_REQUEST, "FSS.1005"),
+            Self::InvalidMemory(_) => (StatusCode::BAD_REQUEST, "FSS.1007"),
+            Self::InvalidTimeout(_) => (StatusCode::BAD_REQUEST, "FSS.1008"),
+            Self::InvalidInitializer(_) => (StatusCode::BAD_REQUEST, "FSS.1404"),
+            Self::InvalidInitializerTimeout(_) => (StatusCode::BAD_REQUEST, "FSS.1405"),
+            Self::Unauthorized => (StatusCode::UNAUTHORIZED, "FSS.0401"),
+            Self::NoSuchFunction(_) => (StatusCode::NOT_FOUND, "FSS.1051"),
+            Self::NoSuchRoute => (StatusCode::NOT_FOUND, "FSS.0404"),
+            Self::FunctionExists(_) => (StatusCode::CONFLICT, "FSS.1061"),
+            Self::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "FSS.0413"),
+            Self::Platform(_) => (StatusCode::INTERNAL_SERVER_ERROR, "FSS.0500"),
+        }
+    }
+}
+
+impl IntoResponse for FssError {
+    fn into_response(self) -> Response {
+        let (status, code) = self.status_and_code();
+        let body = ApiError {
+            error_code: code.to_owned(),
+            error_msg: self.to_string(),
+        };
+        (status, Json(body)).into_response()
+    }
+}

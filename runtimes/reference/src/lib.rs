@@ -1,0 +1,260 @@
+//! fgref: a local FunctionGraph that runs Node.js functions, the reference target of fgconform.
+//!
+//! It serves the platform API of `PROTOCOL.md` (CreateFunction, GetFunctionConfig,
+//! DeleteFunction, synchronous InvokeFunction) on 127.0.0.1, runs each function instance as a
+//! process of its own that speaks FunctionGraph's custom runtime API, and owns what a platform
+//! owns: timeouts, the execution summary, memory measurement and log capture.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), fgref::Error> {
+//! let server = fgref::Server::start(fgref::Config::default()).await?;
+//! println!("listening on {}", server.url());
+//! server.shutdown().await;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Surprising behaviour worth knowing:
+//! - Functions live in memory only; a restart forgets them.
+//! - A runtime id needs its exact Node release in the node cache
+//!   (`<cache>/<version>/bin/node`); otherwise the system `node` serves it only if its major
+//!   version matches, and invoking fails with `FSS.0500` when neither is there.
+//! - Dropping a [`Server`] kills its instances but cannot wait for them; call
+//!   [`Server::shutdown`] to be sure they are gone.
+
+mod api;
+mod error;
+mod instance;
+mod invoke;
+mod logs;
+pub mod nodejs;
+mod package;
+mod registry;
+mod runtime_api;
+
+use std::{
+    net::{Ipv4Addr, SocketAddr},
+    path::PathBuf,
+    sync::Arc,
+    time::Duration,
+};
+
+use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
+
+pub use error::Error;
+
+use crate::{instance::InstanceTable, registry::Registry};
+
+/// How long shutdown waits for the API's open connections before dropping them.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// How an fgref platform is set up.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Where the platform API listens; 127.0.0.1:0 picks a free port.
+    pub listen: SocketAddr,
+    /// A language runtime to run instead of ours (PROTOCOL.md §5).
+    pub nodejs_bootstrap: Option<PathBuf>,
+    /// When set, every call must carry `X-Auth-Token` with this value.
+    pub token: Option<String>,
+    /// Where packages and our runtime are unpacked; `None`: a fresh temporary directory,
+    /// removed at shutdown.
+    pub data_dir: Option<PathBuf>,
+    /// Where exact Node releases live (`<cache>/<version>/bin/node`); `None`:
+    /// `$FGREF_NODE_CACHE`, else `~/.cache/fgref/node`.
+    pub node_cache: Option<PathBuf>,
+    /// How long an instance stays warm without calls; OTC documents one minute.
+    pub idle_timeout: Duration,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            nodejs_bootstrap: None,
+            token: None,
+            data_dir: None,
+            node_cache: None,
+            idle_timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+/// The state every request handler shares.
+pub(crate) struct Platform {
+    pub token: Option<String>,
+    pub bootstrap: PathBuf,
+    pub node_cache: Option<PathBuf>,
+    pub functions_dir: PathBuf,
+    pub idle_timeout: Duration,
+    pub registry: Registry,
+    pub instances: Arc<InstanceTable>,
+}
+
+/// A running fgref.
+pub struct Server {
+    addr: SocketAddr,
+    platform: Arc<Platform>,
+    stop_serving: Option<oneshot::Sender<()>>,
+    serve: Option<JoinHandle<()>>,
+    reaper: Option<JoinHandle<()>>,
+    /// Dropped last: instances run inside it.
+    temp_dir: Option<tempfile::TempDir>,
+}
+
+impl Server {
+    /// Prepares the data directory, binds, and serves the platform API in a task of its own.
+    pub async fn start(config: Config) -> Result<Server, Error> {
+        let data_dir_error = |path: &PathBuf| {
+            let path = path.clone();
+            move |cause| Error::DataDir { path, cause }
+        };
+        let (temp_dir, data_dir) = match &config.data_dir {
+            Some(dir) => {
+                std::fs::create_dir_all(dir).map_err(data_dir_error(dir))?;
+                let dir = std::fs::canonicalize(dir).map_err(data_dir_error(dir))?;
+                (None, dir)
+            }
+            None => {
+                let temp = tempfile::Builder::new()
+                    .prefix("fgref-")
+                    .tempdir()
+                    .map_err(data_dir_error(&std::env::temp_dir()))?;
+                let dir = temp.path().to_path_buf();
+                (Some(temp), dir)
+            }
+        };
+        let bootstrap = match &config.nodejs_bootstrap {
+            Some(path) => {
+                let bootstrap_error = |cause| Error::Bootstrap {
+                    path: path.clone(),
+                    cause,
+                };
+                // Instances run in their code directory, so a relative path would not resolve.
+                let absolute = std::fs::canonicalize(path).map_err(bootstrap_error)?;
+                if !absolute.is_file() {
+                    return Err(bootstrap_error(std::io::Error::other("not a file")));
+                }
+                absolute
+            }
+            None => {
+                let dir = data_dir.join("nodejs");
+                nodejs::install_bootstrap(&dir).map_err(data_dir_error(&dir))?
+            }
+        };
+        let functions_dir = data_dir.join("functions");
+        std::fs::create_dir_all(&functions_dir).map_err(data_dir_error(&functions_dir))?;
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .map_err(|cause| Error::Bind {
+                addr: config.listen,
+                cause,
+            })?;
+        let addr = listener.local_addr().map_err(|cause| Error::Bind {
+            addr: config.listen,
+            cause,
+        })?;
+        let platform = Arc::new(Platform {
+            token: config.token,
+            bootstrap,
+            node_cache: config.node_cache.or_else(nodejs::default_cache),
+            functions_dir,
+            idle_timeout: config.idle_timeout,
+            registry: Registry::default(),
+            instances: Arc::default(),
+        });
+        let app = api::router(Arc::clone(&platform));
+        let (stop_serving, stopped) = oneshot::channel::<()>();
+        let serve = tokio::spawn(async move {
+            let stopped = async {
+                let _ = stopped.await;
+            };
+            // Only fails if accepting fails for good; nothing is left to do then.
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(stopped)
+                .await;
+        });
+        let reaper = tokio::spawn(recycle_idle(Arc::clone(&platform)));
+        Ok(Server {
+            addr,
+            platform,
+            stop_serving: Some(stop_serving),
+            serve: Some(serve),
+            reaper: Some(reaper),
+            temp_dir,
+        })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Kills every instance process (and its process group) and waits for them, while the server
+    /// may still be shared: for a signal handler that must leave nothing behind.
+    pub async fn kill_instances(&self) {
+        self.platform.instances.stop_everything().await;
+    }
+
+    /// Stops serving, kills every instance process (and its process group) and waits for them.
+    pub async fn shutdown(mut self) {
+        // Kill first: the calls in flight then end at once instead of holding graceful
+        // shutdown until their timeouts.
+        self.platform.instances.stop_everything().await;
+        if let Some(reaper) = self.reaper.take() {
+            reaper.abort();
+        }
+        if let Some(stop) = self.stop_serving.take() {
+            let _ = stop.send(());
+        }
+        if let Some(serve) = self.serve.take() {
+            let abort = serve.abort_handle();
+            if tokio::time::timeout(SHUTDOWN_GRACE, serve).await.is_err() {
+                abort.abort();
+            }
+        }
+        for function in self.platform.registry.all() {
+            for instance in function.close() {
+                instance.stop().await;
+            }
+            if self.temp_dir.is_none() {
+                let dir = function.dir.clone();
+                let _ = tokio::task::spawn_blocking(move || std::fs::remove_dir_all(dir)).await;
+            }
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        // Nothing can be awaited here: kill now; the reaper tasks collect the processes if the
+        // runtime lives on, and kill_on_drop covers the case where it does not.
+        self.platform.instances.kill_everything_now();
+        if let Some(reaper) = self.reaper.take() {
+            reaper.abort();
+        }
+        if let Some(serve) = self.serve.take() {
+            serve.abort();
+        }
+    }
+}
+
+/// Stops instances idle for longer than the configured idle time.
+async fn recycle_idle(platform: Arc<Platform>) {
+    let period =
+        (platform.idle_timeout / 4).clamp(Duration::from_millis(50), Duration::from_secs(5));
+    let mut ticks = tokio::time::interval(period);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        for function in platform.registry.all() {
+            for instance in function.take_expired(platform.idle_timeout) {
+                instance.stop().await;
+            }
+        }
+    }
+}

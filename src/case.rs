@@ -1,0 +1,600 @@
+//! Loading one case directory: `case.toml`, `code/`, and each step's event and expectation.
+//! The format is documented in CASE-FORMAT.md; every error names the file, the key and the line.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use serde_json::Value;
+use toml::Spanned;
+
+use crate::matcher::{Matcher, MatcherError};
+use crate::runtime_id::RuntimeRange;
+
+/// The project's features; `features` in `case.toml` must name these (CASE-FORMAT.md).
+pub const FEATURES: [(&str, &str); 10] = [
+    (
+        "callback",
+        "the handler answers through callback(err, data)",
+    ),
+    ("async-handler", "async handlers (Node.js 8.10+)"),
+    ("promise", "handlers that return a Promise (Node.js 8.10+)"),
+    ("initializer", "the initializer entry point"),
+    ("context", "the context object's methods"),
+    (
+        "user-data",
+        "user_data: environment variables set on the function",
+    ),
+    ("request-id", "request ids: context, headers and body agree"),
+    (
+        "logger",
+        "context.getLogger() and console output in the call's log",
+    ),
+    (
+        "errors",
+        "failed calls: error types, messages and stack traces",
+    ),
+    (
+        "apig",
+        "the APIG-shaped response {statusCode, headers, isBase64Encoded, body}",
+    ),
+];
+
+/// Names the harness binds before a trial's first step (CASE-FORMAT.md, "Captures").
+pub const PREBOUND: [&str; 5] = ["func_name", "func_urn", "package", "runtime", "memory_size"];
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, clap::ValueEnum,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    /// Huawei's or OTC's documentation says so.
+    Documented,
+    /// Captured from the live service (community docs, real payloads).
+    Observed,
+    /// Only Huawei's open-source runtime shows it.
+    Implementation,
+}
+
+impl fmt::Display for Level {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Level::Documented => "documented",
+            Level::Observed => "observed",
+            Level::Implementation => "implementation",
+        })
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CaseError {
+    #[error("{}: cannot read: {source}", file.display())]
+    Read {
+        file: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}: {message}", file.display())]
+    Toml { file: PathBuf, message: String },
+    #[error("{}:{line}: `{key}`: {message}", file.display())]
+    Invalid {
+        file: PathBuf,
+        line: usize,
+        key: String,
+        message: String,
+    },
+    #[error("{}:{line}:{column}: not valid JSON: {message}", file.display())]
+    Json {
+        file: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+}
+
+/// A loaded case, ready to run.
+#[derive(Debug)]
+pub struct Case {
+    pub dir: PathBuf,
+    /// `area::case`, the path below the corpus root.
+    pub id: String,
+    pub description: String,
+    pub spec: Vec<String>,
+    pub level: Level,
+    pub features: Vec<String>,
+    pub runtimes: RuntimeRange,
+    pub function: FunctionSettings,
+    pub steps: Vec<Step>,
+}
+
+/// CreateFunction fields a case sets, defaults applied.
+#[derive(Debug, Clone)]
+pub struct FunctionSettings {
+    pub handler: String,
+    pub memory_size: u32,
+    pub timeout: u32,
+    pub initializer_handler: Option<String>,
+    pub initializer_timeout: Option<u32>,
+    pub user_data: BTreeMap<String, String>,
+}
+
+#[derive(Debug)]
+pub struct Step {
+    /// `event.json → expected.json`, for messages.
+    pub label: String,
+    pub event: Vec<u8>,
+    pub expected: Expected,
+}
+
+/// What `expected.json` asks to observe; absent keys are not checked.
+#[derive(Debug, Default)]
+pub struct Expected {
+    pub request_id: Option<Matcher>,
+    pub status: Option<Matcher>,
+    pub failed: Option<Matcher>,
+    pub result: Option<Matcher>,
+    pub result_text: Option<Matcher>,
+    pub error: Option<Matcher>,
+    pub summary: Option<Matcher>,
+    pub log: Option<LogExpectation>,
+}
+
+#[derive(Debug, Default)]
+pub struct LogExpectation {
+    /// Matched as an ordered subsequence of the log's lines.
+    pub contains: Vec<Matcher>,
+    /// No line may match any of these.
+    pub not_contains: Vec<Matcher>,
+    pub max_bytes: Option<u64>,
+}
+
+/// The keys of `expected.json`, in the order they are checked within a step.
+pub const EXPECTED_KEYS: [&str; 8] = [
+    "request_id",
+    "status",
+    "failed",
+    "result",
+    "result_text",
+    "error",
+    "summary",
+    "log",
+];
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CaseFile {
+    description: String,
+    spec: Spanned<Vec<String>>,
+    level: Level,
+    #[serde(default)]
+    features: Vec<Spanned<String>>,
+    runtimes: Option<Spanned<RuntimesField>>,
+    #[serde(default)]
+    function: FunctionFile,
+    #[serde(default)]
+    steps: Vec<StepFile>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RuntimesField {
+    One(String),
+    List(Vec<String>),
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct FunctionFile {
+    handler: Option<String>,
+    memory_size: Option<u32>,
+    timeout: Option<u32>,
+    initializer_handler: Option<String>,
+    initializer_timeout: Option<u32>,
+    user_data: Option<BTreeMap<String, String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StepFile {
+    event: Option<String>,
+    expected: String,
+}
+
+impl Case {
+    /// Loads the case in `dir`; `root` is the corpus root its id is relative to.
+    pub fn load(root: &Path, dir: &Path) -> Result<Case, CaseError> {
+        let file = dir.join("case.toml");
+        let text = read(&file)?;
+        let parsed: CaseFile = toml::from_str(&text).map_err(|e| CaseError::Toml {
+            file: file.clone(),
+            message: e.to_string(),
+        })?;
+        let invalid =
+            |span: std::ops::Range<usize>, key: &str, message: String| CaseError::Invalid {
+                file: file.clone(),
+                line: line_of(&text, span.start),
+                key: key.to_owned(),
+                message,
+            };
+
+        if parsed.spec.get_ref().is_empty() {
+            return Err(invalid(
+                parsed.spec.span(),
+                "spec",
+                "name at least one source for the expectation".into(),
+            ));
+        }
+        for feature in &parsed.features {
+            if !FEATURES.iter().any(|(name, _)| name == feature.get_ref()) {
+                let known: Vec<_> = FEATURES.iter().map(|(name, _)| *name).collect();
+                return Err(invalid(
+                    feature.span(),
+                    "features",
+                    format!(
+                        "unknown feature `{}`; known features: {}",
+                        feature.get_ref(),
+                        known.join(", ")
+                    ),
+                ));
+            }
+        }
+        let runtimes = match &parsed.runtimes {
+            None => RuntimeRange::All,
+            Some(field) => match field.get_ref() {
+                RuntimesField::One(text) => RuntimeRange::parse(text),
+                RuntimesField::List(ids) => {
+                    RuntimeRange::parse_list(ids.iter().map(String::as_str))
+                }
+            }
+            .map_err(|message| invalid(field.span(), "runtimes", message))?,
+        };
+
+        let f = parsed.function;
+        if f.initializer_handler.is_some() != f.initializer_timeout.is_some() {
+            return Err(CaseError::Invalid {
+                file: file.clone(),
+                line: find_line(&text, "initializer_"),
+                key: "function.initializer_handler".into(),
+                message: "initializer_handler and initializer_timeout go together (FunctionGraph requires both)".into(),
+            });
+        }
+        let function = FunctionSettings {
+            handler: f.handler.unwrap_or_else(|| "index.handler".into()),
+            memory_size: f.memory_size.unwrap_or(128),
+            timeout: f.timeout.unwrap_or(3),
+            initializer_handler: f.initializer_handler,
+            initializer_timeout: f.initializer_timeout,
+            user_data: f.user_data.unwrap_or_default(),
+        };
+
+        let code = dir.join("code");
+        if !code.is_dir() {
+            return Err(CaseError::Read {
+                file: code,
+                source: std::io::Error::new(
+                    std::io::ErrorKind::NotFound,
+                    "every case needs a code/ directory",
+                ),
+            });
+        }
+
+        let step_files = if parsed.steps.is_empty() {
+            vec![StepFile {
+                event: None,
+                expected: "expected.json".into(),
+            }]
+        } else {
+            parsed.steps
+        };
+        let mut steps = Vec::new();
+        for step in step_files {
+            let event_name = step.event.unwrap_or_else(|| "event.json".into());
+            let event_path = dir.join(&event_name);
+            let event = if event_path.exists() || step_is_explicit(&event_name) {
+                let event_text = read(&event_path)?;
+                parse_json(&event_path, &event_text)?;
+                event_text.into_bytes()
+            } else {
+                b"{}".to_vec()
+            };
+            let expected_path = dir.join(&step.expected);
+            let expected = Expected::load(&expected_path)?;
+            steps.push(Step {
+                label: format!("{event_name} → {}", step.expected),
+                event,
+                expected,
+            });
+        }
+        check_captures(dir, &steps)?;
+
+        Ok(Case {
+            dir: dir.to_owned(),
+            id: case_id(root, dir),
+            description: parsed.description,
+            spec: parsed.spec.into_inner(),
+            level: parsed.level,
+            features: parsed
+                .features
+                .into_iter()
+                .map(Spanned::into_inner)
+                .collect(),
+            runtimes,
+            function,
+            steps,
+        })
+    }
+
+    /// The area: the first component of the id.
+    pub fn area(&self) -> &str {
+        self.id.split("::").next().unwrap_or(&self.id)
+    }
+}
+
+/// `event.json` may be absent (the event is then `{}`); any other name must exist.
+fn step_is_explicit(event_name: &str) -> bool {
+    event_name != "event.json"
+}
+
+impl Expected {
+    pub fn load(file: &Path) -> Result<Expected, CaseError> {
+        let text = read(file)?;
+        let value = parse_json(file, &text)?;
+        let invalid = |key: &str, message: String| CaseError::Invalid {
+            file: file.to_owned(),
+            line: find_line(&text, &format!("\"{key}\"")),
+            key: key.to_owned(),
+            message,
+        };
+        let Value::Object(map) = value else {
+            return Err(CaseError::Invalid {
+                file: file.to_owned(),
+                line: 1,
+                key: "(top level)".into(),
+                message: "expected.json holds one JSON object".into(),
+            });
+        };
+        let compile = |key: &str, v: &Value| {
+            Matcher::compile(v, key).map_err(|e: MatcherError| CaseError::Invalid {
+                file: file.to_owned(),
+                line: find_line(&text, &format!("\"{}\"", e.key)),
+                key: e.key.clone(),
+                message: e.to_string(),
+            })
+        };
+        let mut expected = Expected::default();
+        for (key, v) in &map {
+            match key.as_str() {
+                "request_id" => expected.request_id = Some(compile(key, v)?),
+                "status" => expected.status = Some(compile(key, v)?),
+                "failed" => expected.failed = Some(compile(key, v)?),
+                "result" => expected.result = Some(compile(key, v)?),
+                "result_text" => expected.result_text = Some(compile(key, v)?),
+                "error" => expected.error = Some(compile(key, v)?),
+                "summary" => expected.summary = Some(compile(key, v)?),
+                "log" => {
+                    let Value::Object(log) = v else {
+                        return Err(invalid(key, "`log` takes {\"contains\": [...], \"not_contains\": [...], \"max_bytes\": n}".into()));
+                    };
+                    let mut expectation = LogExpectation::default();
+                    for (log_key, lv) in log {
+                        let list = |lv: &Value| match lv {
+                            Value::Array(items) => items
+                                .iter()
+                                .enumerate()
+                                .map(|(i, item)| compile(&format!("log.{log_key}[{i}]"), item))
+                                .collect::<Result<Vec<_>, _>>(),
+                            _ => Err(invalid(
+                                log_key,
+                                format!("`log.{log_key}` takes an array of matchers"),
+                            )),
+                        };
+                        match log_key.as_str() {
+                            "contains" => expectation.contains = list(lv)?,
+                            "not_contains" => expectation.not_contains = list(lv)?,
+                            "max_bytes" => {
+                                expectation.max_bytes = Some(lv.as_u64().ok_or_else(|| {
+                                    invalid(
+                                        log_key,
+                                        "`log.max_bytes` takes a non-negative integer".into(),
+                                    )
+                                })?)
+                            }
+                            _ => {
+                                return Err(invalid(
+                                    log_key,
+                                    format!(
+                                        "unknown key `log.{log_key}`; expected contains, not_contains or max_bytes"
+                                    ),
+                                ));
+                            }
+                        }
+                    }
+                    expected.log = Some(expectation);
+                }
+                _ => {
+                    return Err(invalid(
+                        key,
+                        format!(
+                            "unknown key `{key}`; expected one of {}",
+                            EXPECTED_KEYS.join(", ")
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(expected)
+    }
+
+    pub fn matchers(&self) -> impl Iterator<Item = &Matcher> {
+        let log = self
+            .log
+            .iter()
+            .flat_map(|l| l.contains.iter().chain(&l.not_contains));
+        [
+            &self.request_id,
+            &self.status,
+            &self.failed,
+            &self.result,
+            &self.result_text,
+            &self.error,
+            &self.summary,
+        ]
+        .into_iter()
+        .flatten()
+        .chain(log)
+    }
+}
+
+/// Every `$same`, `$ceil` and capture-valued `$ge`/`$le` must name something a step captures or
+/// the harness pre-binds: a typo would otherwise fail every run with a confusing message.
+fn check_captures(dir: &Path, steps: &[Step]) -> Result<(), CaseError> {
+    let (mut binds, mut uses) = (Vec::new(), Vec::new());
+    for step in steps {
+        step.expected
+            .matchers()
+            .for_each(|m| m.visit_captures(&mut binds, &mut uses));
+    }
+    for name in uses {
+        if !binds.contains(&name) && !PREBOUND.contains(&name.as_str()) {
+            return Err(CaseError::Invalid {
+                file: dir.join("expected.json"),
+                line: 0,
+                key: name.clone(),
+                message: format!(
+                    "`{name}` is never captured; capture it with {{\"$capture\": \"{name}\"}} or use one of {}",
+                    PREBOUND.join(", ")
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+fn read(file: &Path) -> Result<String, CaseError> {
+    std::fs::read_to_string(file).map_err(|source| CaseError::Read {
+        file: file.to_owned(),
+        source,
+    })
+}
+
+fn parse_json(file: &Path, text: &str) -> Result<Value, CaseError> {
+    serde_json::from_str(text).map_err(|e| CaseError::Json {
+        file: file.to_owned(),
+        line: e.line(),
+        column: e.column(),
+        message: e.to_string(),
+    })
+}
+
+fn case_id(root: &Path, dir: &Path) -> String {
+    let relative = dir.strip_prefix(root).unwrap_or(dir);
+    relative
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join("::")
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
+}
+
+/// The line of the first occurrence of `needle`; 0 when it is not there.
+fn find_line(text: &str, needle: &str) -> usize {
+    text.find(needle).map_or(0, |offset| line_of(text, offset))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn case_dir(toml: &str, expected: &str) -> tempfile::TempDir {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("area/name");
+        std::fs::create_dir_all(dir.join("code")).unwrap();
+        std::fs::write(dir.join("case.toml"), toml).unwrap();
+        std::fs::write(dir.join("expected.json"), expected).unwrap();
+        root
+    }
+
+    const GOOD: &str =
+        "description = \"d\"\nspec = [\"https://example.com\"]\nlevel = \"documented\"\n";
+
+    fn load(root: &tempfile::TempDir) -> Result<Case, CaseError> {
+        Case::load(root.path(), &root.path().join("area/name"))
+    }
+
+    #[test]
+    fn a_minimal_case_loads_with_defaults() {
+        let root = case_dir(GOOD, r#"{"result": "x"}"#);
+        let case = load(&root).unwrap();
+        assert_eq!(case.id, "area::name");
+        assert_eq!(case.function.handler, "index.handler");
+        assert_eq!(case.function.memory_size, 128);
+        assert_eq!(case.steps.len(), 1);
+        assert_eq!(case.steps[0].event, b"{}");
+    }
+
+    #[test]
+    fn unknown_case_toml_keys_name_file_key_and_line() {
+        let root = case_dir(&format!("{GOOD}colour = \"red\"\n"), "{}");
+        let err = load(&root).unwrap_err().to_string();
+        assert!(
+            err.contains("case.toml") && err.contains("colour") && err.contains("line 4"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn unknown_features_and_runtimes_name_the_line() {
+        let root = case_dir(
+            &format!("{GOOD}features = [\"callback\", \"telepathy\"]\n"),
+            "{}",
+        );
+        let err = load(&root).unwrap_err().to_string();
+        assert!(
+            err.contains("case.toml:4") && err.contains("telepathy"),
+            "{err}"
+        );
+        let root = case_dir(&format!("{GOOD}runtimes = \"Node.js9.0+\"\n"), "{}");
+        let err = load(&root).unwrap_err().to_string();
+        assert!(
+            err.contains("case.toml:4") && err.contains("Node.js9.0"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn expected_json_errors_name_file_key_and_line() {
+        let root = case_dir(GOOD, "{\n  \"result\": 1,\n  \"reslt\": 2\n}");
+        let err = load(&root).unwrap_err().to_string();
+        assert!(
+            err.contains("expected.json:3") && err.contains("reslt"),
+            "{err}"
+        );
+        let root = case_dir(GOOD, "{\n  \"result\": {\"$prefx\": \"a\"}\n}");
+        let err = load(&root).unwrap_err().to_string();
+        assert!(
+            err.contains("expected.json:2") && err.contains("$prefx"),
+            "{err}"
+        );
+        let root = case_dir(GOOD, "{\n  \"result\": \n}");
+        let err = load(&root).unwrap_err().to_string();
+        assert!(
+            err.contains("expected.json:3") && err.contains("not valid JSON"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn same_without_capture_is_an_error() {
+        let root = case_dir(GOOD, r#"{"result": {"$same": "rid"}}"#);
+        let err = load(&root).unwrap_err().to_string();
+        assert!(err.contains("`rid` is never captured"), "{err}");
+        let root = case_dir(
+            GOOD,
+            r#"{"request_id": {"$capture": "rid"}, "result": {"$same": "rid"}}"#,
+        );
+        load(&root).unwrap();
+    }
+}

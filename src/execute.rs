@@ -1,0 +1,421 @@
+//! Running one trial: deploy the case's function, invoke each step, collect what the target
+//! answered, match it against the step's expectation, and delete the function.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use base64::Engine as _;
+use serde_json::Value;
+
+use crate::case::{Case, Expected, LogExpectation, Step};
+use crate::matcher::{Captures, Matcher, Mismatch};
+use crate::package;
+use crate::protocol::{
+    self, Client, CreateFunctionRequest, FuncCode, InvokeReply, InvokeResponseV1,
+};
+use crate::runtime_id::RuntimeId;
+use crate::verdict::{Failure, FieldDiff, TrialError, Verdict};
+
+/// Allowance over a step's own timeouts for process start-up and the network.
+const STEP_SLACK: Duration = Duration::from_secs(10);
+/// Allowance for packaging, deploying and deleting.
+const DEPLOY_SLACK: Duration = Duration::from_secs(60);
+
+/// One (runtime, case) pair.
+#[derive(Debug, Clone)]
+pub struct TrialPlan {
+    pub name: String,
+    pub case: Arc<Case>,
+    pub runtime: RuntimeId,
+}
+
+impl TrialPlan {
+    /// A bound on the whole trial, so a hanging target costs one verdict.
+    pub fn deadline(&self) -> Duration {
+        DEPLOY_SLACK + self.step_timeout() * self.case.steps.len() as u32
+    }
+
+    fn step_timeout(&self) -> Duration {
+        let f = &self.case.function;
+        Duration::from_secs(u64::from(f.timeout) + u64::from(f.initializer_timeout.unwrap_or(0)))
+            + STEP_SLACK
+    }
+}
+
+pub async fn run_trial(client: &Client, plan: &TrialPlan) -> Verdict {
+    match tokio::time::timeout(plan.deadline(), run_steps(client, plan)).await {
+        Ok(verdict) => verdict,
+        Err(_) => Verdict::Error(TrialError::TimedOut(plan.deadline())),
+    }
+}
+
+async fn run_steps(client: &Client, plan: &TrialPlan) -> Verdict {
+    let model = match deploy(client, plan).await {
+        Ok(model) => model,
+        Err(error) => return Verdict::Error(error),
+    };
+    let mut captures = Captures::default();
+    captures.bind("func_name", Value::String(model.func_name.clone()));
+    captures.bind("func_urn", Value::String(model.func_urn.clone()));
+    captures.bind("package", Value::String(PACKAGE.into()));
+    captures.bind("runtime", Value::String(plan.runtime.as_str().into()));
+    captures.bind("memory_size", Value::from(plan.case.function.memory_size));
+
+    let mut verdict = Verdict::Pass;
+    for (index, step) in plan.case.steps.iter().enumerate() {
+        let number = index + 1;
+        let reply = match client
+            .invoke(&model.func_urn, &step.event, plan.step_timeout())
+            .await
+        {
+            Ok(reply) => reply,
+            Err(source) => {
+                verdict = Verdict::Error(TrialError::Invoke {
+                    step: number,
+                    label: step.label.clone(),
+                    source,
+                });
+                break;
+            }
+        };
+        match check_step(step, &reply, &mut captures) {
+            Ok(None) => {}
+            Ok(Some(mut failure)) => {
+                failure.step = number;
+                failure.steps = plan.case.steps.len();
+                verdict = Verdict::Fail(Box::new(failure));
+                break;
+            }
+            Err(source) => {
+                verdict = Verdict::Error(TrialError::Invoke {
+                    step: number,
+                    label: step.label.clone(),
+                    source,
+                });
+                break;
+            }
+        }
+    }
+    // Best effort: a target that cannot delete still gave its verdict on the behaviour.
+    let _ = client.delete_function(&model.func_urn).await;
+    verdict
+}
+
+const PACKAGE: &str = "default";
+
+async fn deploy(client: &Client, plan: &TrialPlan) -> Result<protocol::FunctionModel, TrialError> {
+    let case = &plan.case;
+    let dir = case.dir.join("code");
+    let zip = tokio::task::spawn_blocking(move || package::zip_dir(&dir))
+        .await
+        .map_err(|e| TrialError::TargetUnavailable(format!("packaging task failed: {e}")))??;
+    let f = &case.function;
+    let user_data =
+        (!f.user_data.is_empty()).then(|| serde_json::to_string(&f.user_data).unwrap_or_default());
+    let request = CreateFunctionRequest {
+        func_name: function_name(&case.id),
+        package: PACKAGE.into(),
+        runtime: plan.runtime.as_str().into(),
+        handler: f.handler.clone(),
+        memory_size: f.memory_size,
+        timeout: f.timeout,
+        code_type: "zip",
+        func_code: FuncCode {
+            file: base64::engine::general_purpose::STANDARD.encode(zip),
+        },
+        user_data,
+        initializer_handler: f.initializer_handler.clone(),
+        initializer_timeout: f.initializer_timeout,
+    };
+    let created = client
+        .create_function(&request)
+        .await
+        .map_err(TrialError::Deploy)?;
+    let config = client
+        .get_function_config(&created.func_urn)
+        .await
+        .map_err(TrialError::Deploy)?;
+    if config.func_urn != created.func_urn {
+        return Err(TrialError::Deploy(protocol::ProtocolError::Garbage {
+            call: "GetFunctionConfig",
+            status: 200,
+            detail: format!(
+                "func_urn {} differs from CreateFunction's {}",
+                config.func_urn, created.func_urn
+            ),
+        }));
+    }
+    Ok(created)
+}
+
+/// A FunctionGraph-valid, unique name: letters, digits, `-`, `_`, at most 60 characters,
+/// starting with a letter and ending with a letter or digit.
+fn function_name(case_id: &str) -> String {
+    let slug: String = case_id
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let unique = uuid::Uuid::new_v4().simple().to_string();
+    let budget = 60 - "fgc-".len() - 1 - 8;
+    let slug: String = slug.chars().take(budget).collect();
+    format!("fgc-{slug}-{}", &unique[..8])
+}
+
+/// What a step observed, in the shape `expected.json` talks about.
+struct Observation {
+    request_id: Option<String>,
+    status: u16,
+    failed: bool,
+    result_text: Option<String>,
+    summary: Option<Value>,
+    log: String,
+}
+
+fn header<'a>(reply: &'a InvokeReply, name: &str) -> Option<&'a str> {
+    reply.headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// Interprets an invoke answer. `Err` when the target broke the protocol so badly that nothing
+/// about the behaviour can be said.
+fn observe(
+    reply: &InvokeReply,
+    expects_status: bool,
+) -> Result<(Observation, Vec<Mismatch>), protocol::ProtocolError> {
+    let mut protocol_mismatches = Vec::new();
+    if reply.status != 200 && !expects_status {
+        return Err(protocol::api_error("InvokeFunction", reply));
+    }
+    let body: Option<InvokeResponseV1> = if reply.status == 200 {
+        Some(
+            serde_json::from_slice(&reply.body).map_err(|e| protocol::ProtocolError::Garbage {
+                call: "InvokeFunction",
+                status: reply.status,
+                detail: format!(
+                    "the v1 body does not parse ({e}): {}",
+                    protocol::snippet(&reply.body)
+                ),
+            })?,
+        )
+    } else {
+        None
+    };
+    let request_id = header(reply, "X-Cff-Request-Id").map(str::to_owned);
+    if let Some(body) = &body
+        && Some(&body.request_id) != request_id.as_ref()
+    {
+        protocol_mismatches.push(Mismatch {
+            path: "body.request_id".into(),
+            expected: format!(
+                "the X-Cff-Request-Id header ({})",
+                request_id.as_deref().unwrap_or("absent")
+            ),
+            actual: format!("{:?}", body.request_id),
+        });
+    }
+    let failed = header(reply, "X-Is-Func-Err").is_some_and(|v| v.eq_ignore_ascii_case("true"))
+        || header(reply, "X-Func-Err-Code")
+            .is_some_and(|v| !v.trim().is_empty() && v.trim() != "0");
+    let summary = header(reply, "X-Cff-Invoke-Summary")
+        .map(|raw| serde_json::from_str(raw).unwrap_or_else(|_| Value::String(raw.to_owned())));
+    let log = match &body {
+        Some(body) if !body.log.is_empty() => body.log.clone(),
+        _ => header(reply, "X-Cff-Function-Log")
+            .and_then(|b64| {
+                base64::engine::general_purpose::STANDARD
+                    .decode(b64.trim())
+                    .ok()
+            })
+            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+            .unwrap_or_default(),
+    };
+    let observation = Observation {
+        request_id,
+        status: reply.status,
+        failed,
+        result_text: body.map(|b| b.result),
+        summary,
+        log,
+    };
+    Ok((observation, protocol_mismatches))
+}
+
+fn check_step(
+    step: &Step,
+    reply: &InvokeReply,
+    captures: &mut Captures,
+) -> Result<Option<Failure>, protocol::ProtocolError> {
+    let expected: &Expected = &step.expected;
+    let (seen, mut mismatches) = observe(reply, expected.status.is_some())?;
+    let result = seen
+        .result_text
+        .as_ref()
+        .map(|text| serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.clone())));
+    let error = match (&result, seen.failed) {
+        (Some(value @ Value::Object(_)), true) => Some(value.clone()),
+        _ => None,
+    };
+    let fields: [(&str, &Option<Matcher>, Option<Value>); 7] = [
+        (
+            "request_id",
+            &expected.request_id,
+            seen.request_id.clone().map(Value::String),
+        ),
+        ("status", &expected.status, Some(Value::from(seen.status))),
+        ("failed", &expected.failed, Some(Value::Bool(seen.failed))),
+        ("result", &expected.result, result),
+        (
+            "result_text",
+            &expected.result_text,
+            seen.result_text.clone().map(Value::String),
+        ),
+        ("error", &expected.error, error),
+        ("summary", &expected.summary, seen.summary.clone()),
+    ];
+    let mut diffs = Vec::new();
+    for (field, matcher, actual) in fields {
+        let Some(matcher) = matcher else { continue };
+        let before = mismatches.len();
+        let reconciled = matcher.check(actual.as_ref(), field, captures, &mut mismatches);
+        if mismatches.len() > before && (is_structured(&actual) || is_structured(&reconciled)) {
+            diffs.push(FieldDiff {
+                field: field.to_owned(),
+                expected: reconciled.unwrap_or(Value::Null),
+                actual: actual.unwrap_or(Value::Null),
+            });
+        }
+    }
+    if let Some(log) = &expected.log {
+        check_log(log, &seen.log, captures, &mut mismatches);
+    }
+    if mismatches.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(Failure {
+        step: 0,
+        steps: 0,
+        step_label: step.label.clone(),
+        request_id: seen.request_id,
+        mismatches,
+        diffs,
+        log: seen.log,
+    }))
+}
+
+/// Scalars read well in the mismatch line alone; objects and arrays get a diff.
+fn is_structured(value: &Option<Value>) -> bool {
+    matches!(value, Some(Value::Object(_) | Value::Array(_)))
+}
+
+fn check_log(
+    expected: &LogExpectation,
+    log: &str,
+    captures: &mut Captures,
+    mismatches: &mut Vec<Mismatch>,
+) {
+    let lines: Vec<Value> = log.lines().map(|l| Value::String(l.to_owned())).collect();
+    let mut next = 0;
+    for (i, matcher) in expected.contains.iter().enumerate() {
+        match (next..lines.len()).find(|&at| matcher.is_satisfied(Some(&lines[at]), captures)) {
+            Some(at) => next = at + 1,
+            None => {
+                mismatches.push(Mismatch {
+                    path: format!("log.contains[{i}]"),
+                    expected: format!("a line matching {} after line {next}", matcher.to_value()),
+                    actual: format!(
+                        "none among the {} lines after it",
+                        lines.len() - next.min(lines.len())
+                    ),
+                });
+                break;
+            }
+        }
+    }
+    for (i, matcher) in expected.not_contains.iter().enumerate() {
+        if let Some(at) = lines
+            .iter()
+            .position(|line| matcher.is_satisfied(Some(line), &mut captures.clone()))
+        {
+            mismatches.push(Mismatch {
+                path: format!("log.not_contains[{i}]"),
+                expected: format!("no line matching {}", matcher.to_value()),
+                actual: format!("line {}: {}", at + 1, lines[at]),
+            });
+        }
+    }
+    if let Some(max) = expected.max_bytes
+        && log.len() as u64 > max
+    {
+        mismatches.push(Mismatch {
+            path: "log.max_bytes".into(),
+            expected: format!("at most {max} bytes"),
+            actual: format!("{} bytes", log.len()),
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn function_names_are_valid_and_unique() {
+        let long = "area::".to_owned() + &"very-long-case-name-".repeat(10);
+        for id in ["handler::callback-echo", &long, "a::b"] {
+            let name = function_name(id);
+            assert!(name.len() <= 60, "{name}");
+            assert!(name.starts_with("fgc-"));
+            assert!(
+                name.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'),
+                "{name}"
+            );
+            assert!(name.chars().last().unwrap().is_ascii_alphanumeric());
+            assert_ne!(name, function_name(id));
+        }
+    }
+
+    fn log_expectation(value: Value) -> LogExpectation {
+        let compile = |key: &str| {
+            value[key]
+                .as_array()
+                .map(|items| {
+                    items
+                        .iter()
+                        .map(|m| Matcher::compile(m, key).unwrap())
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        LogExpectation {
+            contains: compile("contains"),
+            not_contains: compile("not_contains"),
+            max_bytes: value["max_bytes"].as_u64(),
+        }
+    }
+
+    #[test]
+    fn log_contains_is_an_ordered_subsequence() {
+        let log = "Start invoke request 'r'\nhello\nworld\nFinish invoke request 'r'";
+        let mut captures = Captures::default();
+        let mut out = Vec::new();
+        let ordered = log_expectation(
+            json!({"contains": [{"$prefix": "Start"}, "world", {"$prefix": "Finish"}]}),
+        );
+        check_log(&ordered, log, &mut captures, &mut out);
+        assert!(out.is_empty(), "{out:?}");
+        let reversed = log_expectation(json!({"contains": ["world", "hello"]}));
+        check_log(&reversed, log, &mut captures, &mut out);
+        assert_eq!(out.len(), 1);
+        let forbidden = log_expectation(json!({"not_contains": ["hello"], "max_bytes": 10}));
+        out.clear();
+        check_log(&forbidden, log, &mut captures, &mut out);
+        assert_eq!(out.len(), 2, "{out:?}");
+    }
+}

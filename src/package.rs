@@ -1,0 +1,125 @@
+//! Zipping a case's `code/` directory into the function package FunctionGraph deploys.
+
+use std::io::{Cursor, Write};
+use std::path::{Path, PathBuf};
+
+use zip::write::SimpleFileOptions;
+use zip::{CompressionMethod, ZipWriter};
+
+#[derive(Debug, thiserror::Error)]
+pub enum PackageError {
+    #[error("cannot read {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot zip {}: {source}", path.display())]
+    Zip {
+        path: PathBuf,
+        source: zip::result::ZipError,
+    },
+    #[error("{}: file names must be UTF-8 to go into a zip", .0.display())]
+    NotUtf8(PathBuf),
+}
+
+/// Zips `dir` with its contents at the zip's root (FunctionGraph loads `index.js` from the root).
+/// Entries are sorted and carry no timestamps, so the same tree always gives the same bytes.
+pub fn zip_dir(dir: &Path) -> Result<Vec<u8>, PackageError> {
+    let mut files = Vec::new();
+    collect(dir, dir, &mut files)?;
+    let mut zip = ZipWriter::new(Cursor::new(Vec::new()));
+    for (name, path) in files {
+        let bytes = std::fs::read(&path).map_err(|source| PackageError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        let options = SimpleFileOptions::default()
+            .compression_method(CompressionMethod::Deflated)
+            .unix_permissions(mode(&path));
+        let zip_error = |source| PackageError::Zip {
+            path: path.clone(),
+            source,
+        };
+        zip.start_file(name, options).map_err(zip_error)?;
+        zip.write_all(&bytes).map_err(|e| zip_error(e.into()))?;
+    }
+    let cursor = zip.finish().map_err(|source| PackageError::Zip {
+        path: dir.to_owned(),
+        source,
+    })?;
+    Ok(cursor.into_inner())
+}
+
+fn collect(root: &Path, dir: &Path, out: &mut Vec<(String, PathBuf)>) -> Result<(), PackageError> {
+    let read_error = |source| PackageError::Read {
+        path: dir.to_owned(),
+        source,
+    };
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .map_err(read_error)?
+        .collect::<Result<_, _>>()
+        .map_err(read_error)?;
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        let path = entry.path();
+        if path.is_dir() {
+            collect(root, &path, out)?;
+        } else {
+            let relative = path.strip_prefix(root).unwrap_or(&path);
+            let name = relative
+                .components()
+                .map(|c| {
+                    c.as_os_str()
+                        .to_str()
+                        .ok_or_else(|| PackageError::NotUtf8(path.clone()))
+                })
+                .collect::<Result<Vec<_>, _>>()?
+                .join("/");
+            out.push((name, path));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(unix)]
+fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    let executable = std::fs::metadata(path)
+        .map(|m| m.permissions().mode() & 0o111 != 0)
+        .unwrap_or(false);
+    if executable { 0o755 } else { 0o644 }
+}
+
+#[cfg(not(unix))]
+fn mode(_: &Path) -> u32 {
+    0o644
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Read;
+
+    #[test]
+    fn zips_the_tree_at_the_root_reproducibly() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("src/lib")).unwrap();
+        std::fs::write(dir.path().join("index.js"), "exports.handler = 1;").unwrap();
+        std::fs::write(dir.path().join("src/lib/a.js"), "a").unwrap();
+        let first = zip_dir(dir.path()).unwrap();
+        assert_eq!(first, zip_dir(dir.path()).unwrap());
+        let mut archive = zip::ZipArchive::new(Cursor::new(first)).unwrap();
+        let names: Vec<_> = archive
+            .file_names()
+            .map(|n| n.unwrap().into_owned())
+            .collect();
+        assert_eq!(names, ["index.js", "src/lib/a.js"]);
+        let mut text = String::new();
+        archive
+            .by_name("index.js")
+            .unwrap()
+            .read_to_string(&mut text)
+            .unwrap();
+        assert_eq!(text, "exports.handler = 1;");
+    }
+}

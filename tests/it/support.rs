@@ -1,0 +1,72 @@
+//! Running the `fgconform` binary the way a user does, and reading its libtest JSON events.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub fn project_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Runs fgconform with `args`, in the project root, with `env` added.
+pub fn fgconform(args: &[&str], env: &[(&str, &Path)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_fgconform"));
+    command.current_dir(project_root()).args(args);
+    for var in [
+        "FGCONFORM_CASES",
+        "FGCONFORM_TARGET",
+        "FGCONFORM_RUNTIME",
+        "FGCONFORM_LEVEL",
+        "FGCONFORM_FEATURE",
+        "FGREF_NODEJS_BOOTSTRAP",
+    ] {
+        command.env_remove(var);
+    }
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    command.output().expect("run fgconform")
+}
+
+/// Trial name → event (`ok`, `failed`, `ignored`) from `--format json` output, with the failure
+/// text of failed trials.
+pub fn outcomes(output: &Output) -> BTreeMap<String, (String, String)> {
+    let mut found = BTreeMap::new();
+    for line in String::from_utf8_lossy(&output.stdout).lines() {
+        let Ok(event) = serde_json::from_str::<serde_json::Value>(line) else {
+            continue;
+        };
+        if event["type"] == "test" && event["event"] != "started" {
+            let name = event["name"].as_str().unwrap_or_default().to_owned();
+            let outcome = event["event"].as_str().unwrap_or_default().to_owned();
+            let text = event["stdout"].as_str().unwrap_or_default().to_owned();
+            found.insert(name, (outcome, text));
+        }
+    }
+    found
+}
+
+pub fn text(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+/// Writes a tiny corpus: `cases` are (area/name, case.toml, index.js, expected.json).
+pub fn corpus(cases: &[(&str, &str, &str, &str)]) -> tempfile::TempDir {
+    let root = tempfile::tempdir().expect("temp dir");
+    for (id, toml, code, expected) in cases {
+        let dir = root.path().join(id);
+        std::fs::create_dir_all(dir.join("code")).unwrap();
+        std::fs::write(dir.join("case.toml"), toml).unwrap();
+        std::fs::write(dir.join("code/index.js"), code).unwrap();
+        std::fs::write(dir.join("expected.json"), expected).unwrap();
+    }
+    root
+}
+
+pub const CASE_TOML: &str = "description = \"echo\"\nspec = [\"https://support.huaweicloud.com/devg-functiongraph/functiongraph_02_0410.html\"]\nlevel = \"documented\"\n";
+pub const ECHO_JS: &str =
+    "exports.handler = function (event, context, callback) { callback(null, event); };";
