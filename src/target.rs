@@ -194,7 +194,7 @@ impl RunningTarget {
     /// Kills what the target started, without waiting for trials to let go of it (Ctrl-C).
     pub async fn kill_now(&self) {
         match &self.process {
-            Process::Embedded(server) => server.kill_instances().await,
+            Process::Embedded(server) => server.abort().await,
             Process::Child(child) => {
                 let _ = child.lock().await.kill().await;
             }

@@ -194,10 +194,15 @@ impl Server {
         format!("http://{}", self.addr)
     }
 
-    /// Kills every instance process (and its process group) and waits for them, while the server
-    /// may still be shared: for a signal handler that must leave nothing behind.
-    pub async fn kill_instances(&self) {
+    /// Kills every instance process (and its process group), waits for them, and removes the
+    /// data directory fgref created, while the server may still be shared: for a signal handler
+    /// that must leave nothing behind before the process exits (which skips destructors).
+    pub async fn abort(&self) {
         self.platform.instances.stop_everything().await;
+        if let Some(temp_dir) = &self.temp_dir {
+            let dir = temp_dir.path().to_owned();
+            let _ = tokio::task::spawn_blocking(move || std::fs::remove_dir_all(dir)).await;
+        }
     }
 
     /// Stops serving, kills every instance process (and its process group) and waits for them.
