@@ -122,6 +122,7 @@ pub struct FunctionSettings {
 pub struct Step {
     /// `event.json → expected.json`, for messages.
     pub label: String,
+    pub expected_file: PathBuf,
     pub event: Vec<u8>,
     pub expected: Expected,
 }
@@ -301,11 +302,12 @@ impl Case {
             let expected = Expected::load(&expected_path)?;
             steps.push(Step {
                 label: format!("{event_name} → {}", step.expected),
+                expected_file: expected_path,
                 event,
                 expected,
             });
         }
-        check_captures(dir, &steps)?;
+        check_captures(&steps)?;
 
         Ok(Case {
             dir: dir.to_owned(),
@@ -447,18 +449,25 @@ impl Expected {
 
 /// Every `$same`, `$ceil` and capture-valued `$ge`/`$le` must name something a step captures or
 /// the harness pre-binds: a typo would otherwise fail every run with a confusing message.
-fn check_captures(dir: &Path, steps: &[Step]) -> Result<(), CaseError> {
-    let (mut binds, mut uses) = (Vec::new(), Vec::new());
+fn check_captures(steps: &[Step]) -> Result<(), CaseError> {
+    let mut binds = Vec::new();
+    let mut uses_by_step = Vec::new();
     for step in steps {
+        let mut uses = Vec::new();
         step.expected
             .matchers()
             .for_each(|m| m.visit_captures(&mut binds, &mut uses));
+        uses_by_step.push((step, uses));
     }
-    for name in uses {
-        if !binds.contains(&name) && !PREBOUND.contains(&name.as_str()) {
+    for (step, uses) in uses_by_step {
+        if let Some(name) = uses
+            .iter()
+            .find(|name| !binds.contains(name) && !PREBOUND.contains(&name.as_str()))
+        {
+            let text = std::fs::read_to_string(&step.expected_file).unwrap_or_default();
             return Err(CaseError::Invalid {
-                file: dir.join("expected.json"),
-                line: 0,
+                file: step.expected_file.clone(),
+                line: find_line(&text, &format!("\"{name}\"")),
                 key: name.clone(),
                 message: format!(
                     "`{name}` is never captured; capture it with {{\"$capture\": \"{name}\"}} or use one of {}",
@@ -588,9 +597,12 @@ mod tests {
 
     #[test]
     fn same_without_capture_is_an_error() {
-        let root = case_dir(GOOD, r#"{"result": {"$same": "rid"}}"#);
+        let root = case_dir(GOOD, "{\n  \"result\": {\"$same\": \"rid\"}\n}");
         let err = load(&root).unwrap_err().to_string();
-        assert!(err.contains("`rid` is never captured"), "{err}");
+        assert!(
+            err.contains("expected.json:2") && err.contains("`rid` is never captured"),
+            "{err}"
+        );
         let root = case_dir(
             GOOD,
             r#"{"request_id": {"$capture": "rid"}, "result": {"$same": "rid"}}"#,

@@ -24,7 +24,6 @@ const DEPLOY_SLACK: Duration = Duration::from_secs(60);
 /// One (runtime, case) pair.
 #[derive(Debug, Clone)]
 pub struct TrialPlan {
-    pub name: String,
     pub case: Arc<Case>,
     pub runtime: RuntimeId,
 }

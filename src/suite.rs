@@ -208,11 +208,7 @@ impl Suite {
             return Trial::ignorable_test(name, move || Ok(Completion::ignored_with(reason)));
         }
         let rerun = self.rerun_command(&name, runtime);
-        let plan = TrialPlan {
-            name: name.clone(),
-            case,
-            runtime,
-        };
+        let plan = TrialPlan { case, runtime };
         let target = Arc::clone(&self.target);
         let handle = handle.clone();
         Trial::test(name, move || {

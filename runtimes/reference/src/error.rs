@@ -23,7 +23,7 @@ pub enum Error {
         path: PathBuf,
         cause: std::io::Error,
     },
-    #[error("the Node.js bootstrap {} is not usable: {cause}; pass an existing file to --nodejs-bootstrap", path.display())]
+    #[error("the Node.js bootstrap {} is not usable: {cause}; pass an existing file to --nodejs-bootstrap (or FGREF_NODEJS_BOOTSTRAP)", path.display())]
     Bootstrap {
         path: PathBuf,
         cause: std::io::Error,
