@@ -14,7 +14,7 @@ use crate::protocol::{
     self, Client, CreateFunctionRequest, FuncCode, InvokeReply, InvokeResponseV1,
 };
 use crate::runtime_id::RuntimeId;
-use crate::verdict::{Failure, FieldDiff, TrialError, Verdict};
+use crate::verdict::{Evidence, Failure, FieldDiff, TrialError, Verdict};
 
 /// Allowance over a step's own timeouts for process start-up and the network.
 const STEP_SLACK: Duration = Duration::from_secs(10);
@@ -62,38 +62,32 @@ async fn run_steps(client: &Client, plan: &TrialPlan) -> Verdict {
 
     let mut verdict = Verdict::Pass;
     for (index, step) in plan.case.steps.iter().enumerate() {
-        let number = index + 1;
-        let reply = match client
+        let outcome = match client
             .invoke(&model.func_urn, &step.event, plan.step_timeout())
             .await
         {
-            Ok(reply) => reply,
-            Err(source) => {
-                verdict = Verdict::Error(TrialError::Invoke {
-                    step: number,
-                    label: step.label.clone(),
-                    source,
-                });
-                break;
-            }
+            Ok(reply) => check_step(step, &reply, &mut captures),
+            Err(error) => Err(error),
         };
-        match check_step(step, &reply, &mut captures) {
-            Ok(None) => {}
-            Ok(Some(mut failure)) => {
-                failure.step = number;
-                failure.steps = plan.case.steps.len();
-                verdict = Verdict::Fail(Box::new(failure));
-                break;
+        match outcome {
+            Ok(None) => continue,
+            Ok(Some(evidence)) => {
+                verdict = Verdict::Fail(Box::new(Failure {
+                    step: index + 1,
+                    steps: plan.case.steps.len(),
+                    step_label: step.label.clone(),
+                    evidence,
+                }));
             }
             Err(source) => {
                 verdict = Verdict::Error(TrialError::Invoke {
-                    step: number,
+                    step: index + 1,
                     label: step.label.clone(),
                     source,
                 });
-                break;
             }
         }
+        break;
     }
     // Best effort: a target that cannot delete still gave its verdict on the behaviour.
     let _ = client.delete_function(&model.func_urn).await;
@@ -244,11 +238,12 @@ fn observe(
     Ok((observation, protocol_mismatches))
 }
 
+/// `Ok(None)` when every expectation of the step held; `Ok(Some)` with what differed.
 fn check_step(
     step: &Step,
     reply: &InvokeReply,
     captures: &mut Captures,
-) -> Result<Option<Failure>, protocol::ProtocolError> {
+) -> Result<Option<Evidence>, protocol::ProtocolError> {
     let expected: &Expected = &step.expected;
     let (seen, mut mismatches) = observe(reply, expected.status.is_some())?;
     let result = seen
@@ -295,10 +290,7 @@ fn check_step(
     if mismatches.is_empty() {
         return Ok(None);
     }
-    Ok(Some(Failure {
-        step: 0,
-        steps: 0,
-        step_label: step.label.clone(),
+    Ok(Some(Evidence {
         request_id: seen.request_id,
         mismatches,
         diffs,

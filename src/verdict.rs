@@ -26,6 +26,12 @@ pub struct Failure {
     pub step: usize,
     pub steps: usize,
     pub step_label: String,
+    pub evidence: Evidence,
+}
+
+/// What one step observed that its expectation did not allow.
+#[derive(Debug)]
+pub struct Evidence {
     pub request_id: Option<String>,
     pub mismatches: Vec<Mismatch>,
     pub diffs: Vec<FieldDiff>,
@@ -77,8 +83,13 @@ impl Verdict {
 impl Failure {
     pub fn render(&self) -> String {
         let mut out = String::new();
-        let request = self
-            .request_id
+        let Evidence {
+            request_id,
+            mismatches,
+            diffs,
+            log,
+        } = &self.evidence;
+        let request = request_id
             .as_deref()
             .map(|id| format!(", request {id}"))
             .unwrap_or_default();
@@ -87,10 +98,10 @@ impl Failure {
             "FAIL at step {} of {} ({}{request}):",
             self.step, self.steps, self.step_label
         );
-        for mismatch in &self.mismatches {
+        for mismatch in mismatches {
             let _ = writeln!(out, "  {mismatch}");
         }
-        for diff in &self.diffs {
+        for diff in diffs {
             let expected = pretty(&diff.expected);
             let actual = pretty(&diff.actual);
             let text = TextDiff::configure()
@@ -105,9 +116,9 @@ impl Failure {
                 .to_string();
             let _ = write!(out, "\n{text}");
         }
-        if !self.log.is_empty() {
+        if !log.is_empty() {
             let _ = writeln!(out, "\nlog of the call:");
-            for line in self.log.lines() {
+            for line in log.lines() {
                 let _ = writeln!(out, "  | {line}");
             }
         }
@@ -132,18 +143,20 @@ mod tests {
             step: 1,
             steps: 2,
             step_label: "event.json → expected.json".into(),
-            request_id: Some("r-1".into()),
-            mismatches: vec![Mismatch {
-                path: "error.errorType".into(),
-                expected: "\"Error\"".into(),
-                actual: "\"TypeError\"".into(),
-            }],
-            diffs: vec![FieldDiff {
-                field: "error".into(),
-                expected: json!({"errorType": "Error", "errorMessage": "m"}),
-                actual: json!({"errorType": "TypeError", "errorMessage": "m"}),
-            }],
-            log: "line one\nline two".into(),
+            evidence: Evidence {
+                request_id: Some("r-1".into()),
+                mismatches: vec![Mismatch {
+                    path: "error.errorType".into(),
+                    expected: "\"Error\"".into(),
+                    actual: "\"TypeError\"".into(),
+                }],
+                diffs: vec![FieldDiff {
+                    field: "error".into(),
+                    expected: json!({"errorType": "Error", "errorMessage": "m"}),
+                    actual: json!({"errorType": "TypeError", "errorMessage": "m"}),
+                }],
+                log: "line one\nline two".into(),
+            },
         };
         let text = Verdict::Fail(Box::new(failure)).render("cargo run --release -- --exact 'x'");
         assert!(

@@ -10,7 +10,7 @@
  * "notes §x"), which describe Huawei's own Node.js runtime ([OSS]). Where this file keeps an
  * [OSS] quirk on purpose, the comment says so.
  *
- * Must run unchanged on Node 6.10.3 … 20.x: ES2015 only (no async/await, no `?.`/`??`, no
+ * Must run unchanged on Node 6.10.3 … 20.x: ES2015 only (nothing from ES2017 on: no `?.`/`??`, no
  * object spread, no optional catch binding, no Object.entries/values, no padStart), core
  * modules only.
  */
@@ -510,7 +510,7 @@ function resolveInitializer() {
     return { error: new EntryError('FunctionConfigError',
       "initializer '" + INITIALIZER.name + "' not found in module '" + HANDLER_PATH + "'") };
   }
-  // Exactly 2 parameters on every Node version, even for an async initializer (notes §2.2).
+  // Exactly 2 parameters on every Node version, even for one that returns a Promise (notes §2.2).
   if (fn.length !== 2) {
     return { error: new EntryError('FunctionConfigError',
       'initializer expect to have 2 parameters, but received ' + fn.length) };
