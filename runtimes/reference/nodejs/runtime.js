@@ -10,7 +10,7 @@
  * "notes §x"), which describe Huawei's own Node.js runtime ([OSS]). Where this file keeps an
  * [OSS] quirk on purpose, the comment says so.
  *
- * Must run unchanged on Node 6.10.3 … 20.x: ES2015 only (nothing from ES2017 on: no `?.`/`??`, no
+ * Must run unchanged on Node 6.10.3 … 20.x: ES2015 only (nothing from ES2017 on: no optional chaining or nullish coalescing, no
  * object spread, no optional catch binding, no Object.entries/values, no padStart), core
  * modules only.
  */
