@@ -712,12 +712,25 @@ function runInitializer(onSuccess) {
   // The initializer's context has no request id (notes §2.2); its log lines carry the tag
   // 'initializer', the invoke id [OSS] gives the initializer's logger.
   const context = new Context('', null, 'initializer');
+  // The initializer has initializer_timeout seconds of its own, counted from its start and
+  // independent of the handler's timeout (notes §2.1: HW-INIT-SPEC; OTC "Initialization Timeout:
+  // maximum duration the function can be initialized"). Past it initialization fails, even if
+  // the initializer completes later; the platform's own deadline also counts process start-up.
+  const initSeconds = parseFloat(ENV.RUNTIME_INITIALIZER_TIMEOUT);
+  const timedOut = new EntryError('TimeoutError', 'initialization timed out after ' + initSeconds + 's');
+  let initTimer = null;
 
   const callback = completionCallback(function (error) {
     failInFlight = null;
+    if (initTimer !== null) clearTimeout(initTimer);
     if (!error) {
       onSuccess();
       return; // `data` is ignored: the initializer has no return value (notes §2.1)
+    }
+    if (error === timedOut) {
+      // no source gives this message; it is the one fgref's platform uses for the same failure
+      reportInitFailure(errorJson(timedOut.message, timedOut.errorType));
+      return;
     }
     let body;
     try {
@@ -729,6 +742,9 @@ function runInitializer(onSuccess) {
     reportInitFailure(body);
   });
   failInFlight = callback;
+  if (initSeconds > 0) {
+    initTimer = setTimeout(function () { callback(timedOut); }, initSeconds * 1000);
+  }
 
   const resolved = resolveInitializer();
   if (resolved.error) {

@@ -1,0 +1,6 @@
+'use strict';
+
+// The [OSS] test's fourArgsError.
+exports.handler = async (event, context, callback, errorArg) => {
+
+};

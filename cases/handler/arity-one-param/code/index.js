@@ -1,0 +1,6 @@
+'use strict';
+
+// The [OSS] test's oneArgsError.
+exports.handler = async (event) => {
+
+};

@@ -1,0 +1,5 @@
+'use strict';
+
+exports.handler = function (...args) {
+  args[2](null, 'rest parameters');
+};

@@ -1,0 +1,6 @@
+'use strict';
+
+exports.handler = async (event, context, callback) => {
+  callback(null, 'from-callback');
+  return 'from-return';
+};

@@ -1,0 +1,6 @@
+'use strict';
+
+exports.handler = function (event, context, callback) {
+  callback(null, 'first');
+  callback(null, 'second');
+};

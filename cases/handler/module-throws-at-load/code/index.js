@@ -1,0 +1,3 @@
+'use strict';
+
+throw new RangeError('configuration missing at load');

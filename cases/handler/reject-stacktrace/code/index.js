@@ -1,0 +1,5 @@
+'use strict';
+
+exports.handler = function (event, context) {
+  return Promise.reject(new RangeError('out of range'));
+};

@@ -1,0 +1,5 @@
+'use strict';
+
+exports.parse = function (text) {
+  throw new SyntaxError('cannot parse ' + text);
+};

@@ -1,0 +1,13 @@
+'use strict';
+
+var ran = false;
+
+ exports.initializer = function (context) {
+   ran = true;
+ };
+
+// Marks the log if the handler ever runs: it must not, the initializer failed.
+exports.handler = function (event, context, callback) {
+  console.log('HANDLER RAN');
+  callback(null, 'handler ran');
+};

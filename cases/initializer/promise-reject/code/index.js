@@ -1,0 +1,15 @@
+'use strict';
+
+exports.initializer = function (context, callback) {
+   return new Promise(function (resolve, reject) {
+     setTimeout(function () {
+       reject(new Error('init rejected'));
+     }, 100);
+   });
+ };
+
+// Marks the log if the handler ever runs: it must not, the initializer failed.
+exports.handler = function (event, context, callback) {
+  console.log('HANDLER RAN');
+  callback(null, 'handler ran');
+};

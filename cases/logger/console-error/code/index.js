@@ -1,0 +1,6 @@
+'use strict';
+
+exports.handler = function (event, context, callback) {
+  console.error('stderr-marker %d', 7);
+  callback(null, 'ok');
+};

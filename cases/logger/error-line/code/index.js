@@ -1,0 +1,6 @@
+'use strict';
+
+exports.handler = function (event, context, callback) {
+  context.getLogger().error('broken');
+  callback(null, 'ok');
+};

@@ -1,0 +1,6 @@
+'use strict';
+
+exports.handler = function (event, context, callback) {
+  process.stdout.write('stdout-write-marker\n');
+  callback(null, 'ok');
+};

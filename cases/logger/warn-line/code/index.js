@@ -1,0 +1,6 @@
+'use strict';
+
+exports.handler = function (event, context, callback) {
+  context.getLogger().warn('careful');
+  callback(null, 'ok');
+};
