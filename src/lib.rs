@@ -5,6 +5,7 @@
 //! `protocol` (deploy, invoke) → `execute` (collect, match with `matcher`) → `verdict` (render).
 
 pub mod case;
+pub mod coverage;
 pub mod discover;
 pub mod execute;
 pub mod matcher;

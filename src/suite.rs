@@ -9,6 +9,7 @@ use clap::Parser;
 use libtest_mimic::{Completion, Trial};
 
 use crate::case::{Case, FEATURES, Level};
+use crate::coverage;
 use crate::discover;
 use crate::execute::{TrialPlan, run_trial};
 use crate::protocol::Client;
@@ -60,6 +61,10 @@ pub struct Cli {
         value_name = "FEATURE"
     )]
     pub feature: Vec<String>,
+
+    /// Print how many cases cover each feature, area and runtime, by level, and exit.
+    #[arg(long)]
+    pub coverage: bool,
 
     #[command(flatten)]
     pub libtest: libtest_mimic::Arguments,
@@ -313,6 +318,9 @@ pub fn run(cli: Cli, runtime: &tokio::runtime::Runtime) -> ExitCode {
 
 /// The run with `extra` trials beside the corpus's (the project's own tests use this).
 pub fn run_with(cli: Cli, runtime: &tokio::runtime::Runtime, extra: Vec<Trial>) -> ExitCode {
+    if cli.coverage {
+        return print_coverage(&cli);
+    }
     let setup = Suite::new(&cli)
         .and_then(|suite| suite.trials(runtime.handle()).map(|trials| (suite, trials)));
     let (suite, trials) = match setup {
@@ -333,6 +341,39 @@ pub fn run_with(cli: Cli, runtime: &tokio::runtime::Runtime, extra: Vec<Trial>) 
     let conclusion = libtest_mimic::run(&cli.libtest, trials.into_iter().chain(extra).collect());
     runtime.block_on(suite.stop());
     conclusion.exit_code()
+}
+
+/// `--coverage`: counts over the whole corpus; a case that does not load makes the counts wrong,
+/// so it is an error here rather than a row.
+fn print_coverage(cli: &Cli) -> ExitCode {
+    let root = cli
+        .cases
+        .clone()
+        .unwrap_or_else(|| default_path(DEFAULT_CASES));
+    let dirs = match discover::case_dirs(&root) {
+        Ok(dirs) => dirs,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::from(EXIT_SETUP);
+        }
+    };
+    let mut cases = Vec::new();
+    let mut broken = 0;
+    for dir in dirs {
+        match Case::load(&root, &dir) {
+            Ok(case) => cases.push(case),
+            Err(error) => {
+                eprintln!("error: {error}");
+                broken += 1;
+            }
+        }
+    }
+    if broken > 0 {
+        eprintln!("error: {broken} case(s) do not load; the counts would be wrong");
+        return ExitCode::from(EXIT_SETUP);
+    }
+    print!("{}", coverage::report(&cases));
+    ExitCode::SUCCESS
 }
 
 /// True once SIGINT or SIGTERM arrives; false if signals cannot be watched.

@@ -3,7 +3,7 @@
 
 use libtest_mimic::{Failed, Trial};
 
-use crate::support::{CASE_TOML, ECHO_JS, corpus, fgconform, outcomes, text};
+use crate::support::{CASE_TOML, ECHO_JS, corpus, fgconform, outcomes, project_root, text};
 
 pub fn trials() -> Vec<Trial> {
     vec![
@@ -16,6 +16,11 @@ pub fn trials() -> Vec<Trial> {
         Trial::test(
             "selftest::cli::runtime-outside-range-is-skipped",
             runtime_outside_range,
+        ),
+        Trial::test("selftest::cli::coverage-counts", coverage_counts),
+        Trial::test(
+            "selftest::cli::coverage-in-readme-is-current",
+            coverage_in_readme,
         ),
     ]
 }
@@ -123,6 +128,80 @@ fn runtime_outside_range() -> Result<(), Failed> {
         || !out.contains("outside the case's runtimes")
     {
         return Err(format!("expected one skipped trial:\n{out}").into());
+    }
+    Ok(())
+}
+
+fn coverage_counts() -> Result<(), Failed> {
+    let observed = CASE_TOML.replace("documented", "observed");
+    let callback = format!("{CASE_TOML}features = [\"callback\", \"errors\"]\n");
+    let old = format!("{observed}runtimes = [\"Node.js6.10\"]\n");
+    let cases = corpus(&[
+        ("one/a", &callback, ECHO_JS, "{}"),
+        ("one/b", CASE_TOML, ECHO_JS, "{}"),
+        ("two/c", &old, ECHO_JS, "{}"),
+    ]);
+    let output = fgconform(
+        &["--coverage", "--cases", cases.path().to_str().unwrap()],
+        &[],
+    );
+    let out = text(&output);
+    let row = |name: &str| {
+        out.lines()
+            .find(|line| line.split_whitespace().next() == Some(name))
+            .map(|line| {
+                line.split_whitespace()
+                    .skip(1)
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+    };
+    let expected = [
+        ("callback", "1 0 0 1"),
+        ("errors", "1 0 0 1"),
+        ("promise", "0 0 0 0"),
+        ("one", "2 0 0 2"),
+        ("two", "0 1 0 1"),
+        ("Node.js6.10", "2 1 0 3"),
+        ("Node.js20.15", "2 0 0 2"),
+    ];
+    for (name, counts) in expected {
+        if row(name).as_deref() != Some(counts) {
+            return Err(format!("row `{name}` should read `{counts}`:\n{out}").into());
+        }
+    }
+    if !output.status.success() || !out.starts_with("3 cases: 2 documented, 1 observed") {
+        return Err(format!("unexpected coverage output:\n{out}").into());
+    }
+    let broken = corpus(&[(
+        "one/bad",
+        &format!("{CASE_TOML}colour = 1\n"),
+        ECHO_JS,
+        "{}",
+    )]);
+    let output = fgconform(
+        &["--coverage", "--cases", broken.path().to_str().unwrap()],
+        &[],
+    );
+    if output.status.code() != Some(2) || !text(&output).contains("colour") {
+        return Err(format!("a broken case must stop --coverage:\n{}", text(&output)).into());
+    }
+    Ok(())
+}
+
+/// The README quotes `--coverage`; a corpus change that leaves it stale fails here.
+fn coverage_in_readme() -> Result<(), Failed> {
+    let output = fgconform(&["--coverage"], &[]);
+    if !output.status.success() {
+        return Err(format!("--coverage failed:\n{}", text(&output)).into());
+    }
+    let table = String::from_utf8(output.stdout)?;
+    let readme = std::fs::read_to_string(project_root().join("README.md"))?;
+    if !readme.contains(&format!("```text\n{table}```")) {
+        return Err(format!(
+            "README.md does not quote the current `cargo run --release -- --coverage`; paste it:\n{table}"
+        )
+        .into());
     }
     Ok(())
 }
