@@ -13,6 +13,7 @@ use crate::package;
 use crate::protocol::{
     self, Client, CreateFunctionRequest, FuncCode, InvokeReply, InvokeResponseV1,
 };
+use crate::report::NODE_VERSION_HEADER;
 use crate::runtime_id::RuntimeId;
 use crate::verdict::{Evidence, Failure, FieldDiff, TrialError, Verdict};
 
@@ -41,14 +42,34 @@ impl TrialPlan {
     }
 }
 
-pub async fn run_trial(client: &Client, plan: &TrialPlan) -> Verdict {
-    match tokio::time::timeout(plan.deadline(), run_steps(client, plan)).await {
-        Ok(verdict) => verdict,
-        Err(_) => Verdict::Error(TrialError::TimedOut(plan.deadline())),
+/// A trial's verdict and the node the target said it ran on.
+#[derive(Debug)]
+pub struct TrialRun {
+    pub verdict: Verdict,
+    /// The last `X-Fgref-Node-Version` of the trial's invokes; `None` when the target sent none.
+    pub node_version: Option<String>,
+}
+
+pub async fn run_trial(client: &Client, plan: &TrialPlan) -> TrialRun {
+    let mut node_version = None;
+    let verdict =
+        match tokio::time::timeout(plan.deadline(), run_steps(client, plan, &mut node_version))
+            .await
+        {
+            Ok(verdict) => verdict,
+            Err(_) => Verdict::Error(TrialError::TimedOut(plan.deadline())),
+        };
+    TrialRun {
+        verdict,
+        node_version,
     }
 }
 
-async fn run_steps(client: &Client, plan: &TrialPlan) -> Verdict {
+async fn run_steps(
+    client: &Client,
+    plan: &TrialPlan,
+    node_version: &mut Option<String>,
+) -> Verdict {
     let model = match deploy(client, plan).await {
         Ok(model) => model,
         Err(error) => return Verdict::Error(error),
@@ -66,7 +87,12 @@ async fn run_steps(client: &Client, plan: &TrialPlan) -> Verdict {
             .invoke(&model.func_urn, &step.event, plan.step_timeout())
             .await
         {
-            Ok(reply) => check_step(step, &reply, &mut captures),
+            Ok(reply) => {
+                if let Some(version) = header(&reply, NODE_VERSION_HEADER) {
+                    *node_version = Some(version.to_owned());
+                }
+                check_step(step, &reply, &mut captures)
+            }
             Err(error) => Err(error),
         };
         match outcome {

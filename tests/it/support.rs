@@ -8,7 +8,7 @@ pub fn project_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// Runs fgconform with `args`, in the project root, with `env` added.
+/// Runs fgconform with `args`, in the project root, offline, with `env` added.
 pub fn fgconform(args: &[&str], env: &[(&str, &Path)]) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_fgconform"));
     command.current_dir(project_root()).args(args);
@@ -19,9 +19,13 @@ pub fn fgconform(args: &[&str], env: &[(&str, &Path)]) -> Output {
         "FGCONFORM_LEVEL",
         "FGCONFORM_FEATURE",
         "FGREF_NODEJS_BOOTSTRAP",
+        "npm_config_registry",
     ] {
         command.env_remove(var);
     }
+    // No test downloads unless it says so, and none can reach the real registry.
+    command.env("FGCONFORM_OFFLINE", "1");
+    command.env("FGREF_NPM_REGISTRY", "http://127.0.0.1:9");
     for (key, value) in env {
         command.env(key, value);
     }

@@ -18,12 +18,15 @@
 //! - Functions live in memory only; a restart forgets them.
 //! - A runtime id needs its exact Node release in the node cache
 //!   (`<cache>/<version>/bin/node`); otherwise the system `node` serves it only if its major
-//!   version matches, and invoking fails with `FSS.0500` when neither is there.
+//!   version matches, and invoking fails with `FSS.0500` when neither is there. fgref itself
+//!   never downloads; [`install`] puts releases into the cache (fgconform calls it before a run).
 //! - Dropping a [`Server`] kills its instances but cannot wait for them; call
 //!   [`Server::shutdown`] to be sure they are gone.
 
 mod api;
 mod error;
+pub mod http;
+pub mod install;
 mod instance;
 mod invoke;
 mod logs;

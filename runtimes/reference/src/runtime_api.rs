@@ -267,7 +267,7 @@ mod tests {
     use super::*;
 
     fn client() -> reqwest::Client {
-        reqwest::Client::builder()
+        crate::http::plain_client_builder()
             .no_proxy()
             .timeout(Duration::from_secs(10))
             .build()

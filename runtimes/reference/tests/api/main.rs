@@ -126,7 +126,7 @@ impl Fixture {
         };
         adjust(&mut config);
         let server = Server::start(config).await.unwrap();
-        let client = reqwest::Client::builder()
+        let client = fgref::http::plain_client_builder()
             .no_proxy()
             .timeout(Duration::from_secs(30))
             .build()

@@ -1,0 +1,34 @@
+//! HTTP clients. reqwest is built with `rustls-no-provider` (ring instead of aws-lc-rs, which
+//! needs a long C build), and with that feature `reqwest::Client::new()` panics unless a process-wide
+//! crypto provider was installed. So every client of the workspace is made here, with its TLS
+//! configuration spelled out and no global state.
+
+use std::sync::Arc;
+
+use rustls::{ClientConfig, RootCertStore, crypto::CryptoProvider};
+use rustls_platform_verifier::BuilderVerifierExt;
+
+fn ring() -> Arc<CryptoProvider> {
+    Arc::new(rustls::crypto::ring::default_provider())
+}
+
+/// A builder for clients that speak plain HTTP (loopback). Its TLS trusts nothing, so building it
+/// reads no certificates and works on a machine without any.
+pub fn plain_client_builder() -> reqwest::ClientBuilder {
+    let tls = ClientConfig::builder_with_provider(ring())
+        .with_safe_default_protocol_versions()
+        .expect("ring implements TLS 1.2 and 1.3")
+        .with_root_certificates(RootCertStore::empty())
+        .with_no_client_auth();
+    reqwest::Client::builder().tls_backend_preconfigured(tls)
+}
+
+/// A builder for clients that reach the internet over HTTPS: the system's root certificates
+/// (on Linux the store `openssl-probe` finds, e.g. /etc/ssl/certs from ca-certificates).
+pub(crate) fn https_client_builder() -> Result<reqwest::ClientBuilder, rustls::Error> {
+    let tls = ClientConfig::builder_with_provider(ring())
+        .with_safe_default_protocol_versions()?
+        .with_platform_verifier()?
+        .with_no_client_auth();
+    Ok(reqwest::Client::builder().tls_backend_preconfigured(tls))
+}
