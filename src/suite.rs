@@ -9,7 +9,7 @@ use std::sync::{Arc, OnceLock};
 use clap::Parser;
 use libtest_mimic::{Completion, Trial};
 
-use crate::case::{Case, FEATURES, Level};
+use crate::case::{Case, CaseError, FEATURES, Level};
 use crate::coverage;
 use crate::discover;
 use crate::execute::{TrialPlan, TrialRun, run_trial};
@@ -195,10 +195,7 @@ impl Suite {
             }
         }
         Ok(Suite {
-            cases_root: cli
-                .cases
-                .clone()
-                .unwrap_or_else(|| default_path(DEFAULT_CASES)),
+            cases_root: cases_root(cli),
             cases_flag: cli.cases.clone(),
             target_flag: cli.target.clone(),
             node_cache_flag: cli.node_cache.clone(),
@@ -240,8 +237,8 @@ impl Suite {
     ) -> Result<Vec<Trial>, SetupError> {
         let mut trials = Vec::new();
         let mut needs = BTreeSet::new();
-        for dir in discover::case_dirs(&self.cases_root)? {
-            let case = match Case::load(&self.cases_root, &dir) {
+        for (dir, loaded) in load_corpus(&self.cases_root)? {
+            let case = match loaded {
                 Ok(case) => Arc::new(case),
                 Err(error) => {
                     let id = dir
@@ -465,15 +462,32 @@ pub fn run_with(cli: Cli, runtime: &tokio::runtime::Runtime, extra: Vec<Trial>) 
     conclusion.exit_code()
 }
 
+/// `--cases`, else the project's own corpus.
+fn cases_root(cli: &Cli) -> PathBuf {
+    cli.cases
+        .clone()
+        .unwrap_or_else(|| default_path(DEFAULT_CASES))
+}
+
+/// A case directory with its case, or why it does not load.
+type LoadedCase = (PathBuf, Result<Case, CaseError>);
+
+/// Every case directory below `root`, loaded.
+fn load_corpus(root: &Path) -> Result<Vec<LoadedCase>, discover::DiscoverError> {
+    Ok(discover::case_dirs(root)?
+        .into_iter()
+        .map(|dir| {
+            let loaded = Case::load(root, &dir);
+            (dir, loaded)
+        })
+        .collect())
+}
+
 /// `--coverage`: counts over the whole corpus; a case that does not load makes the counts wrong,
 /// so it is an error here rather than a row.
 fn print_coverage(cli: &Cli) -> ExitCode {
-    let root = cli
-        .cases
-        .clone()
-        .unwrap_or_else(|| default_path(DEFAULT_CASES));
-    let dirs = match discover::case_dirs(&root) {
-        Ok(dirs) => dirs,
+    let corpus = match load_corpus(&cases_root(cli)) {
+        Ok(corpus) => corpus,
         Err(error) => {
             eprintln!("error: {error}");
             return ExitCode::from(EXIT_SETUP);
@@ -481,8 +495,8 @@ fn print_coverage(cli: &Cli) -> ExitCode {
     };
     let mut cases = Vec::new();
     let mut broken = 0;
-    for dir in dirs {
-        match Case::load(&root, &dir) {
+    for (_, loaded) in corpus {
+        match loaded {
             Ok(case) => cases.push(case),
             Err(error) => {
                 eprintln!("error: {error}");
