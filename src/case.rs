@@ -13,7 +13,7 @@ use crate::matcher::{Matcher, MatcherError};
 use crate::runtime_id::RuntimeRange;
 
 /// The project's features; `features` in `case.toml` must name these (CASE-FORMAT.md).
-pub const FEATURES: [(&str, &str); 10] = [
+pub const FEATURES: [(&str, &str); 19] = [
     (
         "callback",
         "the handler answers through callback(err, data)",
@@ -38,6 +38,42 @@ pub const FEATURES: [(&str, &str); 10] = [
     (
         "apig",
         "the APIG-shaped response {statusCode, headers, isBase64Encoded, body}",
+    ),
+    (
+        "summary",
+        "the execution summary and billing headers of an invoke",
+    ),
+    (
+        "platform-log",
+        "the platform's Start/Finish lines and the log tail (body and header)",
+    ),
+    (
+        "timeout",
+        "a call past the function's timeout, and the instance after it",
+    ),
+    (
+        "memory-limit",
+        "memory_size enforced: a call past it fails, the next works",
+    ),
+    (
+        "crash",
+        "an instance process that exits or throws outside a call",
+    ),
+    (
+        "sizes",
+        "request and response size limits, non-JSON bodies",
+    ),
+    (
+        "api-errors",
+        "CreateFunction, DeleteFunction and InvokeFunction errors (FSS codes)",
+    ),
+    (
+        "instances",
+        "instances: concurrency, idle recycling, deletion",
+    ),
+    (
+        "environment",
+        "what a function's process sees of its environment",
     ),
 ];
 
@@ -104,12 +140,18 @@ pub struct Case {
     pub features: Vec<String>,
     pub runtimes: RuntimeRange,
     pub function: FunctionSettings,
+    /// What CreateFunction must answer, when the case checks the deploy itself.
+    pub deploy: Option<ApiStep>,
     pub steps: Vec<Step>,
 }
 
 /// CreateFunction fields a case sets, defaults applied.
 #[derive(Debug, Clone)]
 pub struct FunctionSettings {
+    /// Sent as is instead of the harness's unique name (for names a target must refuse).
+    pub func_name: Option<String>,
+    /// Sent instead of the trial's runtime id (for ids a target must refuse).
+    pub runtime: Option<String>,
     pub handler: String,
     pub memory_size: u32,
     pub timeout: u32,
@@ -123,7 +165,43 @@ pub struct Step {
     /// `event.json → expected.json`, for messages.
     pub label: String,
     pub expected_file: PathBuf,
+    pub action: Action,
+    /// The invoke body (an event, or raw bytes a target must refuse).
     pub event: Vec<u8>,
+    /// Identical invokes sent at once; each answer must match `expected`.
+    pub concurrent: u32,
+    /// Whether to ask for the log tail (`X-Cff-Log-Type: tail`).
+    pub log_tail: bool,
+    pub pause: Pause,
+    pub expected: Expected,
+}
+
+/// What a step does to the deployed function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Action {
+    /// InvokeFunction (synchronous).
+    Invoke,
+    /// CreateFunction again, with the same name and settings.
+    Create,
+    /// DeleteFunction.
+    Delete,
+}
+
+/// A wait before a step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pause {
+    None,
+    /// Longer than the target's idle time, so its idle instances are recycled.
+    Idle,
+    Millis(u64),
+}
+
+/// The expectation of an API call that is not an invoke (the deploy, `create`, `delete`).
+#[derive(Debug)]
+pub struct ApiStep {
+    pub label: String,
+    pub expected_file: PathBuf,
     pub expected: Expected,
 }
 
@@ -132,12 +210,15 @@ pub struct Step {
 pub struct Expected {
     pub request_id: Option<Matcher>,
     pub status: Option<Matcher>,
+    pub api_error: Option<Matcher>,
     pub failed: Option<Matcher>,
     pub result: Option<Matcher>,
     pub result_text: Option<Matcher>,
     pub error: Option<Matcher>,
     pub summary: Option<Matcher>,
+    pub headers: Option<Matcher>,
     pub log: Option<LogExpectation>,
+    pub log_header: Option<LogExpectation>,
 }
 
 #[derive(Debug, Default)]
@@ -150,16 +231,25 @@ pub struct LogExpectation {
 }
 
 /// The keys of `expected.json`, in the order they are checked within a step.
-pub const EXPECTED_KEYS: [&str; 8] = [
+pub const EXPECTED_KEYS: [&str; 11] = [
     "request_id",
     "status",
+    "api_error",
     "failed",
     "result",
     "result_text",
     "error",
     "summary",
+    "headers",
     "log",
+    "log_header",
 ];
+
+/// The keys that mean something for an API call other than an invoke.
+pub const API_STEP_KEYS: [&str; 2] = ["status", "api_error"];
+
+/// The smallest generated event, `{"data":""}`.
+const MIN_EVENT_SIZE: u64 = 11;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -172,8 +262,15 @@ struct CaseFile {
     runtimes: Option<Spanned<RuntimesField>>,
     #[serde(default)]
     function: FunctionFile,
+    deploy: Option<DeployFile>,
     #[serde(default)]
-    steps: Vec<StepFile>,
+    steps: Vec<Spanned<StepFile>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DeployFile {
+    expected: String,
 }
 
 #[derive(Deserialize)]
@@ -186,6 +283,8 @@ enum RuntimesField {
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct FunctionFile {
+    func_name: Option<String>,
+    runtime: Option<String>,
     handler: Option<String>,
     memory_size: Option<u32>,
     timeout: Option<u32>,
@@ -197,8 +296,21 @@ struct FunctionFile {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct StepFile {
+    action: Option<Action>,
     event: Option<String>,
+    body: Option<String>,
+    event_size: Option<u64>,
+    concurrent: Option<u32>,
+    log_tail: Option<bool>,
+    pause: Option<PauseField>,
     expected: String,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum PauseField {
+    Millis(u64),
+    Named(String),
 }
 
 impl Case {
@@ -260,6 +372,8 @@ impl Case {
             });
         }
         let function = FunctionSettings {
+            func_name: f.func_name,
+            runtime: f.runtime,
             handler: f.handler.unwrap_or_else(|| "index.handler".into()),
             memory_size: f.memory_size.unwrap_or(128),
             timeout: f.timeout.unwrap_or(3),
@@ -279,33 +393,44 @@ impl Case {
             });
         }
 
-        let step_files = if parsed.steps.is_empty() {
-            vec![StepFile {
-                event: None,
-                expected: "expected.json".into(),
-            }]
+        let deploy = match parsed.deploy {
+            Some(deploy) => {
+                let expected_file = dir.join(&deploy.expected);
+                let expected = Expected::load_for(&expected_file, &API_STEP_KEYS)?;
+                Some(ApiStep {
+                    label: format!("deploy → {}", deploy.expected),
+                    expected_file,
+                    expected,
+                })
+            }
+            None => None,
+        };
+
+        // A case that checks only its deploy has no invoke to default to.
+        let step_files = if parsed.steps.is_empty() && deploy.is_none() {
+            vec![Spanned::new(
+                0..0,
+                StepFile {
+                    action: None,
+                    event: None,
+                    body: None,
+                    event_size: None,
+                    concurrent: None,
+                    log_tail: None,
+                    pause: None,
+                    expected: "expected.json".into(),
+                },
+            )]
         } else {
             parsed.steps
         };
         let mut steps = Vec::new();
-        for step in step_files {
-            let event_name = step.event.unwrap_or_else(|| "event.json".into());
-            let event_path = dir.join(&event_name);
-            let event = if event_path.exists() || step_is_explicit(&event_name) {
-                let event_text = read(&event_path)?;
-                parse_json(&event_path, &event_text)?;
-                event_text.into_bytes()
-            } else {
-                b"{}".to_vec()
-            };
-            let expected_path = dir.join(&step.expected);
-            let expected = Expected::load(&expected_path)?;
-            steps.push(Step {
-                label: format!("{event_name} → {}", step.expected),
-                expected_file: expected_path,
-                event,
-                expected,
-            });
+        for spanned in step_files {
+            let span = spanned.span();
+            let step = spanned.into_inner();
+            steps.push(load_step(dir, step, |key: &str, message: String| {
+                invalid(span.clone(), key, message)
+            })?);
         }
         check_captures(&steps)?;
 
@@ -322,6 +447,7 @@ impl Case {
                 .collect(),
             runtimes,
             function,
+            deploy,
             steps,
         })
     }
@@ -332,13 +458,125 @@ impl Case {
     }
 }
 
-/// `event.json` may be absent (the event is then `{}`); any other name must exist.
-fn step_is_explicit(event_name: &str) -> bool {
-    event_name != "event.json"
+/// One `[[steps]]` entry; `invalid` names the step's line in `case.toml`.
+fn load_step(
+    dir: &Path,
+    step: StepFile,
+    invalid: impl Fn(&str, String) -> CaseError,
+) -> Result<Step, CaseError> {
+    let action = step.action.unwrap_or(Action::Invoke);
+    let expected_path = dir.join(&step.expected);
+    if action != Action::Invoke {
+        let invoke_only = [
+            ("event", step.event.is_some()),
+            ("body", step.body.is_some()),
+            ("event_size", step.event_size.is_some()),
+            ("concurrent", step.concurrent.is_some()),
+            ("log_tail", step.log_tail.is_some()),
+        ];
+        if let Some((key, _)) = invoke_only.iter().find(|(_, set)| *set) {
+            return Err(invalid(
+                &format!("steps.{key}"),
+                format!("`{key}` belongs to invoke steps, not to `action = \"{action:?}\"`")
+                    .to_lowercase(),
+            ));
+        }
+    }
+    let sources = [
+        step.event.is_some(),
+        step.body.is_some(),
+        step.event_size.is_some(),
+    ];
+    if sources.iter().filter(|set| **set).count() > 1 {
+        return Err(invalid(
+            "steps.event",
+            "give at most one of `event`, `body` and `event_size`".into(),
+        ));
+    }
+    let (source, event) = if let Some(name) = &step.body {
+        // Sent byte for byte: for bodies a target must refuse, so it is not parsed.
+        let path = dir.join(name);
+        let bytes = std::fs::read(&path).map_err(|source| CaseError::Read { file: path, source })?;
+        (name.clone(), bytes)
+    } else if let Some(size) = step.event_size {
+        if size < MIN_EVENT_SIZE {
+            return Err(invalid(
+                "steps.event_size",
+                format!("a generated event has at least {MIN_EVENT_SIZE} bytes (`{{\"data\":\"\"}}`)"),
+            ));
+        }
+        (format!("{size}-byte event"), sized_event(size))
+    } else {
+        let name = step.event.clone().unwrap_or_else(|| "event.json".into());
+        let path = dir.join(&name);
+        // `event.json` may be absent (the event is then `{}`); any other name must exist.
+        if path.exists() || step.event.is_some() {
+            let text = read(&path)?;
+            parse_json(&path, &text)?;
+            (name, text.into_bytes())
+        } else {
+            (name, b"{}".to_vec())
+        }
+    };
+    let concurrent = step.concurrent.unwrap_or(1);
+    if concurrent == 0 || concurrent > 64 {
+        return Err(invalid(
+            "steps.concurrent",
+            "`concurrent` is the number of identical invokes sent at once: 1 to 64".into(),
+        ));
+    }
+    let pause = match step.pause {
+        None => Pause::None,
+        Some(PauseField::Millis(ms)) => Pause::Millis(ms),
+        Some(PauseField::Named(name)) if name == "idle" => Pause::Idle,
+        Some(PauseField::Named(name)) => {
+            return Err(invalid(
+                "steps.pause",
+                format!("unknown pause `{name}`; use \"idle\" or a number of milliseconds"),
+            ));
+        }
+    };
+    let expected = if action == Action::Invoke {
+        Expected::load(&expected_path)?
+    } else {
+        Expected::load_for(&expected_path, &API_STEP_KEYS)?
+    };
+    let label = match action {
+        Action::Invoke if concurrent > 1 => {
+            format!("{concurrent} × {source} at once → {}", step.expected)
+        }
+        Action::Invoke => format!("{source} → {}", step.expected),
+        Action::Create => format!("CreateFunction again → {}", step.expected),
+        Action::Delete => format!("DeleteFunction → {}", step.expected),
+    };
+    Ok(Step {
+        label,
+        expected_file: expected_path,
+        action,
+        event,
+        concurrent,
+        log_tail: step.log_tail.unwrap_or(true),
+        pause,
+        expected,
+    })
+}
+
+/// `{"data":"aaa…"}`, exactly `size` bytes.
+fn sized_event(size: u64) -> Vec<u8> {
+    let mut event = b"{\"data\":\"".to_vec();
+    event.resize((size - 2) as usize, b'a');
+    event.extend_from_slice(b"\"}");
+    event
 }
 
 impl Expected {
+    /// An invoke step's expectation: any key of [`EXPECTED_KEYS`].
     pub fn load(file: &Path) -> Result<Expected, CaseError> {
+        Expected::load_for(file, &EXPECTED_KEYS)
+    }
+
+    /// An expectation that may use only the keys in `allowed`.
+    pub fn load_for(file: &Path, allowed: &[&str]) -> Result<Expected, CaseError> {
         let text = read(file)?;
         let value = parse_json(file, &text)?;
         let invalid = |key: &str, message: String| CaseError::Invalid {
@@ -365,63 +603,45 @@ impl Expected {
         };
         let mut expected = Expected::default();
         for (key, v) in &map {
+            if !allowed.contains(&key.as_str()) {
+                let why = if EXPECTED_KEYS.contains(&key.as_str()) {
+                    "is not observed by this kind of step"
+                } else {
+                    "is unknown"
+                };
+                return Err(invalid(
+                    key,
+                    format!("key `{key}` {why}; expected one of {}", allowed.join(", ")),
+                ));
+            }
             match key.as_str() {
                 "request_id" => expected.request_id = Some(compile(key, v)?),
                 "status" => expected.status = Some(compile(key, v)?),
+                "api_error" => expected.api_error = Some(compile(key, v)?),
                 "failed" => expected.failed = Some(compile(key, v)?),
                 "result" => expected.result = Some(compile(key, v)?),
                 "result_text" => expected.result_text = Some(compile(key, v)?),
                 "error" => expected.error = Some(compile(key, v)?),
                 "summary" => expected.summary = Some(compile(key, v)?),
-                "log" => {
-                    let Value::Object(log) = v else {
-                        return Err(invalid(key, "`log` takes {\"contains\": [...], \"not_contains\": [...], \"max_bytes\": n}".into()));
-                    };
-                    let mut expectation = LogExpectation::default();
-                    for (log_key, lv) in log {
-                        let list = |lv: &Value| match lv {
-                            Value::Array(items) => items
-                                .iter()
-                                .enumerate()
-                                .map(|(i, item)| compile(&format!("log.{log_key}[{i}]"), item))
-                                .collect::<Result<Vec<_>, _>>(),
-                            _ => Err(invalid(
-                                log_key,
-                                format!("`log.{log_key}` takes an array of matchers"),
-                            )),
-                        };
-                        match log_key.as_str() {
-                            "contains" => expectation.contains = list(lv)?,
-                            "not_contains" => expectation.not_contains = list(lv)?,
-                            "max_bytes" => {
-                                expectation.max_bytes = Some(lv.as_u64().ok_or_else(|| {
-                                    invalid(
-                                        log_key,
-                                        "`log.max_bytes` takes a non-negative integer".into(),
-                                    )
-                                })?)
-                            }
-                            _ => {
-                                return Err(invalid(
-                                    log_key,
-                                    format!(
-                                        "unknown key `log.{log_key}`; expected contains, not_contains or max_bytes"
-                                    ),
-                                ));
-                            }
-                        }
+                "headers" => {
+                    if let Value::Object(headers) = v
+                        && let Some(name) = headers.keys().find(|name| {
+                            !name.starts_with('$') && name.to_ascii_lowercase() != **name
+                        })
+                    {
+                        return Err(invalid(
+                            name,
+                            format!(
+                                "header names are matched in lower case; write `{}`",
+                                name.to_ascii_lowercase()
+                            ),
+                        ));
                     }
-                    expected.log = Some(expectation);
+                    expected.headers = Some(compile(key, v)?)
                 }
-                _ => {
-                    return Err(invalid(
-                        key,
-                        format!(
-                            "unknown key `{key}`; expected one of {}",
-                            EXPECTED_KEYS.join(", ")
-                        ),
-                    ));
-                }
+                "log" => expected.log = Some(load_log(key, v, &compile, &invalid)?),
+                "log_header" => expected.log_header = Some(load_log(key, v, &compile, &invalid)?),
+                _ => unreachable!("allowed keys are a subset of EXPECTED_KEYS"),
             }
         }
         Ok(expected)
@@ -431,20 +651,74 @@ impl Expected {
         let log = self
             .log
             .iter()
+            .chain(&self.log_header)
             .flat_map(|l| l.contains.iter().chain(&l.not_contains));
         [
             &self.request_id,
             &self.status,
+            &self.api_error,
             &self.failed,
             &self.result,
             &self.result_text,
             &self.error,
             &self.summary,
+            &self.headers,
         ]
         .into_iter()
         .flatten()
         .chain(log)
     }
+}
+
+/// `{"contains": [...], "not_contains": [...], "max_bytes": n}` under `key` (`log`,
+/// `log_header`).
+fn load_log(
+    key: &str,
+    v: &Value,
+    compile: &impl Fn(&str, &Value) -> Result<Matcher, CaseError>,
+    invalid: &impl Fn(&str, String) -> CaseError,
+) -> Result<LogExpectation, CaseError> {
+    let Value::Object(log) = v else {
+        return Err(invalid(
+            key,
+            format!("`{key}` takes {{\"contains\": [...], \"not_contains\": [...], \"max_bytes\": n}}"),
+        ));
+    };
+    let mut expectation = LogExpectation::default();
+    for (log_key, lv) in log {
+        let list = |lv: &Value| match lv {
+            Value::Array(items) => items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| compile(&format!("{key}.{log_key}[{i}]"), item))
+                .collect::<Result<Vec<_>, _>>(),
+            _ => Err(invalid(
+                log_key,
+                format!("`{key}.{log_key}` takes an array of matchers"),
+            )),
+        };
+        match log_key.as_str() {
+            "contains" => expectation.contains = list(lv)?,
+            "not_contains" => expectation.not_contains = list(lv)?,
+            "max_bytes" => {
+                expectation.max_bytes = Some(lv.as_u64().ok_or_else(|| {
+                    invalid(
+                        log_key,
+                        format!("`{key}.max_bytes` takes a non-negative integer"),
+                    )
+                })?)
+            }
+            _ => {
+                return Err(invalid(
+                    log_key,
+                    format!(
+                        "unknown key `{key}.{log_key}`; expected contains, not_contains or max_bytes"
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(expectation)
 }
 
 /// Every `$same`, `$ceil` and capture-valued `$ge`/`$le` must name something a step captures or

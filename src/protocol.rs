@@ -58,9 +58,9 @@ pub struct ApiErrorBody {
     pub error_msg: String,
 }
 
-/// An invoke answer as it came off the wire; the harness interprets it (collect stage).
+/// An answer as it came off the wire; the harness interprets it (collect stage).
 #[derive(Debug, Clone)]
-pub struct InvokeReply {
+pub struct Reply {
     pub status: u16,
     pub headers: HeaderMap,
     pub body: Vec<u8>,
@@ -154,14 +154,20 @@ impl Client {
         &self,
         request: &CreateFunctionRequest,
     ) -> Result<FunctionModel, ProtocolError> {
-        const CALL: &str = "CreateFunction";
-        let reply = send(
-            CALL,
+        parse_model("CreateFunction", self.create_function_reply(request).await?)
+    }
+
+    /// CreateFunction, whatever it answers: for cases that check the answer itself.
+    pub async fn create_function_reply(
+        &self,
+        request: &CreateFunctionRequest,
+    ) -> Result<Reply, ProtocolError> {
+        send(
+            "CreateFunction",
             self.request(reqwest::Method::POST, self.functions_url(), API_TIMEOUT)
                 .json(request),
         )
-        .await?;
-        parse_model(CALL, reply)
+        .await
     }
 
     pub async fn get_function_config(
@@ -177,39 +183,45 @@ impl Client {
     }
 
     pub async fn delete_function(&self, func_urn: &str) -> Result<(), ProtocolError> {
-        const CALL: &str = "DeleteFunction";
-        let url = self.function_url(func_urn, "");
-        let reply = send(
-            CALL,
-            self.request(reqwest::Method::DELETE, url, API_TIMEOUT),
-        )
-        .await?;
-        success(CALL, &reply).map(|_| ())
+        let reply = self.delete_function_reply(func_urn).await?;
+        success("DeleteFunction", &reply).map(|_| ())
     }
 
-    /// A synchronous invoke asking for the v1 body and the log tail. Any HTTP status is an
-    /// answer: the caller decides what a non-200 means.
+    /// DeleteFunction, whatever it answers.
+    pub async fn delete_function_reply(&self, func_urn: &str) -> Result<Reply, ProtocolError> {
+        let url = self.function_url(func_urn, "");
+        send(
+            "DeleteFunction",
+            self.request(reqwest::Method::DELETE, url, API_TIMEOUT),
+        )
+        .await
+    }
+
+    /// A synchronous invoke asking for the v1 body, and for the log tail when `log_tail`. Any
+    /// HTTP status is an answer: the caller decides what a non-200 means.
     pub async fn invoke(
         &self,
         func_urn: &str,
         event: &[u8],
+        log_tail: bool,
         timeout: Duration,
-    ) -> Result<InvokeReply, ProtocolError> {
+    ) -> Result<Reply, ProtocolError> {
         let url = self.function_url(func_urn, "/invocations");
-        let builder = self
+        let mut builder = self
             .request(reqwest::Method::POST, url, timeout)
             .header("Content-Type", "application/json")
-            .header("X-CFF-Request-Version", "v1")
-            .header("X-Cff-Log-Type", "tail")
-            .body(event.to_vec());
-        send("InvokeFunction", builder).await
+            .header("X-CFF-Request-Version", "v1");
+        if log_tail {
+            builder = builder.header("X-Cff-Log-Type", "tail");
+        }
+        send("InvokeFunction", builder.body(event.to_vec())).await
     }
 }
 
 async fn send(
     call: &'static str,
     builder: reqwest::RequestBuilder,
-) -> Result<InvokeReply, ProtocolError> {
+) -> Result<Reply, ProtocolError> {
     let transport = |e: reqwest::Error| ProtocolError::Transport {
         call,
         message: if e.is_timeout() {
@@ -222,14 +234,14 @@ async fn send(
     let status = response.status().as_u16();
     let headers = response.headers().clone();
     let body = response.bytes().await.map_err(transport)?.to_vec();
-    Ok(InvokeReply {
+    Ok(Reply {
         status,
         headers,
         body,
     })
 }
 
-fn success<'a>(call: &'static str, reply: &'a InvokeReply) -> Result<&'a [u8], ProtocolError> {
+fn success<'a>(call: &'static str, reply: &'a Reply) -> Result<&'a [u8], ProtocolError> {
     if (200..300).contains(&reply.status) {
         return Ok(&reply.body);
     }
@@ -237,7 +249,7 @@ fn success<'a>(call: &'static str, reply: &'a InvokeReply) -> Result<&'a [u8], P
 }
 
 /// Interprets a non-2xx answer: the protocol's error body, or garbage.
-pub fn api_error(call: &'static str, reply: &InvokeReply) -> ProtocolError {
+pub fn api_error(call: &'static str, reply: &Reply) -> ProtocolError {
     match serde_json::from_slice::<ApiErrorBody>(&reply.body) {
         Ok(body) => ProtocolError::Api {
             call,
@@ -253,7 +265,7 @@ pub fn api_error(call: &'static str, reply: &InvokeReply) -> ProtocolError {
     }
 }
 
-fn parse_model(call: &'static str, reply: InvokeReply) -> Result<FunctionModel, ProtocolError> {
+pub fn parse_model(call: &'static str, reply: Reply) -> Result<FunctionModel, ProtocolError> {
     let body = success(call, &reply)?;
     serde_json::from_slice(body).map_err(|e| ProtocolError::Garbage {
         call,

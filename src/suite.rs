@@ -298,7 +298,11 @@ impl Suite {
             return (trial, false);
         }
         let rerun = self.rerun_command(&name, runtime);
-        let plan = TrialPlan { case, runtime };
+        let plan = TrialPlan {
+            case,
+            runtime,
+            idle_pause: self.target.target.idle_pause(),
+        };
         let target = Arc::clone(&self.target);
         let ran_on = Arc::clone(&self.ran_on);
         let handle = handle.clone();

@@ -52,6 +52,14 @@ pub struct TargetDescriptor {
     pub default_runtimes: Option<Vec<String>>,
     /// Features the target declares; cases needing others are skipped.
     pub features: Vec<String>,
+    /// Seconds an instance stays warm without calls before the target recycles it; cases with
+    /// `pause = "idle"` wait longer than this. Default: the one minute OTC documents.
+    #[serde(default = "default_idle_timeout")]
+    pub idle_timeout: f64,
+}
+
+fn default_idle_timeout() -> f64 {
+    60.0
 }
 
 fn default_project_id() -> String {
@@ -108,6 +116,12 @@ impl Target {
             Some(list) => ids(list, "default_runtimes")?,
             None => runtimes.clone(),
         };
+        if !(descriptor.idle_timeout.is_finite() && (0.1..=3600.0).contains(&descriptor.idle_timeout)) {
+            return Err(invalid(format!(
+                "`idle_timeout` is {} seconds; give 0.1 to 3600",
+                descriptor.idle_timeout
+            )));
+        }
         if let Some(id) = default_runtimes.iter().find(|id| !runtimes.contains(id)) {
             return Err(invalid(format!(
                 "`default_runtimes` names {id}, which `runtimes` does not list"
@@ -119,6 +133,15 @@ impl Target {
             runtimes,
             default_runtimes,
         })
+    }
+
+    pub fn idle_timeout(&self) -> Duration {
+        Duration::from_secs_f64(self.descriptor.idle_timeout)
+    }
+
+    /// Long enough for the target to have noticed the idle time passing and acted on it.
+    pub fn idle_pause(&self) -> Duration {
+        self.idle_timeout().mul_f64(1.5) + Duration::from_secs(1)
     }
 
     pub fn declares(&self, feature: &str) -> bool {
@@ -151,6 +174,7 @@ impl Target {
                 nodejs_bootstrap: std::env::var_os("FGREF_NODEJS_BOOTSTRAP").map(PathBuf::from),
                 token: token.clone(),
                 node_cache,
+                idle_timeout: self.idle_timeout(),
                 ..fgref::Config::default()
             };
             let server = fgref::Server::start(config)

@@ -22,7 +22,7 @@ pub enum Verdict {
 
 #[derive(Debug)]
 pub struct Failure {
-    /// 1-based.
+    /// 1-based; 0 for the deploy (CreateFunction) a case checks with `[deploy]`.
     pub step: usize,
     pub steps: usize,
     pub step_label: String,
@@ -97,11 +97,12 @@ impl Failure {
             .as_deref()
             .map(|id| format!(", request {id}"))
             .unwrap_or_default();
-        let _ = writeln!(
-            out,
-            "FAIL at step {} of {} ({}{request}):",
-            self.step, self.steps, self.step_label
-        );
+        let at = if self.step == 0 {
+            "the deploy".to_owned()
+        } else {
+            format!("step {} of {}", self.step, self.steps)
+        };
+        let _ = writeln!(out, "FAIL at {at} ({}{request}):", self.step_label);
         for mismatch in mismatches {
             let _ = writeln!(out, "  {mismatch}");
         }

@@ -630,24 +630,11 @@ function apiPost(urlPath, body, contentType, cb) {
 // Lifecycle
 // ---------------------------------------------------------------------------------------------
 
-// Fails whatever user code is running right now (the initializer or the one in-flight call),
-// or null. Used by the uncaughtException guard below.
-let failInFlight = null;
-
-// A throw from a user timer or event callback escapes the handler's synchronous frame and would
-// kill the process. One instance serves one call at a time (PROTOCOL §5, notes §10), so the only
-// call it can belong to is the in-flight one: report it there as a UserFunctionError (throws are
-// 'function invocation exception', notes §1.3) and keep the instance alive. On Node 15+ an
-// unhandled rejection arrives here too (node's default --unhandled-rejections=throw); older
-// Node only prints a warning, as it would on FunctionGraph's runtime of that version.
-process.on('uncaughtException', function (err) {
-  if (failInFlight) {
-    failInFlight(new UserFunctionError(err));
-    return;
-  }
-  runtimeLog('uncaught exception outside any invocation: ' +
-    hideCodeRoot(err instanceof Error ? err.stack : safeString(err)));
-});
+// No uncaughtException handler, on purpose: a throw from a user timer or event callback (and,
+// on Node 15+, an unhandled rejection) ends the process, as in [OSS-HANDLER], which registers
+// none. The platform then fails the call in flight with "runtime process is exited" and starts a
+// new instance for the next call; an instance whose state a stray throw interrupted is not
+// reused.
 
 function parseEvent(buffer) {
   const text = buffer.toString('utf8');
@@ -679,7 +666,6 @@ function invoke(requestId, headers, body) {
   const event = parseEvent(body);
 
   const callback = completionCallback(function (error, data) {
-    failInFlight = null;
     let outcome;
     try {
       if (error) {
@@ -698,7 +684,6 @@ function invoke(requestId, headers, body) {
     apiPost('/v1/runtime/invocation/' + kind + '/' + encodeURIComponent(requestId), outcome.body, type,
       function () { pollNext(); });
   });
-  failInFlight = callback;
 
   const resolved = resolveHandler();
   if (resolved.error) {
@@ -721,7 +706,6 @@ function runInitializer(onSuccess) {
   let initTimer = null;
 
   const callback = completionCallback(function (error) {
-    failInFlight = null;
     if (initTimer !== null) clearTimeout(initTimer);
     if (!error) {
       onSuccess();
@@ -741,7 +725,6 @@ function runInitializer(onSuccess) {
     }
     reportInitFailure(body);
   });
-  failInFlight = callback;
   if (initSeconds > 0) {
     initTimer = setTimeout(function () { callback(timedOut); }, initSeconds * 1000);
   }
