@@ -5,6 +5,7 @@
 mod cli;
 mod install;
 mod mutants;
+mod platforms;
 mod support;
 mod targets;
 
@@ -27,5 +28,6 @@ fn main() -> ExitCode {
     selftests.extend(install::trials());
     selftests.extend(targets::trials());
     selftests.extend(mutants::trials());
+    selftests.extend(platforms::trials());
     suite::run_with(cli, &runtime, selftests)
 }
