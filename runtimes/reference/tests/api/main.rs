@@ -20,7 +20,8 @@ const PROJECT: &str = "p1";
 /// that many 1 KB lines right before answering, `raw` answers
 /// with that string instead of JSON, `big_bytes` answers with that many bytes, `alloc_mb`
 /// keeps a filled (resident) Buffer of that many MB, `heap_mb` keeps that many MB of JS strings.
-/// `FAIL_INIT` in user_data reports an init error.
+/// `FAIL_INIT` in user_data reports an init error; `ALLOC_INIT_MB` allocates like `alloc_mb`
+/// before the first poll.
 const TEST_RUNTIME: &str = r#"'use strict';
 const http = require('http');
 const [host, port] = process.env.RUNTIME_API_ADDR.split(':');
@@ -72,6 +73,7 @@ if (process.env.FAIL_INIT) {
   const error = JSON.stringify({ errorMessage: process.env.FAIL_INIT, errorType: 'Error' });
   call('POST', '/v1/runtime/init/error', error, () => process.exit(1));
 } else {
+  if (process.env.ALLOC_INIT_MB) kept.push(Buffer.alloc(process.env.ALLOC_INIT_MB * 1048576, 1));
   next();
 }
 "#;
@@ -902,5 +904,34 @@ async fn an_answer_over_the_response_limit_fails_the_call() {
     // The runtime behaved; its instance stays warm.
     let next = f.invoke(&urn, json!({"tag": "next"})).await;
     assert_eq!(next.header("x-is-func-err"), "false");
+    f.server.shutdown().await;
+}
+
+#[tokio::test]
+async fn memory_past_the_limit_during_initialisation_fails_the_call() {
+    let f = Fixture::start().await;
+    let urn = f
+        .create_ok(
+            "fatinit",
+            json!({"memory_size": 128, "user_data": "{\"ALLOC_INIT_MB\":\"200\"}"}),
+        )
+        .await;
+    let invoked = f.invoke(&urn, json!({"tag": "x"})).await;
+    assert_eq!(
+        invoked.header("x-func-err-code"),
+        "4205",
+        "{}",
+        invoked.body
+    );
+    assert_eq!(
+        invoked.result()["errorMessage"],
+        "runtime memory limit exceeded"
+    );
+    assert!(
+        invoked.json()["log"]
+            .as_str()
+            .unwrap()
+            .contains("booting fatinit")
+    );
     f.server.shutdown().await;
 }
