@@ -35,6 +35,15 @@ const MAX_CREATE_BYTES: usize = 128 * 1024 * 1024;
 const BODY_LOG_BYTES: usize = 4096;
 const HEADER_LOG_BYTES: usize = 2000;
 
+/// FunctionGraph's zip upload limit (FSS.1071, 50 MB).
+const MAX_ZIP_BYTES: usize = 50 * 1024 * 1024;
+/// `user_data` limits: FSS.1017 and FSS.1018. Sources disagree on the size: the error-code
+/// table says 2 KB, CreateFunction's field description says 4 KB and the Notes and
+/// Constraints table "4,096 characters"; the last is the most specific, so it is ours.
+/// None says what is measured; fgref counts the characters of the `user_data` string.
+const MAX_USER_DATA_ENTRIES: usize = 20;
+const MAX_USER_DATA_CHARS: usize = 4096;
+
 const MEMORY_SIZES: &[u32] = &[
     128, 256, 512, 768, 1024, 1280, 1536, 1792, 2048, 2560, 3072, 3584, 4096,
 ];
@@ -224,7 +233,7 @@ async fn create_function(
     let unpacked =
         tokio::task::spawn_blocking(move || package::unpack(&valid.zip, &unpack_into)).await;
     let unpacked = match unpacked {
-        Ok(result) => result.map_err(|e| FssError::BadRequest(e.to_string())),
+        Ok(result) => result.map_err(|e| FssError::InvalidCode(e.to_string())),
         Err(e) => Err(FssError::Platform(format!(
             "failed to unpack the package: {e}"
         ))),
@@ -441,7 +450,7 @@ pub(crate) fn validate(request: &CreateFunctionRequest) -> Result<ValidFunction,
         )));
     }
     if request.code_type != "zip" {
-        return Err(FssError::BadRequest(format!(
+        return Err(FssError::InvalidCodeType(format!(
             "code_type {:?} is not supported; fgref takes \"zip\" with func_code.file",
             request.code_type
         )));
@@ -451,11 +460,17 @@ pub(crate) fn validate(request: &CreateFunctionRequest) -> Result<ValidFunction,
         .as_ref()
         .and_then(|c| c.file.as_deref())
         .ok_or_else(|| {
-            FssError::BadRequest("func_code.file is missing; send the zip as base64".to_owned())
+            FssError::MissingCode("func_code.file is missing; send the zip as base64".to_owned())
         })?;
     let zip = BASE64
         .decode(file.trim())
-        .map_err(|e| FssError::BadRequest(format!("func_code.file is not valid base64: {e}")))?;
+        .map_err(|e| FssError::InvalidCode(format!("func_code.file is not valid base64: {e}")))?;
+    if zip.len() > MAX_ZIP_BYTES {
+        return Err(FssError::PackageTooLarge(format!(
+            "the zip is {} bytes, more than FunctionGraph's {MAX_ZIP_BYTES}-byte (50 MB) package limit; make the package smaller",
+            zip.len()
+        )));
+    }
     let user_data = parse_user_data(request.user_data.as_deref().unwrap_or(""))?;
     let (initializer_handler, initializer_timeout) = check_initializer(request)?;
     Ok(ValidFunction {
@@ -477,7 +492,7 @@ fn check_func_name(name: &str) -> Result<(), FssError> {
     if (1..=60).contains(&name.len()) && chars_ok && first_ok && last_ok {
         Ok(())
     } else {
-        Err(FssError::BadRequest(format!(
+        Err(FssError::InvalidName(format!(
             "func_name {name:?} is invalid; use 1–60 letters, digits, '-' or '_', starting with a letter and ending with a letter or digit"
         )))
     }
@@ -490,7 +505,7 @@ fn check_package(package: &str) -> Result<(), FssError> {
     if (1..=64).contains(&package.len()) && chars_ok {
         Ok(())
     } else {
-        Err(FssError::BadRequest(format!(
+        Err(FssError::InvalidPackage(format!(
             "package {package:?} is invalid; use 1–64 letters, digits, '-', '_' or '.', e.g. default"
         )))
     }
@@ -544,13 +559,25 @@ pub(crate) fn parse_user_data(text: &str) -> Result<Vec<(String, String)>, FssEr
     if text.trim().is_empty() {
         return Ok(Vec::new());
     }
+    let chars = text.chars().count();
+    if chars > MAX_USER_DATA_CHARS {
+        return Err(FssError::UserDataTooLarge(format!(
+            "user_data is {chars} characters long, more than the {MAX_USER_DATA_CHARS} FunctionGraph allows; shorten the values"
+        )));
+    }
     let bad = |why: String| {
-        FssError::BadRequest(format!(
+        FssError::InvalidUserData(format!(
             "user_data is invalid: {why}; send JSON object text with string values, e.g. {{\"GREETING\":\"hello\"}}"
         ))
     };
     let object: serde_json::Map<String, serde_json::Value> =
         serde_json::from_str(text).map_err(|e| bad(e.to_string()))?;
+    if object.len() > MAX_USER_DATA_ENTRIES {
+        return Err(FssError::TooManyUserData(format!(
+            "user_data has {} entries, more than the {MAX_USER_DATA_ENTRIES} FunctionGraph allows; merge some values",
+            object.len()
+        )));
+    }
     object
         .into_iter()
         .map(|(key, value)| {
@@ -601,10 +628,10 @@ mod tests {
     fn each_bad_field_gets_its_code() {
         type Spoil = fn(&mut CreateFunctionRequest);
         let cases: Vec<(Spoil, &str)> = vec![
-            (|r| r.func_name = "1abc".into(), "FSS.0400"),
-            (|r| r.func_name = "abc-".into(), "FSS.0400"),
-            (|r| r.func_name = "a".repeat(61), "FSS.0400"),
-            (|r| r.package = String::new(), "FSS.0400"),
+            (|r| r.func_name = "1abc".into(), "FSS.1002"),
+            (|r| r.func_name = "abc-".into(), "FSS.1002"),
+            (|r| r.func_name = "a".repeat(61), "FSS.1002"),
+            (|r| r.package = String::new(), "FSS.1004"),
             (|r| r.runtime = "Python3.9".into(), "FSS.1005"),
             (|r| r.handler = "index".into(), "FSS.1003"),
             (|r| r.handler = ".h".into(), "FSS.1003"),
@@ -612,18 +639,28 @@ mod tests {
             (|r| r.memory_size = 100, "FSS.1007"),
             (|r| r.timeout = 2, "FSS.1008"),
             (|r| r.timeout = 259_201, "FSS.1008"),
-            (|r| r.code_type = "inline".into(), "FSS.0400"),
-            (|r| r.func_code = None, "FSS.0400"),
+            (|r| r.code_type = "inline".into(), "FSS.1006"),
+            (|r| r.func_code = None, "FSS.1012"),
             (
                 |r| {
                     r.func_code = Some(FuncCode {
                         file: Some("%%%".into()),
                     })
                 },
-                "FSS.0400",
+                "FSS.1011",
             ),
-            (|r| r.user_data = Some("[1]".into()), "FSS.0400"),
-            (|r| r.user_data = Some(r#"{"A":1}"#.into()), "FSS.0400"),
+            (
+                |r| {
+                    r.func_code = Some(FuncCode {
+                        file: Some(BASE64.encode(vec![0; MAX_ZIP_BYTES + 1])),
+                    })
+                },
+                "FSS.1071",
+            ),
+            (|r| r.user_data = Some("[1]".into()), "FSS.1009"),
+            (|r| r.user_data = Some(r#"{"A":1}"#.into()), "FSS.1009"),
+            (|r| r.user_data = Some(user_data_of(21, 1)), "FSS.1017"),
+            (|r| r.user_data = Some(user_data_of(2, 3000)), "FSS.1018"),
             (|r| r.initializer_handler = Some("init".into()), "FSS.1404"),
             (
                 |r| r.initializer_handler = Some("index.init".into()),
@@ -642,6 +679,31 @@ mod tests {
             spoil(&mut r);
             assert_eq!(code_of(&r), code, "case {index}: {r:?}");
         }
+    }
+
+    /// `entries` keys K0.., each with a value of `value_len` characters.
+    fn user_data_of(entries: usize, value_len: usize) -> String {
+        let object: serde_json::Map<String, serde_json::Value> = (0..entries)
+            .map(|i| (format!("K{i}"), "v".repeat(value_len).into()))
+            .collect();
+        serde_json::Value::Object(object).to_string()
+    }
+
+    #[test]
+    fn user_data_limits_are_inclusive() {
+        assert_eq!(parse_user_data(&user_data_of(20, 1)).unwrap().len(), 20);
+        // {"K0":"vvv…"}: 9 characters of framing around the value.
+        let exactly = user_data_of(1, MAX_USER_DATA_CHARS - 9);
+        assert_eq!(exactly.chars().count(), MAX_USER_DATA_CHARS);
+        assert!(parse_user_data(&exactly).is_ok());
+        let over = user_data_of(1, MAX_USER_DATA_CHARS - 8);
+        assert_eq!(
+            parse_user_data(&over).unwrap_err().status_and_code().1,
+            "FSS.1018"
+        );
+        // Characters, not bytes: 4096 two-byte characters still fit.
+        let wide = format!("{{\"K\":\"{}\"}}", "é".repeat(MAX_USER_DATA_CHARS - 8));
+        assert!(parse_user_data(&wide).is_ok());
     }
 
     #[test]

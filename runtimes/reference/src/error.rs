@@ -31,6 +31,9 @@ pub enum Error {
 }
 
 /// An error of the platform API itself, answered as `{"error_code": "FSS.xxxx", "error_msg": ...}`.
+///
+/// The codes and statuses are the OTC error-code table's (PROTOCOL.md §1); which request gets
+/// which code is read from the code's message, since no source maps them to requests.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum FssError {
     #[error("{0}")]
@@ -38,13 +41,29 @@ pub(crate) enum FssError {
     #[error("{0}")]
     NotJson(String),
     #[error("{0}")]
+    InvalidName(String),
+    #[error("{0}")]
     InvalidHandler(String),
     #[error("{0}")]
+    InvalidPackage(String),
+    #[error("{0}")]
     InvalidRuntime(String),
+    #[error("{0}")]
+    InvalidCodeType(String),
     #[error("{0}")]
     InvalidMemory(String),
     #[error("{0}")]
     InvalidTimeout(String),
+    #[error("{0}")]
+    InvalidUserData(String),
+    #[error("{0}")]
+    InvalidCode(String),
+    #[error("{0}")]
+    MissingCode(String),
+    #[error("{0}")]
+    TooManyUserData(String),
+    #[error("{0}")]
+    UserDataTooLarge(String),
     #[error("{0}")]
     InvalidInitializer(String),
     #[error("{0}")]
@@ -60,6 +79,8 @@ pub(crate) enum FssError {
     #[error("{0}")]
     TooLarge(String),
     #[error("{0}")]
+    PackageTooLarge(String),
+    #[error("{0}")]
     Platform(String),
 }
 
@@ -67,11 +88,19 @@ impl FssError {
     pub(crate) fn status_and_code(&self) -> (StatusCode, &'static str) {
         match self {
             Self::BadRequest(_) => (StatusCode::BAD_REQUEST, "FSS.0400"),
-            Self::NotJson(_) => (StatusCode::BAD_REQUEST, "FSS.0406"),
+            Self::NotJson(_) => (StatusCode::NOT_ACCEPTABLE, "FSS.0406"),
+            Self::InvalidName(_) => (StatusCode::BAD_REQUEST, "FSS.1002"),
             Self::InvalidHandler(_) => (StatusCode::BAD_REQUEST, "FSS.1003"),
+            Self::InvalidPackage(_) => (StatusCode::BAD_REQUEST, "FSS.1004"),
             Self::InvalidRuntime(_) => (StatusCode::BAD_REQUEST, "FSS.1005"),
+            Self::InvalidCodeType(_) => (StatusCode::BAD_REQUEST, "FSS.1006"),
             Self::InvalidMemory(_) => (StatusCode::BAD_REQUEST, "FSS.1007"),
             Self::InvalidTimeout(_) => (StatusCode::BAD_REQUEST, "FSS.1008"),
+            Self::InvalidUserData(_) => (StatusCode::BAD_REQUEST, "FSS.1009"),
+            Self::InvalidCode(_) => (StatusCode::BAD_REQUEST, "FSS.1011"),
+            Self::MissingCode(_) => (StatusCode::BAD_REQUEST, "FSS.1012"),
+            Self::TooManyUserData(_) => (StatusCode::BAD_REQUEST, "FSS.1017"),
+            Self::UserDataTooLarge(_) => (StatusCode::BAD_REQUEST, "FSS.1018"),
             Self::InvalidInitializer(_) => (StatusCode::BAD_REQUEST, "FSS.1404"),
             Self::InvalidInitializerTimeout(_) => (StatusCode::BAD_REQUEST, "FSS.1405"),
             Self::Unauthorized => (StatusCode::UNAUTHORIZED, "FSS.0401"),
@@ -79,6 +108,7 @@ impl FssError {
             Self::NoSuchRoute => (StatusCode::NOT_FOUND, "FSS.0404"),
             Self::FunctionExists(_) => (StatusCode::CONFLICT, "FSS.1061"),
             Self::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "FSS.0413"),
+            Self::PackageTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "FSS.1071"),
             Self::Platform(_) => (StatusCode::INTERNAL_SERVER_ERROR, "FSS.0500"),
         }
     }

@@ -28,6 +28,17 @@ use crate::{
 /// How long a SIGKILLed process may take to be reaped before the platform stops waiting.
 const REAP_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// How often the peak RSS of an instance is read while it initialises or runs a call. VmHWM
+/// is a peak, so a spike between two reads is still seen at the next one.
+const MEMORY_POLL: Duration = Duration::from_millis(10);
+
+/// V8's own message when its heap limit (`--max-old-space-size`) is reached.
+const HEAP_OOM_TEXT: &[u8] = b"JavaScript heap out of memory";
+
+/// A process that dies with its peak RSS at or above this share of `memory_size` (per cent)
+/// is taken to have died of memory: the kernel or V8 killed it before a poll saw the excess.
+const NEAR_LIMIT_PERCENT: u64 = 90;
+
 /// `PATH` for instances when fgref itself has none.
 const FALLBACK_PATH: &str = "/usr/local/bin:/usr/bin:/bin";
 
@@ -55,6 +66,8 @@ pub(crate) struct Launch<'a> {
     pub node: &'a NodeBinary,
     pub bootstrap: &'a Path,
     pub code_root: &'a Path,
+    /// `memory_size`: the instance's resident memory limit, MB.
+    pub memory_mb: u32,
     /// `user_data` keys, then the `RUNTIME_*` variables (without `RUNTIME_API_ADDR`).
     pub env: Vec<(String, String)>,
 }
@@ -178,6 +191,9 @@ pub(crate) fn peak_rss_kb(pid: u32) -> Option<u64> {
 /// One instance process. Dropping it kills the process group; [`Instance::stop`] also waits.
 pub(crate) struct Instance {
     pid: u32,
+    memory_limit_kb: u64,
+    /// The highest peak RSS read since the current call (or the start) began.
+    peak_seen_kb: u64,
     pub node_version: String,
     pub initialised: bool,
     pub spawned_at: Instant,
@@ -193,8 +209,18 @@ pub(crate) struct Instance {
 pub(crate) enum InitOutcome {
     Ready,
     Failed(Answer),
-    Exited { log: Vec<u8> },
-    TimedOut { log: Vec<u8>, peak_kb: Option<u64> },
+    Exited {
+        log: Vec<u8>,
+    },
+    TimedOut {
+        log: Vec<u8>,
+        peak_kb: Option<u64>,
+    },
+    /// Past `memory_size`; the instance is killed.
+    OutOfMemory {
+        log: Vec<u8>,
+        peak_kb: u64,
+    },
 }
 
 /// How a call on an instance ended.
@@ -213,6 +239,19 @@ pub(crate) enum CallOutcome {
         duration: Duration,
         peak_kb: Option<u64>,
     },
+    /// Past `memory_size`; the instance is killed.
+    OutOfMemory {
+        log: Vec<u8>,
+        duration: Duration,
+        peak_kb: u64,
+    },
+}
+
+/// Whether an instance that died had run out of memory: V8 said so, or its peak RSS was near
+/// the limit when last read.
+pub(crate) fn died_of_memory(log: &[u8], peak_seen_kb: u64, limit_kb: u64) -> bool {
+    log.windows(HEAP_OOM_TEXT.len()).any(|w| w == HEAP_OOM_TEXT)
+        || peak_seen_kb * 100 >= limit_kb * NEAR_LIMIT_PERCENT
 }
 
 impl Instance {
@@ -272,6 +311,8 @@ impl Instance {
         let now = Instant::now();
         Ok(Self {
             pid,
+            memory_limit_kb: u64::from(launch.memory_mb) * 1024,
+            peak_seen_kb: 0,
             node_version: launch.node.version.clone(),
             initialised: false,
             spawned_at: now,
@@ -292,20 +333,35 @@ impl Instance {
     /// initialisation error, exits, or `limit` passes.
     pub(crate) async fn initialise(&mut self, limit: Duration) -> InitOutcome {
         let deadline = tokio::time::Instant::from_std(self.spawned_at) + limit;
+        let mut poll = memory_poll();
         loop {
             tokio::select! {
                 biased;
                 event = self.events.recv() => match event {
                     Some(RuntimeEvent::Ready) => {
+                        // A spike since the last poll would be forgotten once the first call
+                        // resets the peak.
+                        if let Some(peak_kb) = self.over_memory_limit(None) {
+                            return self.init_out_of_memory(peak_kb).await;
+                        }
                         self.initialised = true;
                         return InitOutcome::Ready;
                     }
-                    Some(RuntimeEvent::InitError(answer)) => return InitOutcome::Failed(answer),
+                    Some(RuntimeEvent::InitError(answer)) => {
+                        if let Some(peak_kb) = self.over_memory_limit(answer.peak_kb) {
+                            self.kill_and_reap().await;
+                            return InitOutcome::OutOfMemory { log: answer.log, peak_kb };
+                        }
+                        return InitOutcome::Failed(answer);
+                    }
                     Some(RuntimeEvent::Answer { .. }) => {}
-                    None => return InitOutcome::Exited { log: self.logs.cut() },
+                    None => return self.init_exited(),
                 },
-                _ = wait_exit(&mut self.exited) => {
-                    return InitOutcome::Exited { log: self.logs.cut() };
+                _ = wait_exit(&mut self.exited) => return self.init_exited(),
+                _ = poll.tick() => {
+                    if let Some(peak_kb) = self.over_memory_limit(None) {
+                        return self.init_out_of_memory(peak_kb).await;
+                    }
                 }
                 _ = tokio::time::sleep_until(deadline) => {
                     let peak_kb = peak_rss_kb(self.pid);
@@ -316,6 +372,45 @@ impl Instance {
         }
     }
 
+    fn init_exited(&mut self) -> InitOutcome {
+        let log = self.logs.cut();
+        if died_of_memory(&log, self.peak_seen_kb, self.memory_limit_kb) {
+            return InitOutcome::OutOfMemory {
+                log,
+                peak_kb: self.peak_seen_kb,
+            };
+        }
+        InitOutcome::Exited { log }
+    }
+
+    async fn init_out_of_memory(&mut self, peak_kb: u64) -> InitOutcome {
+        self.kill_and_reap().await;
+        InitOutcome::OutOfMemory {
+            log: self.logs.cut(),
+            peak_kb,
+        }
+    }
+
+    /// The peak RSS when it is past the limit: `measured` if given, else read now. Remembers
+    /// the highest peak seen.
+    fn over_memory_limit(&mut self, measured: Option<u64>) -> Option<u64> {
+        let peak_kb = measured.or_else(|| peak_rss_kb(self.pid))?;
+        self.peak_seen_kb = self.peak_seen_kb.max(peak_kb);
+        (peak_kb > self.memory_limit_kb).then_some(peak_kb)
+    }
+
+    fn call_exited(&mut self, duration: Duration) -> CallOutcome {
+        let log = self.logs.cut();
+        if died_of_memory(&log, self.peak_seen_kb, self.memory_limit_kb) {
+            return CallOutcome::OutOfMemory {
+                log,
+                duration,
+                peak_kb: self.peak_seen_kb,
+            };
+        }
+        CallOutcome::Exited { log, duration }
+    }
+
     /// Hands `event` to the runtime and waits for its answer, its exit, or `limit`.
     pub(crate) async fn call(
         &mut self,
@@ -324,6 +419,7 @@ impl Instance {
         limit: Duration,
     ) -> CallOutcome {
         reset_peak_rss(self.pid);
+        self.peak_seen_kb = 0;
         let dispatched = Instant::now();
         let invocation = Invocation {
             request_id: request_id.to_owned(),
@@ -338,27 +434,30 @@ impl Instance {
             };
         }
         let deadline = tokio::time::Instant::from_std(dispatched) + limit;
+        let mut poll = memory_poll();
         loop {
             tokio::select! {
                 biased;
                 event = self.events.recv() => match event {
                     Some(RuntimeEvent::Answer { request_id: id, ok, answer }) if id == request_id => {
                         let duration = answer.at.saturating_duration_since(dispatched);
+                        // The peak read with the answer catches a spike every poll missed.
+                        if let Some(peak_kb) = self.over_memory_limit(answer.peak_kb) {
+                            self.kill_and_reap().await;
+                            return CallOutcome::OutOfMemory { log: answer.log, duration, peak_kb };
+                        }
                         return CallOutcome::Answered { ok, answer, duration };
                     }
                     Some(_) => {}
-                    None => {
-                        return CallOutcome::Exited {
-                            log: self.logs.cut(),
-                            duration: dispatched.elapsed(),
-                        };
-                    }
+                    None => return self.call_exited(dispatched.elapsed()),
                 },
-                _ = wait_exit(&mut self.exited) => {
-                    return CallOutcome::Exited {
-                        log: self.logs.cut(),
-                        duration: dispatched.elapsed(),
-                    };
+                _ = wait_exit(&mut self.exited) => return self.call_exited(dispatched.elapsed()),
+                _ = poll.tick() => {
+                    if let Some(peak_kb) = self.over_memory_limit(None) {
+                        let duration = dispatched.elapsed();
+                        self.kill_and_reap().await;
+                        return CallOutcome::OutOfMemory { log: self.logs.cut(), duration, peak_kb };
+                    }
                 }
                 _ = tokio::time::sleep_until(deadline) => {
                     let duration = dispatched.elapsed();
@@ -383,6 +482,12 @@ impl Instance {
     }
 }
 
+fn memory_poll() -> tokio::time::Interval {
+    let mut poll = tokio::time::interval(MEMORY_POLL);
+    poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    poll
+}
+
 async fn wait_exit(exited: &mut watch::Receiver<bool>) {
     // A dropped sender means the reaper task is gone (runtime shutdown): treat as exited.
     let _ = exited.wait_for(|e| *e).await;
@@ -402,6 +507,11 @@ impl Drop for Instance {
 fn command_for(launch: &Launch<'_>, api: SocketAddr) -> Command {
     let mut command = Command::new(&launch.node.path);
     command
+        // Without it V8 sizes its heap from the machine, not from memory_size: a JS-heap
+        // allocation would then end as whatever V8 does at its own limit, possibly far past
+        // memory_size. With it the heap stops growing at memory_size, so the RSS limit (or V8's
+        // heap-OOM abort, which is reported as the same memory failure) is reached first.
+        .arg(format!("--max-old-space-size={}", launch.memory_mb))
         .arg(launch.bootstrap)
         .current_dir(launch.code_root)
         .env_clear()
@@ -422,5 +532,20 @@ fn instance_path(node: &Path) -> String {
     match node.parent() {
         Some(bin) if !bin.as_os_str().is_empty() => format!("{}:{inherited}", bin.display()),
         _ => inherited,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_death_is_put_down_to_memory_on_v8s_word_or_a_peak_near_the_limit() {
+        let limit = 128 * 1024;
+        let v8 = b"<--- JS stacktrace --->\nFATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory\n";
+        assert!(died_of_memory(v8, 50 * 1024, limit));
+        assert!(died_of_memory(b"", 116 * 1024, limit));
+        assert!(!died_of_memory(b"bye\n", 60 * 1024, limit));
+        assert!(!died_of_memory(b"", 0, limit));
     }
 }

@@ -17,6 +17,7 @@ use crate::{
     logs::{self, FinishFigures},
     nodejs,
     registry::Function,
+    runtime_api::MAX_RESULT_BYTES,
 };
 
 /// Added to the initialisation deadline for node's own start-up, which FunctionGraph does not
@@ -25,6 +26,13 @@ const STARTUP_ALLOWANCE: Duration = Duration::from_secs(2);
 
 /// FunctionGraph's observed text when the runtime process dies (research notes §5.2, 4204).
 const EXITED_MESSAGE: &str = "runtime process is exited";
+
+/// FunctionGraph's text when an instance goes past `memory_size` (OTC FAQ title; 4205 in the
+/// research notes §5.2).
+const MEMORY_MESSAGE: &str = "runtime memory limit exceeded";
+
+/// fgref's errorType for [`MEMORY_MESSAGE`]; no source names one.
+const MEMORY_ERROR_TYPE: &str = "RuntimeMemoryLimitExceeded";
 
 /// Why a call failed; the codes are fgref's choice (PROTOCOL.md §4), after FunctionGraph's
 /// worker codes where one exists.
@@ -36,6 +44,9 @@ pub(crate) enum Failure {
     Initialisation,
     Timeout,
     Exited,
+    OutOfMemory,
+    /// The runtime's answer was over the 6 MB response limit.
+    ResponseTooLarge,
 }
 
 impl Failure {
@@ -45,6 +56,8 @@ impl Failure {
             Self::Initialisation => 4201,
             Self::Timeout => 4010,
             Self::Exited => 4204,
+            Self::OutOfMemory => 4205,
+            Self::ResponseTooLarge => 4008,
         }
     }
 }
@@ -162,6 +175,7 @@ async fn start_instance(platform: &Platform, function: &Function) -> Result<Inst
         node: &node,
         bootstrap: &platform.bootstrap,
         code_root: &function.code_root,
+        memory_mb: function.model.memory_size,
         env: function.instance_env(),
     };
     Instance::spawn(&platform.instances, launch)
@@ -215,6 +229,18 @@ pub(crate) async fn invoke(
                 let result = error_payload(EXITED_MESSAGE, "RuntimeExitError");
                 return Ok(call.complete(result, Some(Failure::Exited), &log, duration, None));
             }
+            InitOutcome::OutOfMemory { log, peak_kb } => {
+                let duration = since_spawn.elapsed();
+                instance.stop().await;
+                let result = error_payload(MEMORY_MESSAGE, MEMORY_ERROR_TYPE);
+                return Ok(call.complete(
+                    result,
+                    Some(Failure::OutOfMemory),
+                    &log,
+                    duration,
+                    Some(peak_kb),
+                ));
+            }
             InitOutcome::TimedOut { log, peak_kb } => {
                 let duration = since_spawn.elapsed();
                 instance.stop().await;
@@ -234,8 +260,35 @@ pub(crate) async fn invoke(
             if let Some(instance) = function.put_idle(instance) {
                 instance.stop().await;
             }
+            if let Some(size) = answer.oversized {
+                // The sentence our Node.js runtime answers for its own oversized results.
+                let message =
+                    format!("response body size {size} exceeds the limit of {MAX_RESULT_BYTES}");
+                return Ok(call.complete(
+                    Bytes::from(message),
+                    Some(Failure::ResponseTooLarge),
+                    &answer.log,
+                    duration,
+                    answer.peak_kb,
+                ));
+            }
             let failure = (!ok).then_some(Failure::Function);
             Ok(call.complete(answer.body, failure, &answer.log, duration, answer.peak_kb))
+        }
+        CallOutcome::OutOfMemory {
+            log,
+            duration,
+            peak_kb,
+        } => {
+            instance.stop().await;
+            let result = error_payload(MEMORY_MESSAGE, MEMORY_ERROR_TYPE);
+            Ok(call.complete(
+                result,
+                Some(Failure::OutOfMemory),
+                &log,
+                duration,
+                Some(peak_kb),
+            ))
         }
         CallOutcome::Exited { log, duration } => {
             instance.stop().await;

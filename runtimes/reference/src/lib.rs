@@ -20,6 +20,8 @@
 //!   (`<cache>/<version>/bin/node`); otherwise the system `node` serves it only if its major
 //!   version matches, and invoking fails with `FSS.0500` when neither is there. fgref itself
 //!   never downloads; [`install`] puts releases into the cache (fgconform calls it before a run).
+//! - `memory_size` is enforced on the node process's own resident memory (its peak, read every
+//!   10 ms and with each answer); processes a function starts are not counted.
 //! - Dropping a [`Server`] kills its instances but cannot wait for them; call
 //!   [`Server::shutdown`] to be sure they are gone.
 

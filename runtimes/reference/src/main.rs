@@ -1,6 +1,6 @@
 //! `fgref`: serves a local FunctionGraph until SIGINT or SIGTERM.
 
-use std::{io::Write, net::SocketAddr, path::PathBuf};
+use std::{io::Write, net::SocketAddr, path::PathBuf, time::Duration};
 
 use anyhow::Context;
 use clap::Parser;
@@ -25,6 +25,23 @@ struct Args {
     /// Where exact Node releases live, as <DIR>/<version>/bin/node [default: ~/.cache/fgref/node].
     #[arg(long, env = "FGREF_NODE_CACHE")]
     node_cache: Option<PathBuf>,
+    /// Seconds an instance stays warm without calls before it is stopped; fractions allowed
+    /// (e.g. 1.5). OTC documents one minute.
+    #[arg(long, env = "FGREF_IDLE_TIMEOUT", value_name = "SECONDS", default_value = "60", value_parser = parse_seconds)]
+    idle_timeout: Duration,
+}
+
+/// A positive number of seconds, fractions allowed.
+fn parse_seconds(text: &str) -> Result<Duration, String> {
+    let seconds: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number of seconds; write e.g. 60 or 1.5"))?;
+    if seconds.is_nan() || seconds <= 0.0 {
+        return Err(format!("{text:?} is not a positive number of seconds"));
+    }
+    Duration::try_from_secs_f64(seconds)
+        .map_err(|_| format!("{text:?} seconds is too long; write at most a few days"))
 }
 
 fn main() -> anyhow::Result<()> {
@@ -43,7 +60,7 @@ async fn serve(args: Args) -> anyhow::Result<()> {
         token: args.token,
         data_dir: args.data_dir,
         node_cache: args.node_cache,
-        ..fgref::Config::default()
+        idle_timeout: args.idle_timeout,
     };
     let mut terminate = signal(SignalKind::terminate()).context("failed to listen for SIGTERM")?;
     let server = fgref::Server::start(config)
@@ -62,4 +79,23 @@ async fn serve(args: Args) -> anyhow::Result<()> {
     }
     server.shutdown().await;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn idle_timeout_takes_fractional_seconds() {
+        let args = Args::try_parse_from(["fgref", "--idle-timeout", "1.5"]).unwrap();
+        assert_eq!(args.idle_timeout, Duration::from_millis(1500));
+        let default = Args::try_parse_from(["fgref"]).unwrap();
+        assert_eq!(default.idle_timeout, Duration::from_secs(60));
+        for bad in ["0", "-1", "soon", "NaN", "inf"] {
+            assert!(
+                Args::try_parse_from(["fgref", "--idle-timeout", bad]).is_err(),
+                "{bad} accepted"
+            );
+        }
+    }
 }

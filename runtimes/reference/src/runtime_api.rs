@@ -13,19 +13,24 @@ use std::{
 
 use axum::{
     Router,
-    body::Bytes,
+    body::{Body, Bytes},
     extract::{DefaultBodyLimit, Path, State},
     http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
     routing::{get, post},
 };
+use http_body_util::BodyExt;
 use tokio::{net::TcpListener, sync::mpsc, task::JoinHandle};
 
 use crate::{instance::peak_rss_kb, logs::LogCapture};
 
-/// Results larger than FunctionGraph's 6 MB response limit are still accepted; the limit only
-/// protects the platform.
-const MAX_ANSWER_BYTES: usize = 64 * 1024 * 1024;
+/// FunctionGraph's synchronous response limit (6 MB, research notes §5.3), the figure our
+/// Node.js runtime enforces too (`MAX_RESULT_BYTES` in runtime.js). A result or error payload
+/// past it fails the call, whichever runtime sent it.
+pub(crate) const MAX_RESULT_BYTES: usize = 6 * 1024 * 1024;
+
+/// For `init/error`, whose body is only a message.
+const MAX_INIT_ERROR_BYTES: usize = 1024 * 1024;
 
 /// Request ids remembered after their answer, to tell a duplicate answer (409) from an unknown
 /// id (404) without keeping every id an instance ever served.
@@ -54,6 +59,8 @@ pub(crate) enum RuntimeEvent {
 /// A body the runtime posted, with what the platform measured at that moment.
 pub(crate) struct Answer {
     pub body: Bytes,
+    /// The body's real size when it was over [`MAX_RESULT_BYTES`]; `body` is then empty.
+    pub oversized: Option<u64>,
     pub at: Instant,
     /// The instance's output up to the post.
     pub log: Vec<u8>,
@@ -93,6 +100,7 @@ impl Shared {
     fn measure(&self, body: Bytes) -> Answer {
         Answer {
             body,
+            oversized: None,
             at: Instant::now(),
             log: self.logs.cut(),
             peak_kb: self.pid.get().and_then(|pid| peak_rss_kb(*pid)),
@@ -125,8 +133,10 @@ pub(crate) async fn start(logs: Arc<LogCapture>) -> std::io::Result<RuntimeApi> 
             "/v1/runtime/invocation/error/{request_id}",
             post(invocation_error),
         )
-        .route("/v1/runtime/init/error", post(init_error))
-        .layer(DefaultBodyLimit::max(MAX_ANSWER_BYTES))
+        .route(
+            "/v1/runtime/init/error",
+            post(init_error).layer(DefaultBodyLimit::max(MAX_INIT_ERROR_BYTES)),
+        )
         .with_state(Arc::clone(&shared));
     let task = tokio::spawn(async move {
         // Only fails if accepting fails for good; the instance then times out or exits.
@@ -199,21 +209,40 @@ async fn next_invocation(State(shared): State<Arc<Shared>>) -> Response {
 async fn invocation_response(
     State(shared): State<Arc<Shared>>,
     Path(request_id): Path<String>,
-    body: Bytes,
+    body: Body,
 ) -> Response {
-    answer(&shared, request_id, true, body)
+    answer(&shared, request_id, true, body).await
 }
 
 // POST /v1/runtime/invocation/error/{request_id}
 async fn invocation_error(
     State(shared): State<Arc<Shared>>,
     Path(request_id): Path<String>,
-    body: Bytes,
+    body: Body,
 ) -> Response {
-    answer(&shared, request_id, false, body)
+    answer(&shared, request_id, false, body).await
 }
 
-fn answer(shared: &Shared, request_id: String, ok: bool, body: Bytes) -> Response {
+/// Reads `body`, keeping at most `limit` bytes but counting all of them, so an oversized
+/// answer is reported with its real size without the platform holding it.
+async fn read_bounded(mut body: Body, limit: usize) -> Result<(Bytes, u64), axum::Error> {
+    let mut kept = Vec::new();
+    let mut total: u64 = 0;
+    while let Some(frame) = body.frame().await {
+        let Ok(data) = frame?.into_data() else {
+            continue;
+        };
+        total += data.len() as u64;
+        if total <= limit as u64 {
+            kept.extend_from_slice(&data);
+        } else if !kept.is_empty() {
+            kept = Vec::new();
+        }
+    }
+    Ok((Bytes::from(kept), total))
+}
+
+async fn answer(shared: &Shared, request_id: String, ok: bool, body: Body) -> Response {
     {
         let mut calls = shared.calls.lock().unwrap_or_else(PoisonError::into_inner);
         if calls.current.as_deref() != Some(request_id.as_str()) {
@@ -237,7 +266,22 @@ fn answer(shared: &Shared, request_id: String, ok: bool, body: Bytes) -> Respons
         }
         calls.answered.push_back(request_id.clone());
     }
-    let answer = shared.measure(body);
+    let (body, size) = match read_bounded(body, MAX_RESULT_BYTES).await {
+        Ok(read) => read,
+        // The call stays claimed: the runtime that broke off its own answer is failing, and
+        // the platform sees it exit or time out.
+        Err(e) => {
+            return (
+                StatusCode::BAD_REQUEST,
+                format!("failed to read the answer body: {e}"),
+            )
+                .into_response();
+        }
+    };
+    let mut answer = shared.measure(body);
+    if size > MAX_RESULT_BYTES as u64 {
+        answer.oversized = Some(size);
+    }
     let _ = shared.events.send(RuntimeEvent::Answer {
         request_id,
         ok,
@@ -313,6 +357,45 @@ mod tests {
         }
         assert_eq!(post("invocation/error/r1").await.unwrap().status(), 409);
         assert_eq!(post("init/error").await.unwrap().status(), 409);
+        api.task.abort();
+    }
+
+    #[tokio::test]
+    async fn answers_over_the_response_limit_are_measured_not_kept() {
+        let (logs, _output) = LogCapture::new().unwrap();
+        let mut api = start(logs).await.unwrap();
+        let base = format!("http://{}/v1/runtime", api.addr);
+        for (id, size) in [("at", MAX_RESULT_BYTES), ("over", MAX_RESULT_BYTES + 1)] {
+            let poll = tokio::spawn(client().get(format!("{base}/invocation/request")).send());
+            if id == "at" {
+                assert!(matches!(api.events.recv().await, Some(RuntimeEvent::Ready)));
+            }
+            api.invocations
+                .send(Invocation {
+                    request_id: id.into(),
+                    event: Bytes::from_static(b"{}"),
+                })
+                .await
+                .unwrap();
+            poll.await.unwrap().unwrap();
+            let posted = client()
+                .post(format!("{base}/invocation/response/{id}"))
+                .body(vec![b'x'; size])
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(posted.status(), 200);
+            let Some(RuntimeEvent::Answer { answer, .. }) = api.events.recv().await else {
+                panic!("expected the answer to {id}");
+            };
+            if size > MAX_RESULT_BYTES {
+                assert_eq!(answer.oversized, Some(size as u64));
+                assert!(answer.body.is_empty());
+            } else {
+                assert_eq!(answer.oversized, None);
+                assert_eq!(answer.body.len(), size);
+            }
+        }
         api.task.abort();
     }
 }

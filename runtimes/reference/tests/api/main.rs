@@ -18,7 +18,10 @@ const PROJECT: &str = "p1";
 /// A runtime speaking PROTOCOL.md §5, steered by the event: `sleep_ms` delays the answer,
 /// `fail` answers through invocation/error, `exit` kills the process mid-call, `spam` writes
 /// that many 1 KB lines right before answering, `raw` answers
-/// with that string instead of JSON. `FAIL_INIT` in user_data reports an init error.
+/// with that string instead of JSON, `big_bytes` answers with that many bytes, `alloc_mb`
+/// keeps a filled (resident) Buffer of that many MB, `heap_mb` keeps that many MB of JS strings.
+/// `FAIL_INIT` in user_data reports an init error; `ALLOC_INIT_MB` allocates like `alloc_mb`
+/// before the first poll.
 const TEST_RUNTIME: &str = r#"'use strict';
 const http = require('http');
 const [host, port] = process.env.RUNTIME_API_ADDR.split(':');
@@ -33,6 +36,7 @@ function call(method, path, body, done) {
   req.end(body === null ? undefined : body);
 }
 console.log('booting ' + process.env.RUNTIME_FUNC_NAME);
+const kept = [];
 function next() {
   call('GET', '/v1/runtime/invocation/request', null, (res, body) => {
     const id = res.headers['x-cff-request-id'];
@@ -41,6 +45,11 @@ function next() {
     console.error('stderr of ' + event.tag);
     const answer = () => {
       if (event.exit) process.exit(3);
+      if (event.alloc_mb) kept.push(Buffer.alloc(event.alloc_mb * 1048576, 1));
+      for (let i = 0; i < (event.heap_mb || 0) * 1024; i++) kept.push('x'.repeat(1000) + i);
+      if (event.big_bytes) {
+        return call('POST', '/v1/runtime/invocation/response/' + id, 'x'.repeat(event.big_bytes), next);
+      }
       for (let i = 0; i < (event.spam || 0); i++) console.log(i + ' ' + 'x'.repeat(1000));
       if (event.spam) console.error('last words of ' + event.tag);
       if (event.fail) {
@@ -64,6 +73,7 @@ if (process.env.FAIL_INIT) {
   const error = JSON.stringify({ errorMessage: process.env.FAIL_INIT, errorType: 'Error' });
   call('POST', '/v1/runtime/init/error', error, () => process.exit(1));
 } else {
+  if (process.env.ALLOC_INIT_MB) kept.push(Buffer.alloc(process.env.ALLOC_INIT_MB * 1048576, 1));
   next();
 }
 "#;
@@ -222,6 +232,14 @@ fn create_body(name: &str, extra: Value) -> Value {
     body
 }
 
+/// user_data text with `entries` keys K0.., each with a value of `value_len` characters.
+fn user_data_of(entries: usize, value_len: usize) -> String {
+    let object: serde_json::Map<String, Value> = (0..entries)
+        .map(|i| (format!("K{i}"), Value::from("v".repeat(value_len))))
+        .collect();
+    Value::Object(object).to_string()
+}
+
 fn pid_of(invoked: &Invoked) -> u32 {
     invoked.result()["pid"].as_u64().unwrap() as u32
 }
@@ -344,14 +362,19 @@ async fn validation_errors_carry_their_codes() {
             json!({"initializer_handler": "index.init", "initializer_timeout": 301}),
             "FSS.1405",
         ),
-        (json!({"func_name": "9lives"}), "FSS.0400"),
-        (json!({"func_code": {"file": "***"}}), "FSS.0400"),
+        (json!({"func_name": "9lives"}), "FSS.1002"),
+        (json!({"package": "a b"}), "FSS.1004"),
+        (json!({"code_type": "inline"}), "FSS.1006"),
+        (json!({"func_code": {}}), "FSS.1012"),
+        (json!({"func_code": {"file": "***"}}), "FSS.1011"),
         (
             json!({"func_code": {"file": BASE64.encode("not a zip")}}),
-            "FSS.0400",
+            "FSS.1011",
         ),
         (json!({"memory_size": "128"}), "FSS.0400"),
-        (json!({"user_data": "{\"A\": 1}"}), "FSS.0400"),
+        (json!({"user_data": "{\"A\": 1}"}), "FSS.1009"),
+        (json!({"user_data": user_data_of(21, 1)}), "FSS.1017"),
+        (json!({"user_data": user_data_of(1, 4096)}), "FSS.1018"),
     ];
     for (extra, code) in cases {
         let (status, body) = f.create(&create_body("v", extra.clone())).await;
@@ -378,7 +401,7 @@ async fn validation_errors_carry_their_codes() {
 
     let urn = f.create_ok("v", json!({})).await;
     let invoked = f.invoke_with(&urn, "not json", &[]).await;
-    assert_eq!(invoked.status, StatusCode::BAD_REQUEST);
+    assert_eq!(invoked.status, StatusCode::NOT_ACCEPTABLE);
     assert_eq!(invoked.json()["error_code"], "FSS.0406");
     f.server.shutdown().await;
 }
@@ -394,7 +417,7 @@ async fn unsafe_zip_entries_are_refused() {
         ))
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_eq!(body["error_code"], "FSS.0400");
+    assert_eq!(body["error_code"], "FSS.1011");
     let message = body["error_msg"].as_str().unwrap();
     assert!(message.contains("../escaped.js"), "{message}");
     // Nothing was registered: the name is still free.
@@ -777,6 +800,138 @@ async fn a_missing_node_release_is_a_platform_error() {
     assert!(
         message.contains("Node.js6.10") && message.contains("6.10.3"),
         "{message}"
+    );
+    f.server.shutdown().await;
+}
+
+#[tokio::test]
+async fn user_data_at_its_limits_is_accepted() {
+    let f = Fixture::start().await;
+    // 20 entries, and 4096 characters: {"K0":"…"} frames the value with 9.
+    f.create_ok("twenty", json!({"user_data": user_data_of(20, 1)}))
+        .await;
+    f.create_ok("fourk", json!({"user_data": user_data_of(1, 4096 - 9)}))
+        .await;
+    f.server.shutdown().await;
+}
+
+fn summary_of(invoked: &Invoked) -> Value {
+    serde_json::from_str(invoked.header("x-cff-invoke-summary")).unwrap()
+}
+
+/// Asserts a memory failure, that its instance is gone, and that the next call works.
+async fn assert_memory_failure(f: &Fixture, urn: &str, event: Value) {
+    let warm = f.invoke(urn, json!({"tag": "warm"})).await;
+    let old_pid = pid_of(&warm);
+    let used = summary_of(&warm)["memoryUsed"].as_f64().unwrap();
+    assert!(
+        used > 0.0 && used <= 128.0,
+        "memoryUsed {used} within 128 MB"
+    );
+
+    let invoked = f.invoke(urn, event.clone()).await;
+    assert_eq!(invoked.status, StatusCode::OK, "{}", invoked.body);
+    assert_eq!(
+        invoked.header("x-is-func-err"),
+        "true",
+        "{event}: {}",
+        invoked.body
+    );
+    assert_eq!(
+        invoked.header("x-func-err-code"),
+        "4205",
+        "{}",
+        invoked.body
+    );
+    assert_eq!(
+        invoked.result(),
+        json!({"errorMessage": "runtime memory limit exceeded", "errorType": "RuntimeMemoryLimitExceeded"})
+    );
+    assert_eq!(invoked.json()["status"], 500);
+    assert!(
+        gone_within(old_pid, Duration::from_secs(5)).await,
+        "the instance that ran out of memory survived"
+    );
+
+    let next = f.invoke(urn, json!({"tag": "after"})).await;
+    assert_eq!(next.header("x-is-func-err"), "false", "{}", next.body);
+    assert_ne!(pid_of(&next), old_pid);
+}
+
+#[tokio::test]
+async fn a_resident_buffer_past_memory_size_fails_the_call() {
+    let f = Fixture::start().await;
+    let urn = f.create_ok("buffer", json!({"memory_size": 128})).await;
+    assert_memory_failure(&f, &urn, json!({"tag": "big", "alloc_mb": 200})).await;
+    // Below the limit the same function is fine, and its peak is reported within memory_size.
+    let fine = f.invoke(&urn, json!({"tag": "fine", "alloc_mb": 20})).await;
+    assert_eq!(fine.header("x-is-func-err"), "false", "{}", fine.body);
+    let used = summary_of(&fine)["memoryUsed"].as_f64().unwrap();
+    assert!(used > 20.0 && used <= 128.0, "{used}");
+    f.server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_js_heap_past_memory_size_fails_the_call() {
+    let f = Fixture::start().await;
+    let urn = f.create_ok("heap", json!({"memory_size": 128})).await;
+    assert_memory_failure(&f, &urn, json!({"tag": "big", "heap_mb": 400})).await;
+    f.server.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_answer_over_the_response_limit_fails_the_call() {
+    let f = Fixture::start().await;
+    let urn = f.create_ok("bigresult", json!({"timeout": 30})).await;
+    let limit = 6 * 1024 * 1024;
+    let at = f
+        .invoke_with(&urn, &json!({"big_bytes": limit}).to_string(), &[])
+        .await;
+    assert_eq!(at.header("x-is-func-err"), "false");
+    assert_eq!(at.body.len(), limit);
+    let over = f
+        .invoke(&urn, json!({"tag": "over", "big_bytes": limit + 1}))
+        .await;
+    assert_eq!(over.header("x-is-func-err"), "true");
+    assert_eq!(over.header("x-func-err-code"), "4008");
+    assert_eq!(
+        over.json()["result"],
+        format!(
+            "response body size {} exceeds the limit of {limit}",
+            limit + 1
+        )
+    );
+    // The runtime behaved; its instance stays warm.
+    let next = f.invoke(&urn, json!({"tag": "next"})).await;
+    assert_eq!(next.header("x-is-func-err"), "false");
+    f.server.shutdown().await;
+}
+
+#[tokio::test]
+async fn memory_past_the_limit_during_initialisation_fails_the_call() {
+    let f = Fixture::start().await;
+    let urn = f
+        .create_ok(
+            "fatinit",
+            json!({"memory_size": 128, "user_data": "{\"ALLOC_INIT_MB\":\"200\"}"}),
+        )
+        .await;
+    let invoked = f.invoke(&urn, json!({"tag": "x"})).await;
+    assert_eq!(
+        invoked.header("x-func-err-code"),
+        "4205",
+        "{}",
+        invoked.body
+    );
+    assert_eq!(
+        invoked.result()["errorMessage"],
+        "runtime memory limit exceeded"
+    );
+    assert!(
+        invoked.json()["log"]
+            .as_str()
+            .unwrap()
+            .contains("booting fatinit")
     );
     f.server.shutdown().await;
 }
