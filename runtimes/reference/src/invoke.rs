@@ -170,13 +170,25 @@ async fn start_instance(platform: &Platform, function: &Function) -> Result<Inst
         .await
         .map_err(|e| FssError::Platform(format!("failed to look up the node binary: {e}")))?
         .map_err(|e| FssError::Platform(e.to_string()))?;
+    let log_dir = function.log_dir();
+    tokio::fs::create_dir_all(&log_dir).await.map_err(|e| {
+        FssError::Platform(format!(
+            "failed to create the log directory {}: {e}",
+            log_dir.display()
+        ))
+    })?;
+    let runtime_root = platform
+        .bootstrap
+        .parent()
+        .unwrap_or(&platform.bootstrap)
+        .to_path_buf();
     let launch = Launch {
         owner: function.uid,
         node: &node,
         bootstrap: &platform.bootstrap,
         code_root: &function.code_root,
         memory_mb: function.model.memory_size,
-        env: function.instance_env(),
+        env: function.instance_env(&runtime_root),
     };
     Instance::spawn(&platform.instances, launch)
         .await

@@ -2,7 +2,7 @@
 
 use std::{
     collections::HashMap,
-    path::PathBuf,
+    path::{Path, PathBuf},
     sync::{
         Arc, Mutex, MutexGuard, PoisonError,
         atomic::{AtomicU64, Ordering},
@@ -142,9 +142,15 @@ impl Function {
         std::mem::take(&mut idle.instances)
     }
 
+    /// Where an instance may write logs of its own (`RUNTIME_LOG_DIR`).
+    pub(crate) fn log_dir(&self) -> PathBuf {
+        self.dir.join("log")
+    }
+
     /// The environment of an instance: `user_data` keys, then the `RUNTIME_*` variables, which
-    /// therefore win over a `user_data` key of the same name.
-    pub(crate) fn instance_env(&self) -> Vec<(String, String)> {
+    /// therefore win over a `user_data` key of the same name. `runtime_root` is the directory
+    /// of the language runtime (`RUNTIME_ROOT`).
+    pub(crate) fn instance_env(&self, runtime_root: &Path) -> Vec<(String, String)> {
         let m = &self.model;
         let user_data = if m.user_data.is_empty() {
             "{}".to_owned()
@@ -163,6 +169,13 @@ impl Function {
             ("RUNTIME_FUNC_VERSION", VERSION.to_owned()),
             ("RUNTIME_PROJECT_ID", m.namespace.clone()),
             ("RUNTIME_USERDATA", user_data),
+            // OTC's environment-variable page lists these three among the preset variables.
+            (
+                "RUNTIME_MAX_RESP_BODY_SIZE",
+                crate::runtime_api::MAX_RESULT_BYTES.to_string(),
+            ),
+            ("RUNTIME_ROOT", runtime_root.display().to_string()),
+            ("RUNTIME_LOG_DIR", self.log_dir().display().to_string()),
         ];
         env.extend(runtime.map(|(k, v)| (k.to_owned(), v)));
         if !m.initializer_handler.is_empty() {

@@ -1,1 +1,5 @@
-exports.handler = function (event, context, callback) { callback(null, "ok"); };
+'use strict';
+
+exports.handler = function (event, context, callback) {
+  callback(null, 'ok');
+};

@@ -1,1 +1,6 @@
-exports.handler = function (event, context, callback) { callback(null, "unreachable"); };
+'use strict';
+
+// CreateFunction must refuse this function: the handler never runs.
+exports.handler = function (event, context, callback) {
+  callback(null, 'unreachable');
+};

@@ -1,0 +1,6 @@
+'use strict';
+
+exports.handler = function (event, context, callback) {
+  var value = context.getUserData('BIG');
+  callback(null, { length: value.length, allX: /^x+$/.test(value) });
+};

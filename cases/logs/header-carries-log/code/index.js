@@ -1,0 +1,6 @@
+'use strict';
+
+exports.handler = function (event, context, callback) {
+  console.log('header-marker ' + context.getRequestID());
+  callback(null, 'ok');
+};

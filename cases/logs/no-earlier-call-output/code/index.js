@@ -1,0 +1,6 @@
+'use strict';
+
+exports.handler = function (event, context, callback) {
+  console.log(event.say);
+  callback(null, event.say);
+};
