@@ -59,10 +59,7 @@ pub const FEATURES: [(&str, &str); 19] = [
         "crash",
         "an instance process that exits or throws outside a call",
     ),
-    (
-        "sizes",
-        "request and response size limits, non-JSON bodies",
-    ),
+    ("sizes", "request and response size limits, non-JSON bodies"),
     (
         "api-errors",
         "CreateFunction, DeleteFunction and InvokeFunction errors (FSS codes)",
@@ -496,13 +493,16 @@ fn load_step(
     let (source, event) = if let Some(name) = &step.body {
         // Sent byte for byte: for bodies a target must refuse, so it is not parsed.
         let path = dir.join(name);
-        let bytes = std::fs::read(&path).map_err(|source| CaseError::Read { file: path, source })?;
+        let bytes =
+            std::fs::read(&path).map_err(|source| CaseError::Read { file: path, source })?;
         (name.clone(), bytes)
     } else if let Some(size) = step.event_size {
         if size < MIN_EVENT_SIZE {
             return Err(invalid(
                 "steps.event_size",
-                format!("a generated event has at least {MIN_EVENT_SIZE} bytes (`{{\"data\":\"\"}}`)"),
+                format!(
+                    "a generated event has at least {MIN_EVENT_SIZE} bytes (`{{\"data\":\"\"}}`)"
+                ),
             ));
         }
         (format!("{size}-byte event"), sized_event(size))
@@ -681,7 +681,9 @@ fn load_log(
     let Value::Object(log) = v else {
         return Err(invalid(
             key,
-            format!("`{key}` takes {{\"contains\": [...], \"not_contains\": [...], \"max_bytes\": n}}"),
+            format!(
+                "`{key}` takes {{\"contains\": [...], \"not_contains\": [...], \"max_bytes\": n}}"
+            ),
         ));
     };
     let mut expectation = LogExpectation::default();

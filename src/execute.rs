@@ -10,9 +10,7 @@ use serde_json::Value;
 use crate::case::{Action, Case, Expected, LogExpectation, Pause, Step};
 use crate::matcher::{Captures, Matcher, Mismatch};
 use crate::package;
-use crate::protocol::{
-    self, Client, CreateFunctionRequest, FuncCode, InvokeResponseV1, Reply,
-};
+use crate::protocol::{self, Client, CreateFunctionRequest, FuncCode, InvokeResponseV1, Reply};
 use crate::report::NODE_VERSION_HEADER;
 use crate::runtime_id::RuntimeId;
 use crate::verdict::{Evidence, Failure, FieldDiff, TrialError, Verdict};
@@ -353,9 +351,10 @@ fn api_error_value(reply: &Reply) -> Option<Value> {
     if (200..300).contains(&reply.status) {
         return None;
     }
-    Some(serde_json::from_slice(&reply.body).unwrap_or_else(|_| {
-        Value::String(String::from_utf8_lossy(&reply.body).into_owned())
-    }))
+    Some(
+        serde_json::from_slice(&reply.body)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&reply.body).into_owned())),
+    )
 }
 
 /// Interprets an invoke answer. `Err` when the target broke the protocol so badly that nothing

@@ -37,6 +37,8 @@ pub enum Op {
     Ge(Bound),
     Le(Bound),
     Ceil(String),
+    /// A string containing the (string) value of a capture: ties a log line to a header.
+    ContainsCapture(String),
 }
 
 #[derive(Debug, Clone)]
@@ -58,9 +60,21 @@ pub enum JsonType {
     Timestamp,
 }
 
-pub const OPERATORS: [&str; 13] = [
-    "$any", "$type", "$regex", "$prefix", "$range", "$oneOf", "$all", "$absent", "$capture",
-    "$same", "$ge", "$le", "$ceil",
+pub const OPERATORS: [&str; 14] = [
+    "$any",
+    "$type",
+    "$regex",
+    "$prefix",
+    "$range",
+    "$oneOf",
+    "$all",
+    "$absent",
+    "$capture",
+    "$same",
+    "$ge",
+    "$le",
+    "$ceil",
+    "$containsCapture",
 ];
 
 const TYPES: [&str; 9] = [
@@ -176,7 +190,9 @@ impl Matcher {
                 for op in ops {
                     match op {
                         Op::Capture(name) => binds.push(name.clone()),
-                        Op::Same(name) | Op::Ceil(name) => uses.push(name.clone()),
+                        Op::Same(name) | Op::Ceil(name) | Op::ContainsCapture(name) => {
+                            uses.push(name.clone())
+                        }
                         Op::Ge(Bound::Capture(name)) | Op::Le(Bound::Capture(name)) => {
                             uses.push(name.clone())
                         }
@@ -399,6 +415,17 @@ fn check_op(op: &Op, actual: &Value, path: &str, captures: &mut Captures) -> Res
                 .then_some(())
                 .ok_or_else(|| format!("ceil({of}) is {}, not {n}", of.ceil()))
         }
+        Op::ContainsCapture(name) => {
+            let needle = match bound(captures, name)? {
+                Value::String(s) => s.clone(),
+                other => compact(other),
+            };
+            match actual {
+                Value::String(s) if s.contains(&needle) => Ok(()),
+                Value::String(_) => Err(format!("does not contain `{name}` = {needle:?}")),
+                _ => Err("not a string".into()),
+            }
+        }
     }
 }
 
@@ -493,6 +520,7 @@ fn compile_ops(map: &Map<String, Value>, path: &str) -> Result<Matcher, MatcherE
             "$ge" => Op::Ge(bound(key, v)?),
             "$le" => Op::Le(bound(key, v)?),
             "$ceil" => Op::Ceil(text(key, v)?),
+            "$containsCapture" => Op::ContainsCapture(text(key, v)?),
             _ => {
                 return Err(err(
                     key,
@@ -740,5 +768,17 @@ mod tests {
             json!({"errorType": "Error"}),
         );
         assert!(out.is_empty());
+    }
+
+    #[test]
+    fn contains_capture_ties_a_line_to_a_captured_value() {
+        let m = Matcher::compile(&json!({"$containsCapture": "rid"}), "log").unwrap();
+        let mut captures = Captures::default();
+        captures.bind("rid", json!("1cbe80f3"));
+        let line = json!("Start invoke request '1cbe80f3', version: latest");
+        assert!(m.is_satisfied(Some(&line), &mut captures));
+        let other = json!("Start invoke request 'ffff', version: latest");
+        assert!(!m.is_satisfied(Some(&other), &mut captures));
+        assert!(!m.is_satisfied(Some(&json!(5)), &mut captures));
     }
 }

@@ -116,7 +116,9 @@ impl Target {
             Some(list) => ids(list, "default_runtimes")?,
             None => runtimes.clone(),
         };
-        if !(descriptor.idle_timeout.is_finite() && (0.1..=3600.0).contains(&descriptor.idle_timeout)) {
+        if !(descriptor.idle_timeout.is_finite()
+            && (0.1..=3600.0).contains(&descriptor.idle_timeout))
+        {
             return Err(invalid(format!(
                 "`idle_timeout` is {} seconds; give 0.1 to 3600",
                 descriptor.idle_timeout

@@ -1,0 +1,4 @@
+exports.handler = function (event, context, callback) {
+  console.log('between-the-lines');
+  callback(null, 'done');
+};
