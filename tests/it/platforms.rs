@@ -83,7 +83,98 @@ pub struct BrokenPlatform {
     pub fails: &'static [&'static str],
 }
 
-pub const BROKEN_PLATFORMS: &[BrokenPlatform] = &[];
+pub const BROKEN_PLATFORMS: &[BrokenPlatform] = &[
+    BrokenPlatform {
+        name: "billing-rounded-to-100ms",
+        fault: Fault::BillingRoundedTo100Ms,
+        fails: &[],
+    },
+    BrokenPlatform {
+        name: "no-billing-header",
+        fault: Fault::NoBillingHeader,
+        fails: &[],
+    },
+    BrokenPlatform {
+        name: "memory-used-zero",
+        fault: Fault::MemoryUsedZero,
+        fails: &[],
+    },
+    BrokenPlatform {
+        name: "no-summary",
+        fault: Fault::NoSummary,
+        fails: &[],
+    },
+    BrokenPlatform {
+        name: "no-platform-log-lines",
+        fault: Fault::NoPlatformLogLines,
+        fails: &[],
+    },
+    BrokenPlatform {
+        name: "log-without-asking",
+        fault: Fault::LogWithoutAsking,
+        fails: &[],
+    },
+    BrokenPlatform {
+        name: "log-header-not-base64",
+        fault: Fault::LogHeaderNotBase64,
+        fails: &[],
+    },
+    BrokenPlatform {
+        name: "log-of-previous-call",
+        fault: Fault::LogOfPreviousCall,
+        fails: &[],
+    },
+    BrokenPlatform {
+        name: "timeout-not-enforced",
+        fault: Fault::TimeoutNotEnforced,
+        fails: &[],
+    },
+    BrokenPlatform {
+        name: "memory-not-enforced",
+        fault: Fault::MemoryNotEnforced,
+        fails: &[],
+    },
+    BrokenPlatform {
+        name: "oversized-body-accepted",
+        fault: Fault::OversizedBodyAccepted,
+        fails: &[],
+    },
+    BrokenPlatform {
+        name: "non-json-accepted",
+        fault: Fault::NonJsonAccepted,
+        fails: &[],
+    },
+    BrokenPlatform {
+        name: "generic-error-codes",
+        fault: Fault::GenericErrorCodes,
+        fails: &[],
+    },
+    BrokenPlatform {
+        name: "duplicate-replaces",
+        fault: Fault::DuplicateReplaces,
+        fails: &[],
+    },
+    BrokenPlatform {
+        name: "delete-keeps-function",
+        fault: Fault::DeleteKeepsFunction,
+        fails: &[],
+    },
+    BrokenPlatform {
+        name: "concurrent-calls-share-an-instance",
+        fault: Fault::ConcurrentCallsShareAnInstance,
+        fails: &[],
+    },
+    BrokenPlatform {
+        name: "idle-never-recycled",
+        fault: Fault::IdleNeverRecycled,
+        fails: &[],
+    },
+    BrokenPlatform {
+        name: "environment-leaks",
+        fault: Fault::EnvironmentLeaks,
+        fails: &[],
+    },
+];
 
 pub fn trials() -> Vec<Trial> {
     BROKEN_PLATFORMS
