@@ -8,7 +8,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
-use crate::api::ApiError;
+use crate::{api::ApiError, auth::Refusal};
 
 /// Why the platform could not start.
 #[derive(Debug, thiserror::Error)]
@@ -49,8 +49,8 @@ pub(crate) enum FssError {
     InvalidInitializer(String),
     #[error("{0}")]
     InvalidInitializerTimeout(String),
-    #[error("missing or wrong X-Auth-Token; send the token fgref was started with")]
-    Unauthorized,
+    #[error(transparent)]
+    Unauthorized(#[from] Refusal),
     #[error("{0}")]
     NoSuchFunction(String),
     #[error("no such route; see PROTOCOL.md for the calls fgref serves")]
@@ -74,7 +74,7 @@ impl FssError {
             Self::InvalidTimeout(_) => (StatusCode::BAD_REQUEST, "FSS.1008"),
             Self::InvalidInitializer(_) => (StatusCode::BAD_REQUEST, "FSS.1404"),
             Self::InvalidInitializerTimeout(_) => (StatusCode::BAD_REQUEST, "FSS.1405"),
-            Self::Unauthorized => (StatusCode::UNAUTHORIZED, "FSS.0401"),
+            Self::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "FSS.0401"),
             Self::NoSuchFunction(_) => (StatusCode::NOT_FOUND, "FSS.1051"),
             Self::NoSuchRoute => (StatusCode::NOT_FOUND, "FSS.0404"),
             Self::FunctionExists(_) => (StatusCode::CONFLICT, "FSS.1061"),
