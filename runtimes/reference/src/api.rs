@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     Platform,
+    auth::{self, Admission},
     error::FssError,
     invoke::{self, Completed},
     logs,
@@ -153,23 +154,52 @@ pub(crate) fn router(platform: Arc<Platform>) -> Router {
         .fallback(|| async { FssError::NoSuchRoute })
         .layer(middleware::from_fn_with_state(
             Arc::clone(&platform),
-            require_token,
+            authenticate,
         ))
         .with_state(platform)
 }
 
-async fn require_token(
+async fn authenticate(
     State(platform): State<Arc<Platform>>,
     request: Request,
     next: Next,
 ) -> Response {
-    if let Some(token) = &platform.token {
-        let sent = request.headers().get("x-auth-token").map(|v| v.as_bytes());
-        if sent != Some(token.as_bytes()) {
-            return FssError::Unauthorized.into_response();
+    let key = match platform.gate.admit(request.headers()) {
+        Admission::Accept => return next.run(request).await,
+        Admission::Refuse(refusal) => return FssError::from(refusal).into_response(),
+        Admission::CheckSignature(key) => key,
+    };
+    // The signature covers the body, so it is read here; the route's own limit still applies
+    // when its handler reads the copy.
+    let (parts, body) = request.into_parts();
+    let body = match axum::body::to_bytes(body, MAX_CREATE_BYTES).await {
+        Ok(body) => body,
+        Err(e) => {
+            let e = e.into_inner();
+            return if e.is::<http_body_util::LengthLimitError>() {
+                FssError::TooLarge(format!(
+                    "request body too large: a signed request may carry at most {MAX_CREATE_BYTES} bytes"
+                ))
+            } else {
+                FssError::BadRequest(format!("failed to read the request body: {e}"))
+            }
+            .into_response();
         }
+    };
+    let verified = auth::verify_signature(
+        &key,
+        parts.method.as_str(),
+        parts.uri.path(),
+        parts.uri.query(),
+        &parts.headers,
+        &body,
+        SystemTime::now(),
+    );
+    if let Err(refusal) = verified {
+        return FssError::from(refusal).into_response();
     }
-    next.run(request).await
+    next.run(Request::from_parts(parts, axum::body::Body::from(body)))
+        .await
 }
 
 fn body_error(rejection: BytesRejection) -> FssError {

@@ -8,7 +8,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
-use crate::api::ApiError;
+use crate::{api::ApiError, auth::Refusal};
 
 /// Why the platform could not start.
 #[derive(Debug, thiserror::Error)]
@@ -68,8 +68,8 @@ pub(crate) enum FssError {
     InvalidInitializer(String),
     #[error("{0}")]
     InvalidInitializerTimeout(String),
-    #[error("missing or wrong X-Auth-Token; send the token fgref was started with")]
-    Unauthorized,
+    #[error(transparent)]
+    Unauthorized(#[from] Refusal),
     #[error("{0}")]
     NoSuchFunction(String),
     #[error("no such route; see PROTOCOL.md for the calls fgref serves")]
@@ -103,7 +103,7 @@ impl FssError {
             Self::UserDataTooLarge(_) => (StatusCode::BAD_REQUEST, "FSS.1018"),
             Self::InvalidInitializer(_) => (StatusCode::BAD_REQUEST, "FSS.1404"),
             Self::InvalidInitializerTimeout(_) => (StatusCode::BAD_REQUEST, "FSS.1405"),
-            Self::Unauthorized => (StatusCode::UNAUTHORIZED, "FSS.0401"),
+            Self::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "FSS.0401"),
             Self::NoSuchFunction(_) => (StatusCode::NOT_FOUND, "FSS.1051"),
             Self::NoSuchRoute => (StatusCode::NOT_FOUND, "FSS.0404"),
             Self::FunctionExists(_) => (StatusCode::CONFLICT, "FSS.1061"),

@@ -26,6 +26,7 @@
 //!   [`Server::shutdown`] to be sure they are gone.
 
 mod api;
+mod auth;
 mod error;
 pub mod http;
 pub mod install;
@@ -46,6 +47,7 @@ use std::{
 
 use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
 
+pub use auth::AccessKey;
 pub use error::Error;
 
 use crate::{instance::InstanceTable, registry::Registry};
@@ -60,8 +62,12 @@ pub struct Config {
     pub listen: SocketAddr,
     /// A language runtime to run instead of ours (PROTOCOL.md §5).
     pub nodejs_bootstrap: Option<PathBuf>,
-    /// When set, every call must carry `X-Auth-Token` with this value.
+    /// When set (or `access_key` is), a call must carry `X-Auth-Token` with this value, or be
+    /// signed with `access_key`.
     pub token: Option<String>,
+    /// When set (or `token` is), a call must be signed with this key (Huawei Cloud's AK/SK
+    /// scheme, `SDK-HMAC-SHA256`, as the official SDKs sign), or carry `token`.
+    pub access_key: Option<AccessKey>,
     /// Where packages and our runtime are unpacked; `None`: a fresh temporary directory,
     /// removed at shutdown.
     pub data_dir: Option<PathBuf>,
@@ -78,6 +84,7 @@ impl Default for Config {
             listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
             nodejs_bootstrap: None,
             token: None,
+            access_key: None,
             data_dir: None,
             node_cache: None,
             idle_timeout: Duration::from_secs(60),
@@ -87,7 +94,7 @@ impl Default for Config {
 
 /// The state every request handler shares.
 pub(crate) struct Platform {
-    pub token: Option<String>,
+    pub gate: auth::Gate,
     pub bootstrap: PathBuf,
     pub node_cache: Option<PathBuf>,
     pub functions_dir: PathBuf,
@@ -160,7 +167,10 @@ impl Server {
             cause,
         })?;
         let platform = Arc::new(Platform {
-            token: config.token,
+            gate: auth::Gate {
+                token: config.token,
+                key: config.access_key,
+            },
             bootstrap,
             node_cache: config.node_cache.or_else(nodejs::default_cache),
             functions_dir,

@@ -152,6 +152,18 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
     (year, month, day)
 }
 
+/// A proleptic Gregorian date to days since 1970-01-01 (Howard Hinnant's `days_from_civil`), the
+/// inverse of [`civil_from_days`].
+pub(crate) fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let year = year - i64::from(month <= 2);
+    let era = year.div_euclid(400);
+    let yoe = year.rem_euclid(400);
+    let mp = i64::from((month + 9) % 12);
+    let doy = (153 * mp + 2) / 5 + i64::from(day) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
 /// The figures of a call's Finish line.
 pub(crate) struct FinishFigures {
     pub duration_ms: f64,
@@ -201,6 +213,19 @@ mod tests {
         assert_eq!(rfc3339_seconds(at), "2022-09-20T11:43:57Z");
         let leap_day = UNIX_EPOCH + Duration::from_secs(951_782_400);
         assert_eq!(rfc3339_seconds(leap_day), "2000-02-29T00:00:00Z");
+    }
+
+    #[test]
+    fn days_and_dates_round_trip() {
+        for days in [-800_000, -1, 0, 59, 60, 11_016, 20_778, 2_932_896] {
+            let (year, month, day) = civil_from_days(days);
+            assert_eq!(
+                days_from_civil(year, month, day),
+                days,
+                "{year}-{month}-{day}"
+            );
+        }
+        assert_eq!(days_from_civil(2000, 3, 1), 11_017);
     }
 
     #[test]

@@ -16,9 +16,21 @@ struct Args {
     /// Run this Node.js runtime (a .js file speaking the custom runtime API) instead of ours.
     #[arg(long, env = "FGREF_NODEJS_BOOTSTRAP")]
     nodejs_bootstrap: Option<PathBuf>,
-    /// Require `X-Auth-Token: TOKEN` on every call.
+    /// Require `X-Auth-Token: TOKEN` on every call (or a signature by --access-key).
     #[arg(long, env = "FGREF_TOKEN", hide_env_values = true)]
     token: Option<String>,
+    /// Accept calls signed with this access key (AK/SK, SDK-HMAC-SHA256, as Huawei Cloud's SDKs
+    /// sign); unsigned calls then need --token.
+    #[arg(long, env = "FGREF_ACCESS_KEY", requires = "secret_key")]
+    access_key: Option<String>,
+    /// The secret key of --access-key.
+    #[arg(
+        long,
+        env = "FGREF_SECRET_KEY",
+        hide_env_values = true,
+        requires = "access_key"
+    )]
+    secret_key: Option<String>,
     /// Where packages are unpacked [default: a temporary directory, removed at exit].
     #[arg(long)]
     data_dir: Option<PathBuf>,
@@ -58,6 +70,10 @@ async fn serve(args: Args) -> anyhow::Result<()> {
         listen: args.listen,
         nodejs_bootstrap: args.nodejs_bootstrap,
         token: args.token,
+        access_key: args
+            .access_key
+            .zip(args.secret_key)
+            .map(|(id, secret)| fgref::AccessKey { id, secret }),
         data_dir: args.data_dir,
         node_cache: args.node_cache,
         idle_timeout: args.idle_timeout,

@@ -1,0 +1,112 @@
+"""Drives an fgref through Huawei Cloud's official Python SDK, unchanged.
+
+Run by the `sdk` test of fgref's `api` test binary, which reads the one JSON line this prints.
+Environment: FGREF_URL (http://127.0.0.1:PORT), FGREF_PROJECT, FGREF_AK, FGREF_SK.
+"""
+
+import base64
+import importlib.metadata
+import io
+import json
+import os
+import zipfile
+
+from huaweicloudsdkcore.auth.credentials import BasicCredentials
+from huaweicloudsdkcore.exceptions import exceptions
+from huaweicloudsdkfunctiongraph.v2 import (
+    CreateFunctionRequest,
+    CreateFunctionRequestBody,
+    DeleteFunctionRequest,
+    FuncCode,
+    FunctionGraphClient,
+    InvokeFunctionRequest,
+)
+
+HANDLER = """
+exports.handler = async (event, context) => {
+  console.log('hello from the SDK test');
+  return { greeting: 'hello ' + event.name };
+};
+"""
+
+
+def package():
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("index.js", HANDLER)
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
+def invoke(client, urn):
+    return client.invoke_function(
+        InvokeFunctionRequest(
+            function_urn=urn,
+            x_cff_log_type="tail",
+            x_cff_request_version="v1",
+            body={"name": "sdk"},
+        )
+    )
+
+
+def main():
+    credentials = BasicCredentials(os.environ["FGREF_AK"], os.environ["FGREF_SK"], os.environ["FGREF_PROJECT"])
+    client = (
+        FunctionGraphClient.new_builder()
+        .with_credentials(credentials)
+        .with_endpoints([os.environ["FGREF_URL"]])
+        .build()
+    )
+    seen = {"sdk_version": importlib.metadata.version("huaweicloudsdkfunctiongraph")}
+
+    created = client.create_function(
+        CreateFunctionRequest(
+            body=CreateFunctionRequestBody(
+                func_name="sdk-hello",
+                package="default",
+                runtime="Node.js20.15",
+                handler="index.handler",
+                memory_size=128,
+                timeout=30,
+                code_type="zip",
+                func_code=FuncCode(file=package()),
+                description="created by the official SDK",
+            )
+        )
+    )
+    seen["created"] = {
+        "func_urn": created.func_urn,
+        "func_name": created.func_name,
+        "runtime": created.runtime,
+        "memory_size": created.memory_size,
+    }
+    urn = created.func_urn
+
+    invoked = invoke(client, urn)
+    seen["invoked"] = {
+        "http_status": invoked.status_code,
+        "request_id": invoked.request_id,
+        "x_cff_request_id": invoked.x_cff_request_id,
+        "result": invoked.result,
+        "status": invoked.status,
+        "log": invoked.log,
+    }
+
+    deleted = client.delete_function(DeleteFunctionRequest(function_urn=urn))
+    seen["deleted"] = {"http_status": deleted.status_code}
+
+    try:
+        invoke(client, urn)
+        seen["after_delete"] = {"raised": None}
+    except exceptions.ClientRequestException as e:
+        seen["after_delete"] = {
+            "raised": type(e).__name__,
+            "status_code": e.status_code,
+            "error_code": e.error_code,
+            "error_msg": e.error_msg,
+        }
+
+    print(json.dumps(seen))
+
+
+if __name__ == "__main__":
+    main()
