@@ -70,8 +70,6 @@ pub enum Fault {
     ConcurrentCallsShareAnInstance,
     /// Never recycles idle instances (fgref's idle time is an hour behind the proxy).
     IdleNeverRecycled,
-    /// Passes platform variables into the function's environment.
-    EnvironmentLeaks,
     /// Leaves out `X-Cff-Invoke-Summary`.
     NoSummary,
 }
@@ -87,92 +85,159 @@ pub const BROKEN_PLATFORMS: &[BrokenPlatform] = &[
     BrokenPlatform {
         name: "billing-rounded-to-100ms",
         fault: Fault::BillingRoundedTo100Ms,
-        fails: &[],
+        fails: &[
+            "summary::duration-per-call",
+            "summary::failed-call",
+            "summary::sleep-duration",
+        ],
     },
     BrokenPlatform {
         name: "no-billing-header",
         fault: Fault::NoBillingHeader,
-        fails: &[],
+        fails: &["summary::billing-duration-header"],
     },
     BrokenPlatform {
         name: "memory-used-zero",
         fault: Fault::MemoryUsedZero,
-        fails: &[],
+        fails: &[
+            "memory::larger-memory-size-allows-more",
+            "memory::within-limit-memory-used",
+            "summary::failed-call",
+            "summary::memory-used-measured",
+        ],
     },
     BrokenPlatform {
         name: "no-summary",
         fault: Fault::NoSummary,
-        fails: &[],
+        fails: &[
+            "memory::larger-memory-size-allows-more",
+            "memory::within-limit-memory-used",
+            "summary::billing-duration-header",
+            "summary::duration-per-call",
+            "summary::failed-call",
+            "summary::memory-used-measured",
+            "summary::sleep-duration",
+            "timeout::completes-within-configured-timeout",
+            "timeout::execution-terminated-at-timeout",
+            "timeout::late-callback-fails-at-timeout",
+            "timeout::next-call-served-after-timeout",
+            "timeout::pending-promise-fails-at-timeout",
+        ],
     },
     BrokenPlatform {
         name: "no-platform-log-lines",
         fault: Fault::NoPlatformLogLines,
-        fails: &[],
+        fails: &[
+            "logs::body-tail-ends-with-finish",
+            "logs::failed-call-start-finish",
+            "logs::finish-billing-memory",
+            "logs::header-tail-ends-with-finish",
+            "logs::start-finish-carry-request-id",
+        ],
     },
     BrokenPlatform {
         name: "log-without-asking",
         fault: Fault::LogWithoutAsking,
-        fails: &[],
+        fails: &["logs::no-log-without-tail"],
     },
     BrokenPlatform {
         name: "log-header-not-base64",
         fault: Fault::LogHeaderNotBase64,
-        fails: &[],
+        fails: &[
+            "logs::header-carries-log",
+            "logs::header-tail-2000-bytes",
+            "logs::header-tail-ends-with-finish",
+            "logs::no-earlier-call-output",
+        ],
     },
     BrokenPlatform {
         name: "log-of-previous-call",
         fault: Fault::LogOfPreviousCall,
-        fails: &[],
+        fails: &["logs::no-earlier-call-output"],
     },
     BrokenPlatform {
         name: "timeout-not-enforced",
         fault: Fault::TimeoutNotEnforced,
-        fails: &[],
+        fails: &[
+            "environment::timeout-variable",
+            "timeout::execution-terminated-at-timeout",
+            "timeout::late-callback-fails-at-timeout",
+            "timeout::log-before-timeout-kept",
+            "timeout::next-call-served-after-timeout",
+            "timeout::pending-promise-fails-at-timeout",
+        ],
     },
     BrokenPlatform {
         name: "memory-not-enforced",
         fault: Fault::MemoryNotEnforced,
-        fails: &[],
+        fails: &[
+            "logs::finish-billing-memory",
+            "memory::buffer-over-limit-fails",
+            "memory::heap-over-limit-fails",
+            "memory::next-call-after-limit-works",
+        ],
     },
     BrokenPlatform {
         name: "oversized-body-accepted",
         fault: Fault::OversizedBodyAccepted,
-        fails: &[],
+        fails: &["sizes::request-over-6mb-refused"],
     },
     BrokenPlatform {
         name: "non-json-accepted",
         fault: Fault::NonJsonAccepted,
-        fails: &[],
+        fails: &["sizes::non-json-body-refused"],
     },
     BrokenPlatform {
         name: "generic-error-codes",
         fault: Fault::GenericErrorCodes,
-        fails: &[],
+        fails: &[
+            "api::duplicate-name",
+            "api::func-name-bad-character",
+            "api::func-name-ends-with-hyphen",
+            "api::func-name-starts-with-digit",
+            "api::func-name-too-long",
+            "api::handler-empty-function-part",
+            "api::handler-no-period",
+            "api::handler-too-long",
+            "api::initializer-handler-no-period",
+            "api::initializer-timeout-above-maximum",
+            "api::initializer-timeout-zero",
+            "api::invoke-deleted-function",
+            "api::memory-size-between-sizes",
+            "api::memory-size-not-allowed",
+            "api::runtime-unknown",
+            "api::runtime-wrong-spelling",
+            "api::timeout-above-maximum",
+            "api::timeout-below-minimum",
+            "api::user-data-too-large",
+            "api::user-data-too-many",
+        ],
     },
     BrokenPlatform {
         name: "duplicate-replaces",
         fault: Fault::DuplicateReplaces,
-        fails: &[],
+        fails: &["api::duplicate-name"],
     },
     BrokenPlatform {
         name: "delete-keeps-function",
         fault: Fault::DeleteKeepsFunction,
-        fails: &[],
+        fails: &["api::invoke-deleted-function"],
     },
     BrokenPlatform {
         name: "concurrent-calls-share-an-instance",
         fault: Fault::ConcurrentCallsShareAnInstance,
-        fails: &[],
+        fails: &[
+            "instances::concurrent-each-runs-initializer",
+            "instances::concurrent-separate-instances",
+        ],
     },
     BrokenPlatform {
         name: "idle-never-recycled",
         fault: Fault::IdleNeverRecycled,
-        fails: &[],
-    },
-    BrokenPlatform {
-        name: "environment-leaks",
-        fault: Fault::EnvironmentLeaks,
-        fails: &[],
+        fails: &[
+            "instances::idle-instance-recycled",
+            "instances::idle-recycle-reruns-initializer",
+        ],
     },
 ];
 
@@ -309,7 +374,7 @@ impl Proxy {
                 let state = Arc::new(ProxyState {
                     fault,
                     upstream: server.url(),
-                    http: reqwest::Client::builder()
+                    http: fgref::http::plain_client_builder()
                         .no_proxy()
                         .build()
                         .expect("reqwest client"),
@@ -409,7 +474,11 @@ async fn forward(State(state): State<Arc<ProxyState>>, request: Request) -> Resp
                 model["func_name"].as_str().unwrap_or_default()
             );
             let url = format!("{}{path}/{}", state.upstream, urn.replace(':', "%3A"));
-            let _ = state.http.delete(url).headers(headers.clone()).send().await;
+            let mut delete = state.http.delete(url);
+            if let Some(token) = headers.get("x-auth-token") {
+                delete = delete.header("x-auth-token", token);
+            }
+            let _ = delete.send().await;
         }
     }
     if parts.method == Method::DELETE && fault == Fault::DeleteKeepsFunction {
@@ -477,7 +546,11 @@ fn rewrite_create(fault: Fault, body: Bytes) -> Bytes {
     };
     match fault {
         Fault::TimeoutNotEnforced => {
-            if let Some(t) = request["timeout"].as_u64() {
+            // Only valid timeouts: refusing invalid ones is another behaviour.
+            if let Some(t) = request["timeout"]
+                .as_u64()
+                .filter(|t| (3..=900).contains(t))
+            {
                 request["timeout"] = json!(t * 10);
             }
         }
@@ -485,15 +558,6 @@ fn rewrite_create(fault: Fault, body: Bytes) -> Bytes {
             if let Some(m) = request["memory_size"].as_u64() {
                 request["memory_size"] = json!((m * 4).min(4096));
             }
-        }
-        Fault::EnvironmentLeaks => {
-            let mut user_data: serde_json::Map<String, Value> = request["user_data"]
-                .as_str()
-                .and_then(|text| serde_json::from_str(text).ok())
-                .unwrap_or_default();
-            user_data.insert("HOME".into(), json!("/root"));
-            user_data.insert("FGREF_TOKEN".into(), json!("platform-secret"));
-            request["user_data"] = json!(Value::Object(user_data).to_string());
         }
         _ => return body,
     }

@@ -24,7 +24,7 @@ use crate::{
 /// count against `initializer_timeout` (its instances are booted before the initializer runs).
 const STARTUP_ALLOWANCE: Duration = Duration::from_secs(2);
 
-/// FunctionGraph's observed text when the runtime process dies (research notes §5.2, 4204).
+/// openYuanrong's text for a runtime process that dies (research notes §5.2, 4204).
 const EXITED_MESSAGE: &str = "runtime process is exited";
 
 /// FunctionGraph's text when an instance goes past `memory_size` (OTC FAQ title; 4205 in the

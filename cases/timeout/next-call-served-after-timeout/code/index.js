@@ -1,8 +1,10 @@
 'use strict';
 
-// {"hang": true}: never calls back. Otherwise answers at once with the event's tag.
+// {"hang": true}: answers only at 6 s, long after the 3 s timeout. Otherwise answers at once
+// with the event's tag.
 exports.handler = function (event, context, callback) {
   if (event.hang) {
+    setTimeout(function () { callback(null, { tag: 'too late' }); }, 6000);
     return;
   }
   callback(null, { tag: event.tag });
