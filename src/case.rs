@@ -247,6 +247,8 @@ pub const API_STEP_KEYS: [&str; 2] = ["status", "api_error"];
 
 /// The smallest generated event, `{"data":""}`.
 const MIN_EVENT_SIZE: u64 = 11;
+/// Room above FunctionGraph's 6 MB limits, without letting a typo allocate gigabytes.
+const MAX_EVENT_SIZE: u64 = 64 * 1024 * 1024;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -497,11 +499,11 @@ fn load_step(
             std::fs::read(&path).map_err(|source| CaseError::Read { file: path, source })?;
         (name.clone(), bytes)
     } else if let Some(size) = step.event_size {
-        if size < MIN_EVENT_SIZE {
+        if !(MIN_EVENT_SIZE..=MAX_EVENT_SIZE).contains(&size) {
             return Err(invalid(
                 "steps.event_size",
                 format!(
-                    "a generated event has at least {MIN_EVENT_SIZE} bytes (`{{\"data\":\"\"}}`)"
+                    "a generated event has {MIN_EVENT_SIZE} (`{{\"data\":\"\"}}`) to {MAX_EVENT_SIZE} bytes"
                 ),
             ));
         }
@@ -884,5 +886,31 @@ mod tests {
             r#"{"request_id": {"$capture": "rid"}, "result": {"$same": "rid"}}"#,
         );
         load(&root).unwrap();
+    }
+
+    #[test]
+    fn step_keys_are_checked_with_the_steps_line() {
+        let steps =
+            |extra: &str| format!("{GOOD}\n[[steps]]\nexpected = \"expected.json\"\n{extra}");
+        for (extra, needle) in [
+            (
+                "action = \"delete\"\nconcurrent = 2\n",
+                "belongs to invoke steps",
+            ),
+            ("event_size = 20\nbody = \"b.txt\"\n", "at most one of"),
+            ("pause = \"forever\"\n", "unknown pause"),
+            ("concurrent = 0\n", "1 to 64"),
+            ("event_size = 5\n", "to 67108864 bytes"),
+        ] {
+            let root = case_dir(&steps(extra), "{}");
+            let err = load(&root).unwrap_err().to_string();
+            assert!(err.contains("case.toml:5") && err.contains(needle), "{err}");
+        }
+        let root = case_dir(&steps("action = \"create\"\n"), r#"{"result": 1}"#);
+        let err = load(&root).unwrap_err().to_string();
+        assert!(err.contains("not observed by this kind of step"), "{err}");
+        let root = case_dir(&steps("event_size = 20\n"), "{}");
+        let case = load(&root).unwrap();
+        assert_eq!(case.steps[0].event, br#"{"data":"aaaaaaaaa"}"#);
     }
 }

@@ -107,7 +107,14 @@ async fn run_steps(
         tokio::time::sleep(plan.pause(step)).await;
         let outcome = match step.action {
             Action::Invoke if step.concurrent > 1 => {
-                invoke_concurrently(client, plan, &model.func_urn, step, &mut captures).await
+                invoke_concurrently(client, plan, &model.func_urn, step, &mut captures)
+                    .await
+                    .map(|(evidence, version)| {
+                        if version.is_some() {
+                            *node_version = version;
+                        }
+                        evidence
+                    })
             }
             Action::Invoke => client
                 .invoke(
@@ -163,14 +170,14 @@ async fn run_steps(
 }
 
 /// Sends `step.concurrent` identical invokes at once and checks every answer; captures carry on
-/// from the first.
+/// from the first. Also answers the node version the first reply names.
 async fn invoke_concurrently(
     client: &Client,
     plan: &TrialPlan,
     func_urn: &str,
     step: &Step,
     captures: &mut Captures,
-) -> Result<Option<Evidence>, protocol::ProtocolError> {
+) -> Result<(Option<Evidence>, Option<String>), protocol::ProtocolError> {
     let mut calls = tokio::task::JoinSet::new();
     for call in 0..step.concurrent {
         let client = client.clone();
@@ -193,6 +200,10 @@ async fn invoke_concurrently(
         replies.push((call, reply?));
     }
     replies.sort_by_key(|(call, _)| *call);
+    let node_version = replies
+        .first()
+        .and_then(|(_, reply)| header(reply, NODE_VERSION_HEADER))
+        .map(str::to_owned);
     let mut first_captures = None;
     for (call, reply) in &replies {
         let mut own = captures.clone();
@@ -201,14 +212,14 @@ async fn invoke_concurrently(
             for mismatch in &mut evidence.mismatches {
                 mismatch.path = format!("call {} of {n}: {}", call + 1, mismatch.path);
             }
-            return Ok(Some(evidence));
+            return Ok((Some(evidence), node_version));
         }
         first_captures.get_or_insert(own);
     }
     if let Some(first) = first_captures {
         *captures = first;
     }
-    Ok(None)
+    Ok((None, node_version))
 }
 
 const PACKAGE: &str = "default";
