@@ -8,12 +8,11 @@
 //! exactly once, so a change to the runtime that moves the patched code fails loudly here instead
 //! of silently testing the correct runtime.
 
-use std::collections::BTreeSet;
 use std::path::Path;
 
 use libtest_mimic::{Completion, Failed, Trial};
 
-use crate::support::{fgconform, outcomes, project_root, text};
+use crate::support::{fails_exactly, fgconform, project_root};
 
 pub struct Mutant {
     pub name: &'static str,
@@ -536,35 +535,9 @@ fn check(mutant: &Mutant) -> Result<(), Failed> {
         args.extend(["--skip", area]);
     }
     let output = fgconform(&args, &[("FGREF_NODEJS_BOOTSTRAP", Path::new(&bootstrap))]);
-    let found = outcomes(&output);
-    if found.is_empty() {
-        return Err(format!("the suite produced no verdicts:\n{}", text(&output)).into());
-    }
-    let failed: BTreeSet<String> = found
-        .iter()
-        .filter(|(_, (outcome, _))| outcome == "failed")
-        .map(|(name, _)| {
-            name.split_once("::")
-                .map_or(name.clone(), |(_, id)| id.to_owned())
-        })
-        .collect();
-    let expected: BTreeSet<String> = mutant.fails.iter().map(|id| (*id).to_owned()).collect();
-    if failed != expected {
-        let missed: Vec<_> = expected.difference(&failed).collect();
-        let extra: Vec<_> = failed.difference(&expected).collect();
-        return Err(format!(
-            "broken runtime `{}` ({}):\n  not caught by: {missed:?}\n  unexpectedly failing: {extra:?}\n{}",
-            mutant.name,
-            mutant.breaks,
-            text(&output)
-        )
-        .into());
-    }
-    // A failure must be a conformance verdict, not the target breaking down.
-    for (name, (outcome, message)) in &found {
-        if outcome == "failed" && message.contains("ERROR (") {
-            return Err(format!("{name} errored instead of failing:\n{message}").into());
-        }
-    }
-    Ok(())
+    fails_exactly(
+        &output,
+        mutant.fails,
+        &format!("broken runtime `{}` ({})", mutant.name, mutant.breaks),
+    )
 }

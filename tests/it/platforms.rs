@@ -5,7 +5,7 @@
 //! that behaviour and pass every other platform case: proof that each platform behaviour the
 //! corpus claims to check is really checked.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -18,7 +18,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use libtest_mimic::{Completion, Failed, Trial};
 use serde_json::{Value, json};
 
-use crate::support::{fgconform, outcomes, text};
+use crate::support::{fails_exactly, fgconform};
 
 /// The idle time the proxy's descriptor declares (and a correct fgref behind it keeps).
 const IDLE_SECONDS: u64 = 2;
@@ -298,36 +298,11 @@ fn check(broken: &BrokenPlatform) -> Result<(), Failed> {
     }
     let output = fgconform(&args, &[]);
     drop(proxy);
-    let found = outcomes(&output);
-    if found.is_empty() {
-        return Err(format!("the suite produced no verdicts:\n{}", text(&output)).into());
-    }
-    let failed: BTreeSet<String> = found
-        .iter()
-        .filter(|(_, (outcome, _))| outcome == "failed")
-        .map(|(name, _)| {
-            name.split_once("::")
-                .map_or(name.clone(), |(_, id)| id.to_owned())
-        })
-        .collect();
-    let expected: BTreeSet<String> = broken.fails.iter().map(|id| (*id).to_owned()).collect();
-    if failed != expected {
-        let missed: Vec<_> = expected.difference(&failed).collect();
-        let extra: Vec<_> = failed.difference(&expected).collect();
-        return Err(format!(
-            "broken platform `{}` ({:?}):\n  not caught by: {missed:?}\n  unexpectedly failing: {extra:?}\n{}",
-            broken.name,
-            broken.fault,
-            text(&output)
-        )
-        .into());
-    }
-    for (name, (outcome, message)) in &found {
-        if outcome == "failed" && message.contains("ERROR (") {
-            return Err(format!("{name} errored instead of failing:\n{message}").into());
-        }
-    }
-    Ok(())
+    fails_exactly(
+        &output,
+        broken.fails,
+        &format!("broken platform `{}` ({:?})", broken.name, broken.fault),
+    )
 }
 
 /// A correct fgref and the faulty proxy in front of it, on a thread of their own; both stop

@@ -1,8 +1,10 @@
 //! Running the `fgconform` binary the way a user does, and reading its libtest JSON events.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+
+use libtest_mimic::Failed;
 
 pub fn project_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -48,6 +50,40 @@ pub fn outcomes(output: &Output) -> BTreeMap<String, (String, String)> {
         }
     }
     found
+}
+
+/// Checks that a run against a deliberately broken subject (`subject`, for messages) failed
+/// exactly the case ids (`area::case`) in `fails`, on any runtime, passed every other trial,
+/// and that each failure is a conformance verdict, not the target breaking down.
+pub fn fails_exactly(output: &Output, fails: &[&str], subject: &str) -> Result<(), Failed> {
+    let found = outcomes(output);
+    if found.is_empty() {
+        return Err(format!("the suite produced no verdicts:\n{}", text(output)).into());
+    }
+    let failed: BTreeSet<String> = found
+        .iter()
+        .filter(|(_, (outcome, _))| outcome == "failed")
+        .map(|(name, _)| {
+            name.split_once("::")
+                .map_or(name.clone(), |(_, id)| id.to_owned())
+        })
+        .collect();
+    let expected: BTreeSet<String> = fails.iter().map(|id| (*id).to_owned()).collect();
+    if failed != expected {
+        let missed: Vec<_> = expected.difference(&failed).collect();
+        let extra: Vec<_> = failed.difference(&expected).collect();
+        return Err(format!(
+            "{subject}:\n  not caught by: {missed:?}\n  unexpectedly failing: {extra:?}\n{}",
+            text(output)
+        )
+        .into());
+    }
+    for (name, (outcome, message)) in &found {
+        if outcome == "failed" && message.contains("ERROR (") {
+            return Err(format!("{name} errored instead of failing:\n{message}").into());
+        }
+    }
+    Ok(())
 }
 
 pub fn text(output: &Output) -> String {

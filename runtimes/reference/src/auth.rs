@@ -608,36 +608,29 @@ mod tests {
     #[test]
     fn another_secret_or_key_is_refused() {
         let headers = headers_of(INVOKE.headers);
-        let other_secret = AccessKey {
+        let verify_with = |key: &AccessKey| {
+            verify_signature(
+                key,
+                "POST",
+                INVOKE.target,
+                None,
+                &headers,
+                INVOKE.body.as_bytes(),
+                signed_at(),
+            )
+        };
+        let result = verify_with(&AccessKey {
             secret: "another secret".to_owned(),
             ..key()
-        };
-        let result = verify_signature(
-            &other_secret,
-            "POST",
-            INVOKE.target,
-            None,
-            &headers,
-            INVOKE.body.as_bytes(),
-            signed_at(),
-        );
+        });
         assert!(
             matches!(result, Err(Refusal::BadSignature { .. })),
             "{result:?}"
         );
-        let other_id = AccessKey {
+        let result = verify_with(&AccessKey {
             id: "AKOTHER".to_owned(),
             ..key()
-        };
-        let result = verify_signature(
-            &other_id,
-            "POST",
-            INVOKE.target,
-            None,
-            &headers,
-            INVOKE.body.as_bytes(),
-            signed_at(),
-        );
+        });
         assert_eq!(result, Err(Refusal::UnknownKey("AKFGREFTEST".to_owned())));
     }
 
