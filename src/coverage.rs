@@ -5,8 +5,9 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use crate::case::{Case, FEATURES, Level};
-use crate::runtime_id::{ALL, RuntimeId};
+use crate::case::{Case, Level};
+use crate::feature::FEATURES;
+use crate::runtime_id::RuntimeId;
 
 const LEVELS: [Level; 3] = [Level::Documented, Level::Observed, Level::Implementation];
 
@@ -29,21 +30,17 @@ pub fn report(cases: &[Case]) -> String {
     let mut total = Counts::default();
     let mut by_feature: BTreeMap<&str, Counts> = FEATURES
         .iter()
-        .map(|(name, _)| (*name, Counts::default()))
+        .map(|feature| (feature.name, Counts::default()))
         .collect();
     let mut by_area: BTreeMap<&str, Counts> = BTreeMap::new();
-    let mut by_runtime: Vec<(RuntimeId, Counts)> = ALL
-        .iter()
-        .filter_map(|id| RuntimeId::parse(id))
-        .map(|id| (id, Counts::default()))
-        .collect();
+    let mut by_runtime: Vec<(RuntimeId, Counts)> =
+        RuntimeId::all().map(|id| (id, Counts::default())).collect();
     for case in cases {
         total.add(case.level);
         for feature in &case.features {
             by_feature.entry(feature).or_default().add(case.level);
         }
-        let area = case.id.split("::").next().unwrap_or(&case.id);
-        by_area.entry(area).or_default().add(case.level);
+        by_area.entry(case.area()).or_default().add(case.level);
         for (runtime, counts) in &mut by_runtime {
             if case.runtimes.contains(*runtime) {
                 counts.add(case.level);

@@ -1,20 +1,30 @@
 //! fgconform: the conformance suite for FunctionGraph-compatible Node.js function runtimes.
 //!
-//! The modules follow the pipeline a trial goes through:
-//! `discover` → `case` (load) → `suite` (select, plan trials) → `package` → `target` (start) →
-//! `protocol` (deploy, invoke) → `execute` (collect, match with `matcher`) → `verdict` (render) →
-//! `report` (what ran where). `coverage` counts the corpus; `install` gets the Node.js releases fgref needs into its cache.
+//! The modules follow the pipeline a trial goes through (ARCHITECTURE.md has the code map):
+//! `discover` → `case` (load) → `select` → `suite` (plan trials) → `package` → `deploy` →
+//! `invoke` (over `wire`) → `observe` → `judge` (with `expect` and `matcher`) → `verdict` and
+//! `record` → `report`. `cli` is the command line; `target` and `reference` start what is tested;
+//! `feature` and `runtime_id` hold the project's two lists; `coverage` counts the corpus.
 
 pub mod case;
+pub mod cli;
 pub mod coverage;
+pub mod deploy;
 pub mod discover;
-pub mod execute;
-pub mod install;
+pub mod expect;
+pub mod feature;
+pub mod invoke;
+pub mod judge;
 pub mod matcher;
+pub mod observe;
 pub mod package;
-pub mod protocol;
+pub mod record;
+pub mod reference;
 pub mod report;
 pub mod runtime_id;
+pub mod select;
 pub mod suite;
 pub mod target;
+pub mod trial;
 pub mod verdict;
+pub mod wire;

@@ -1,21 +1,23 @@
+//! `fgconform`: the command line, with the one tokio runtime of the run.
+
 use std::process::ExitCode;
 
 use clap::Parser;
-use fgconform::suite::{self, Cli};
+use fgconform::cli::{self, Cli};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    // One runtime for the whole run; trials are synchronous and block on it (libtest-mimic runs
-    // them on its own threads, so `main` must not itself be inside the runtime).
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
+    // One tokio runtime for the whole run; trials are synchronous and block on it (libtest-mimic
+    // runs them on its own threads, so `main` must not itself be inside the runtime).
+    let tokio = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
     {
-        Ok(runtime) => runtime,
+        Ok(tokio) => tokio,
         Err(error) => {
-            eprintln!("error: cannot start the async runtime: {error}");
-            return ExitCode::from(suite::EXIT_SETUP);
+            eprintln!("error: cannot start the tokio runtime: {error}");
+            return ExitCode::from(cli::EXIT_SETUP);
         }
     };
-    suite::run(cli, &runtime)
+    cli::run(cli, &tokio)
 }

@@ -1,18 +1,10 @@
-//! FunctionGraph's Node.js runtime ids, in release order, and the ranges cases use to name them.
+//! FunctionGraph's Node.js runtime ids (`Node.js20.15`), in release order, and the ranges cases use
+//! to name them. The ids themselves are fgref's catalog (`fgref::node::RELEASES`): one list for the
+//! platform that serves them and the harness that selects them.
 
 use std::fmt;
 
-/// Every Node.js runtime FunctionGraph offers (research notes §10), oldest first.
-pub const ALL: [&str; 8] = [
-    "Node.js6.10",
-    "Node.js8.10",
-    "Node.js10.16",
-    "Node.js12.13",
-    "Node.js14.18",
-    "Node.js16.17",
-    "Node.js18.15",
-    "Node.js20.15",
-];
+use fgref::nodejs::RUNTIMES as CATALOG;
 
 /// A known runtime id; ordered by release.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -20,15 +12,33 @@ pub struct RuntimeId(usize);
 
 impl RuntimeId {
     pub fn parse(text: &str) -> Option<RuntimeId> {
-        ALL.iter().position(|id| *id == text).map(RuntimeId)
+        CATALOG
+            .iter()
+            .position(|(id, _)| *id == text)
+            .map(RuntimeId)
     }
 
+    /// Every runtime id, oldest first.
     pub fn all() -> impl Iterator<Item = RuntimeId> {
-        (0..ALL.len()).map(RuntimeId)
+        (0..CATALOG.len()).map(RuntimeId)
     }
 
     pub fn as_str(self) -> &'static str {
-        ALL[self.0]
+        CATALOG[self.0].0
+    }
+
+    /// Every runtime id, oldest first, comma-separated, for messages.
+    pub fn list() -> String {
+        let ids: Vec<_> = RuntimeId::all().map(RuntimeId::as_str).collect();
+        ids.join(", ")
+    }
+
+    /// Why `text` is not a runtime id, naming every id.
+    pub fn unknown(text: &str) -> String {
+        format!(
+            "unknown runtime id `{text}`; expected one of {}",
+            RuntimeId::list()
+        )
     }
 }
 
@@ -53,7 +63,7 @@ impl RuntimeRange {
             Some(id) => (id, true),
             None => (text, false),
         };
-        let runtime = RuntimeId::parse(id).ok_or_else(|| unknown(id))?;
+        let runtime = RuntimeId::parse(id).ok_or_else(|| RuntimeId::unknown(id))?;
         Ok(if open {
             RuntimeRange::From(runtime)
         } else {
@@ -63,7 +73,7 @@ impl RuntimeRange {
 
     pub fn parse_list<'a>(ids: impl IntoIterator<Item = &'a str>) -> Result<RuntimeRange, String> {
         ids.into_iter()
-            .map(|id| RuntimeId::parse(id).ok_or_else(|| unknown(id)))
+            .map(|id| RuntimeId::parse(id).ok_or_else(|| RuntimeId::unknown(id)))
             .collect::<Result<Vec<_>, _>>()
             .map(RuntimeRange::Only)
     }
@@ -88,13 +98,6 @@ impl fmt::Display for RuntimeRange {
             }
         }
     }
-}
-
-fn unknown(id: &str) -> String {
-    format!(
-        "unknown runtime id `{id}`; expected one of {}",
-        ALL.join(", ")
-    )
 }
 
 #[cfg(test)]

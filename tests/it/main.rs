@@ -12,7 +12,7 @@ mod targets;
 use std::process::ExitCode;
 
 use clap::Parser;
-use fgconform::suite::{self, Cli};
+use fgconform::cli::{Cli, run_with};
 
 fn main() -> ExitCode {
     let mut cli = Cli::parse();
@@ -29,5 +29,5 @@ fn main() -> ExitCode {
     selftests.extend(targets::trials());
     selftests.extend(mutants::trials());
     selftests.extend(platforms::trials());
-    suite::run_with(cli, &runtime, selftests)
+    run_with(cli, &runtime, selftests)
 }

@@ -18,23 +18,12 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use libtest_mimic::{Completion, Failed, Trial};
 use serde_json::{Value, json};
 
+use fgconform::feature::{self, Scope};
+
 use crate::support::{fails_exactly, fgconform};
 
 /// The idle time the proxy's descriptor declares (and a correct fgref behind it keeps).
 const IDLE_SECONDS: u64 = 2;
-
-/// Platform features: the run covers the cases that need at least one of them.
-const PLATFORM_FEATURES: [&str; 9] = [
-    "summary",
-    "platform-log",
-    "timeout",
-    "memory-limit",
-    "crash",
-    "sizes",
-    "api-errors",
-    "instances",
-    "environment",
-];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Fault {
@@ -261,28 +250,11 @@ fn check(broken: &BrokenPlatform) -> Result<(), Failed> {
     let proxy = Proxy::start(broken.fault)?;
     let dir = tempfile::tempdir()?;
     let target = dir.path().join("broken.toml");
-    let features: Vec<String> = PLATFORM_FEATURES
-        .iter()
-        .chain(&[
-            "callback",
-            "promise",
-            "async-handler",
-            "initializer",
-            "context",
-            "user-data",
-            "logger",
-            "errors",
-            "request-id",
-        ])
-        .map(|f| format!("{f:?}"))
-        .collect();
     std::fs::write(
         &target,
         format!(
-            "name = \"broken-{}\"\nurl = \"{}\"\nruntimes = [\"Node.js20.15\"]\nfeatures = [{}]\nidle_timeout = {IDLE_SECONDS}\n",
-            broken.name,
-            proxy.url,
-            features.join(", ")
+            "name = \"broken-{}\"\nurl = \"{}\"\nruntimes = [\"Node.js20.15\"]\nfeatures = \"all\"\nidle_timeout = {IDLE_SECONDS}\n",
+            broken.name, proxy.url,
         ),
     )?;
     let mut args = vec![
@@ -293,7 +265,8 @@ fn check(broken: &BrokenPlatform) -> Result<(), Failed> {
         "--test-threads",
         "2",
     ];
-    for feature in PLATFORM_FEATURES {
+    // The platform's cases; the Node.js runtime's are the broken runtimes' (tests/it/mutants.rs).
+    for feature in feature::names_in(Scope::Platform) {
         args.extend(["--feature", feature]);
     }
     let output = fgconform(&args, &[]);

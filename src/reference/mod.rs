@@ -1,0 +1,100 @@
+//! The seam to the reference platform: everything only the embedded fgref needs (its Node.js
+//! releases, the bootstrap override, starting and stopping it) is reached through here, so the
+//! rest of the harness treats every target alike.
+
+mod install;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use install::{InstallEvent, install_all};
+
+use crate::runtime_id::RuntimeId;
+
+/// The variable naming a language runtime to run inside fgref instead of ours (PROTOCOL.md §5).
+pub const BOOTSTRAP_VAR: &str = "FGREF_NODEJS_BOOTSTRAP";
+
+/// Where the events of installing Node.js releases go.
+pub type InstallEvents = Arc<dyn Fn(InstallEvent) + Send + Sync>;
+
+/// What the embedded fgref needs beyond its descriptor, from the command line.
+#[derive(Clone)]
+pub struct Settings {
+    /// fgref's node cache (`--node-cache`, else fgref's default); `None` when there is none.
+    pub node_cache: Option<PathBuf>,
+    /// Download nothing: missing releases fall back to the system node of the same major.
+    pub offline: bool,
+    pub events: InstallEvents,
+}
+
+impl Settings {
+    /// `--node-cache`, else fgref's own default.
+    pub fn node_cache(flag: Option<&Path>) -> Option<PathBuf> {
+        flag.map(Path::to_owned)
+            .or_else(fgref::nodejs::default_cache)
+    }
+}
+
+/// The language runtime `FGREF_NODEJS_BOOTSTRAP` names, if any.
+pub fn bootstrap_override() -> Option<PathBuf> {
+    std::env::var_os(BOOTSTRAP_VAR).map(PathBuf::from)
+}
+
+/// The exact Node.js release a runtime id runs on in fgref.
+pub fn release_of(runtime: RuntimeId) -> Option<&'static str> {
+    fgref::nodejs::node_version_for(runtime.as_str())
+}
+
+/// fgref, running inside the harness for this run.
+pub struct Embedded {
+    server: fgref::Server,
+    /// Runtimes no node can serve, with the message their trials report.
+    unavailable: BTreeMap<RuntimeId, String>,
+}
+
+impl Embedded {
+    /// Installs the releases `runtimes` need (unless offline), then starts fgref.
+    pub async fn start(
+        settings: &Settings,
+        runtimes: &[RuntimeId],
+        token: Option<String>,
+        idle_timeout: Duration,
+    ) -> Result<Embedded, String> {
+        let unavailable = install::prepare(runtimes, settings).await;
+        let config = fgref::Config {
+            nodejs_bootstrap: bootstrap_override(),
+            token,
+            node_cache: settings.node_cache.clone(),
+            idle_timeout,
+            ..fgref::Config::default()
+        };
+        let server = fgref::Server::start(config)
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(Embedded {
+            server,
+            unavailable,
+        })
+    }
+
+    pub fn url(&self) -> String {
+        self.server.url()
+    }
+
+    /// Why `runtime` cannot run here, when it cannot.
+    pub fn unavailable(&self, runtime: RuntimeId) -> Option<&str> {
+        self.unavailable.get(&runtime).map(String::as_str)
+    }
+
+    /// Stops fgref and waits until its instances are gone.
+    pub async fn stop(self) {
+        self.server.shutdown().await;
+    }
+
+    /// Kills fgref's instances at once, while trials may still hold it (Ctrl-C).
+    pub async fn kill_now(&self) {
+        self.server.abort().await;
+    }
+}

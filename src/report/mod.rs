@@ -1,0 +1,33 @@
+//! Reports: sinks over trial records. Running produces records; a report renders them, and
+//! nothing else prints. libtest's lines are the first sink (`libtest`: each record's outcome as
+//! its trial ends); the rest render the whole run once it is over (`ran_on` now; JUnit, JSON and
+//! HTML will stand beside it). `progress` tells the install events of a run's set-up.
+
+pub mod libtest;
+pub mod progress;
+pub mod ran_on;
+pub mod rerun;
+
+use std::sync::Mutex;
+
+use crate::record::TrialRecord;
+
+/// The records of a run, gathered as trials finish on libtest's threads.
+#[derive(Debug, Default)]
+pub struct Records(Mutex<Vec<TrialRecord>>);
+
+impl Records {
+    pub fn push(&self, record: TrialRecord) {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(record);
+    }
+
+    /// Every record so far, in trial-id order (the order trials finish in is not stable).
+    pub fn take(&self) -> Vec<TrialRecord> {
+        let mut records = std::mem::take(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner()));
+        records.sort_by(|a, b| a.id.cmp(&b.id));
+        records
+    }
+}

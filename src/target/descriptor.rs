@@ -1,0 +1,229 @@
+//! Target descriptors (`runtimes/<name>.toml`), read and checked: which kind of target, how to
+//! reach it, the runtime ids it serves and the features it declares.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use super::error::TargetError;
+use crate::feature;
+use crate::runtime_id::RuntimeId;
+
+/// A target as its descriptor describes it, checked.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub name: String,
+    pub description: String,
+    pub kind: TargetKind,
+    pub project_id: String,
+    /// The environment variable holding the `X-Auth-Token` to send, if the target needs one.
+    pub token_env: Option<String>,
+    /// Runtime ids the target serves, oldest first.
+    pub runtimes: Vec<RuntimeId>,
+    /// Runtime ids a run covers when `--runtime` is not given.
+    pub default_runtimes: Vec<RuntimeId>,
+    /// Features the target declares; cases needing others are skipped.
+    pub features: Vec<&'static str>,
+    /// How long an instance stays warm without calls before the target recycles it.
+    pub idle_timeout: Duration,
+}
+
+/// How the harness reaches a target.
+#[derive(Debug, Clone)]
+pub enum TargetKind {
+    /// The reference platform fgref, run inside the harness process.
+    Embedded,
+    /// A program started for the run, which serves the protocol and prints
+    /// `listening on http://ADDR`; a relative program path with a slash is relative to `dir`,
+    /// the descriptor's directory.
+    Command { program: Vec<String>, dir: PathBuf },
+    /// A target already running at this URL.
+    Url(String),
+}
+
+/// `runtimes/<name>.toml`, as written. Exactly one of `embedded`, `command` and `url` says how to
+/// reach the target.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Descriptor {
+    name: String,
+    #[serde(default)]
+    description: String,
+    /// `"fgref"`: the reference platform, run inside the harness process.
+    embedded: Option<String>,
+    /// A program that serves the protocol and prints `listening on http://ADDR` on stdout.
+    command: Option<Vec<String>>,
+    /// An already running target.
+    url: Option<String>,
+    #[serde(default = "default_project_id")]
+    project_id: String,
+    /// The environment variable holding the `X-Auth-Token` to send, if the target needs one.
+    token_env: Option<String>,
+    /// Runtime ids the target serves, or `"all"`.
+    runtimes: Every,
+    /// Runtime ids a run covers when `--runtime` is not given (default: all of `runtimes`).
+    default_runtimes: Option<Vec<String>>,
+    /// Features the target declares, or `"all"`; cases needing others are skipped.
+    features: Every,
+    /// Seconds an instance stays warm without calls before the target recycles it; cases with
+    /// `pause = "idle"` wait longer than this. Default: the one minute OTC documents.
+    #[serde(default = "default_idle_timeout")]
+    idle_timeout: f64,
+}
+
+/// A list of names, or `"all"` of them.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+enum Every {
+    All(AllWord),
+    List(Vec<String>),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+enum AllWord {
+    #[serde(rename = "all")]
+    All,
+}
+
+fn default_idle_timeout() -> f64 {
+    60.0
+}
+
+fn default_project_id() -> String {
+    "fgconform".into()
+}
+
+/// Reads the descriptor at `path`.
+pub fn load(path: &Path) -> Result<Target, TargetError> {
+    let text = std::fs::read_to_string(path).map_err(|source| TargetError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    let invalid = |message: String| TargetError::Invalid {
+        path: path.to_owned(),
+        message,
+    };
+    let d: Descriptor = toml::from_str(&text).map_err(|e| invalid(e.to_string()))?;
+    let kind = match (d.embedded, d.command, d.url) {
+        (Some(embedded), None, None) if embedded == "fgref" => TargetKind::Embedded,
+        (Some(embedded), None, None) => {
+            return Err(invalid(format!(
+                "unknown embedded target `{embedded}`; the only one is `fgref`"
+            )));
+        }
+        (None, Some(command), None) => TargetKind::Command {
+            program: command,
+            dir: path
+                .parent()
+                .map_or_else(|| PathBuf::from("."), Path::to_owned),
+        },
+        (None, None, Some(url)) => TargetKind::Url(url),
+        _ => {
+            return Err(invalid(
+                "set exactly one of `embedded`, `command` and `url`".into(),
+            ));
+        }
+    };
+    let ids = |list: &[String], key: &str| {
+        list.iter()
+            .map(|id| {
+                RuntimeId::parse(id)
+                    .ok_or_else(|| invalid(format!("`{key}`: unknown runtime id `{id}`")))
+            })
+            .collect::<Result<Vec<_>, _>>()
+    };
+    let runtimes = match &d.runtimes {
+        Every::All(_) => RuntimeId::all().collect(),
+        Every::List(list) => ids(list, "runtimes")?,
+    };
+    let default_runtimes = match &d.default_runtimes {
+        Some(list) => ids(list, "default_runtimes")?,
+        None => runtimes.clone(),
+    };
+    if let Some(id) = default_runtimes.iter().find(|id| !runtimes.contains(id)) {
+        return Err(invalid(format!(
+            "`default_runtimes` names {id}, which `runtimes` does not list"
+        )));
+    }
+    let features = match &d.features {
+        Every::All(_) => feature::FEATURES.iter().map(|f| f.name).collect(),
+        Every::List(list) => list
+            .iter()
+            .map(|name| {
+                feature::check(name)
+                    .map(|f| f.name)
+                    .map_err(|unknown| invalid(format!("`features`: {unknown}")))
+            })
+            .collect::<Result<Vec<_>, _>>()?,
+    };
+    if !(d.idle_timeout.is_finite() && (0.1..=3600.0).contains(&d.idle_timeout)) {
+        return Err(invalid(format!(
+            "`idle_timeout` is {} seconds; give 0.1 to 3600",
+            d.idle_timeout
+        )));
+    }
+    Ok(Target {
+        name: d.name,
+        description: d.description,
+        kind,
+        project_id: d.project_id,
+        token_env: d.token_env,
+        runtimes,
+        default_runtimes,
+        features,
+        idle_timeout: Duration::from_secs_f64(d.idle_timeout),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load_text(text: &str) -> Result<Target, TargetError> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.toml");
+        std::fs::write(&path, text).unwrap();
+        load(&path)
+    }
+
+    #[test]
+    fn all_means_every_runtime_id_and_feature() {
+        let target = load_text(
+            "name = \"t\"\nembedded = \"fgref\"\nruntimes = \"all\"\nfeatures = \"all\"\n",
+        )
+        .unwrap();
+        assert_eq!(target.runtimes, RuntimeId::all().collect::<Vec<_>>());
+        assert_eq!(target.features.len(), feature::FEATURES.len());
+        assert!(matches!(target.kind, TargetKind::Embedded));
+    }
+
+    #[test]
+    fn bad_descriptors_say_what_to_fix() {
+        for (text, needle) in [
+            (
+                "name = \"t\"\nurl = \"http://x\"\ncommand = [\"x\"]\nruntimes = \"all\"\nfeatures = []\n",
+                "exactly one of",
+            ),
+            (
+                "name = \"t\"\nurl = \"http://x\"\nruntimes = [\"Node.js9\"]\nfeatures = []\n",
+                "unknown runtime id `Node.js9`",
+            ),
+            (
+                "name = \"t\"\nurl = \"http://x\"\nruntimes = \"every\"\nfeatures = []\n",
+                "runtimes",
+            ),
+            (
+                "name = \"t\"\nurl = \"http://x\"\nruntimes = \"all\"\nfeatures = [\"telepathy\"]\n",
+                "unknown feature `telepathy`",
+            ),
+            (
+                "name = \"t\"\nurl = \"http://x\"\nruntimes = \"all\"\nfeatures = []\nidle_timeout = 0\n",
+                "idle_timeout",
+            ),
+        ] {
+            let error = load_text(text).unwrap_err().to_string();
+            assert!(error.contains(needle), "{needle}: {error}");
+        }
+    }
+}

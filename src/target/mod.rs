@@ -1,0 +1,122 @@
+//! Targets: what a descriptor in `runtimes/` describes and the harness drives. A target is one of
+//! three kinds (the embedded fgref, a command started for the run, a URL); `start` brings it up
+//! for a run, and the running target comes down at its end.
+
+mod command;
+mod descriptor;
+mod error;
+
+use std::path::Path;
+use std::time::Duration;
+
+pub use descriptor::{Target, TargetKind};
+pub use error::TargetError;
+
+use crate::reference;
+use crate::runtime_id::RuntimeId;
+use crate::wire::Client;
+
+impl Target {
+    /// Reads and checks the descriptor at `path`.
+    pub fn load(path: &Path) -> Result<Target, TargetError> {
+        descriptor::load(path)
+    }
+
+    /// Long enough for the target to have noticed the idle time passing and acted on it.
+    pub fn idle_pause(&self) -> Duration {
+        self.idle_timeout.mul_f64(1.5) + Duration::from_secs(1)
+    }
+
+    pub fn declares(&self, feature: &str) -> bool {
+        self.features.contains(&feature)
+    }
+
+    /// Starts (or reaches) the target for a run whose trials use `runtimes`; the embedded fgref
+    /// takes its settings from `reference`.
+    pub async fn start(
+        &self,
+        runtimes: &[RuntimeId],
+        reference: &reference::Settings,
+    ) -> Result<RunningTarget, TargetError> {
+        let start_error = |message: String| TargetError::Start {
+            name: self.name.clone(),
+            message,
+        };
+        let token = match &self.token_env {
+            Some(var) => Some(std::env::var(var).map_err(|_| {
+                start_error(format!(
+                    "the environment variable {var} (token_env) is not set"
+                ))
+            })?),
+            None => None,
+        };
+        let (url, process) = match &self.kind {
+            TargetKind::Embedded => {
+                let embedded = reference::Embedded::start(
+                    reference,
+                    runtimes,
+                    token.clone(),
+                    self.idle_timeout,
+                )
+                .await
+                .map_err(start_error)?;
+                (embedded.url(), Process::Embedded(Box::new(embedded)))
+            }
+            TargetKind::Command { program, dir } => {
+                let (url, child) = command::spawn(dir, program).await.map_err(start_error)?;
+                (
+                    url,
+                    Process::Child(Box::new(tokio::sync::Mutex::new(child))),
+                )
+            }
+            TargetKind::Url(url) => (url.clone(), Process::Remote),
+        };
+        let client = Client::new(&url, &self.project_id, token)?;
+        Ok(RunningTarget { client, process })
+    }
+}
+
+/// A target that is up for this run.
+pub struct RunningTarget {
+    pub client: Client,
+    process: Process,
+}
+
+enum Process {
+    Embedded(Box<reference::Embedded>),
+    // Behind a mutex so a signal handler can kill it while trials still hold the target.
+    Child(Box<tokio::sync::Mutex<tokio::process::Child>>),
+    Remote,
+}
+
+impl RunningTarget {
+    /// Why the target cannot serve `runtime`, when it knows so before any call.
+    pub fn unavailable(&self, runtime: RuntimeId) -> Option<&str> {
+        match &self.process {
+            Process::Embedded(embedded) => embedded.unavailable(runtime),
+            Process::Child(_) | Process::Remote => None,
+        }
+    }
+
+    /// Brings the target down; for a started one, waits until its processes are gone.
+    pub async fn stop(self) {
+        match self.process {
+            Process::Embedded(embedded) => embedded.stop().await,
+            Process::Child(child) => {
+                let _ = child.into_inner().kill().await;
+            }
+            Process::Remote => {}
+        }
+    }
+
+    /// Kills what the target started, without waiting for trials to let go of it (Ctrl-C).
+    pub async fn kill_now(&self) {
+        match &self.process {
+            Process::Embedded(embedded) => embedded.kill_now().await,
+            Process::Child(child) => {
+                let _ = child.lock().await.kill().await;
+            }
+            Process::Remote => {}
+        }
+    }
+}

@@ -1,0 +1,148 @@
+//! Running one trial: deploy the case's function, run its steps in order, and delete it, all
+//! within a deadline, so a target that hangs costs one verdict.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::case::{Case, Pause, Step};
+use crate::deploy;
+use crate::invoke;
+use crate::matcher::Captures;
+use crate::record::StepRecord;
+use crate::runtime_id::RuntimeId;
+use crate::verdict::{Failure, TrialError, Verdict};
+use crate::wire::Client;
+
+/// Allowance over a step's own timeouts for process start-up and the network.
+const STEP_SLACK: Duration = Duration::from_secs(10);
+/// Allowance for packaging, deploying and deleting.
+const DEPLOY_SLACK: Duration = Duration::from_secs(60);
+
+/// One (runtime, case) pair.
+#[derive(Debug, Clone)]
+pub struct TrialPlan {
+    pub case: Arc<Case>,
+    pub runtime: RuntimeId,
+    /// What `pause = "idle"` waits: longer than the target's idle time.
+    pub idle_pause: Duration,
+}
+
+impl TrialPlan {
+    /// A bound on the whole trial.
+    pub fn deadline(&self) -> Duration {
+        let steps: Duration = self
+            .case
+            .steps
+            .iter()
+            .map(|step| self.pause(step) + self.step_timeout())
+            .sum();
+        DEPLOY_SLACK + steps
+    }
+
+    fn step_timeout(&self) -> Duration {
+        let f = &self.case.function;
+        Duration::from_secs(u64::from(f.timeout) + u64::from(f.initializer_timeout.unwrap_or(0)))
+            + STEP_SLACK
+    }
+
+    fn pause(&self, step: &Step) -> Duration {
+        match step.pause {
+            Pause::None => Duration::ZERO,
+            Pause::Idle => self.idle_pause,
+            Pause::Millis(ms) => Duration::from_millis(ms),
+        }
+    }
+}
+
+/// What running a trial produced.
+#[derive(Debug)]
+pub struct TrialOutcome {
+    pub verdict: Verdict,
+    /// The steps that ran, up to the one that decided the verdict.
+    pub steps: Vec<StepRecord>,
+    /// The last node version an invoke's answer named; `None` when the target names none.
+    pub node_version: Option<String>,
+}
+
+/// Runs `plan` against the target behind `client`.
+pub async fn run(client: &Client, plan: &TrialPlan) -> TrialOutcome {
+    let mut outcome = TrialOutcome {
+        verdict: Verdict::Pass,
+        steps: Vec::new(),
+        node_version: None,
+    };
+    // Steps record into `outcome` as they go, so a trial cut off by its deadline keeps what
+    // its finished steps saw.
+    outcome.verdict =
+        match tokio::time::timeout(plan.deadline(), run_steps(client, plan, &mut outcome)).await {
+            Ok(verdict) => verdict,
+            Err(_) => Verdict::Error(TrialError::TimedOut(plan.deadline())),
+        };
+    outcome
+}
+
+async fn run_steps(client: &Client, plan: &TrialPlan, outcome: &mut TrialOutcome) -> Verdict {
+    let case = &plan.case;
+    let request = match deploy::request(case, plan.runtime).await {
+        Ok(request) => request,
+        Err(error) => return Verdict::Error(error),
+    };
+    let mut captures = Captures::default();
+    captures.bind("func_name", Value::String(request.func_name.clone()));
+    captures.bind("package", Value::String(deploy::PACKAGE.into()));
+    captures.bind("runtime", Value::String(plan.runtime.as_str().into()));
+    captures.bind("memory_size", Value::from(case.function.memory_size));
+    let model = match deploy::deploy(client, case, &request, &mut captures).await {
+        Ok(Some(model)) => model,
+        // Refused, as the case expected: there is nothing to invoke.
+        Ok(None) => return Verdict::Pass,
+        Err(verdict) => return verdict,
+    };
+    captures.bind("func_urn", Value::String(model.func_urn.clone()));
+
+    let mut verdict = Verdict::Pass;
+    for (index, step) in case.steps.iter().enumerate() {
+        tokio::time::sleep(plan.pause(step)).await;
+        let ran = invoke::run_step(
+            client,
+            &request,
+            &model.func_urn,
+            step,
+            plan.step_timeout(),
+            &mut captures,
+        )
+        .await;
+        outcome.steps.push(StepRecord {
+            label: step.label.clone(),
+            request_ids: ran.request_ids,
+        });
+        if ran.node_version.is_some() {
+            outcome.node_version = ran.node_version;
+        }
+        match ran.result {
+            Ok(None) => continue,
+            Ok(Some(evidence)) => {
+                verdict = Verdict::Fail(Box::new(Failure {
+                    step: index + 1,
+                    steps: case.steps.len(),
+                    step_label: step.label.clone(),
+                    evidence,
+                }));
+            }
+            Err(source) => {
+                verdict = Verdict::Error(TrialError::Invoke {
+                    step: index + 1,
+                    label: step.label.clone(),
+                    source,
+                });
+            }
+        }
+        break;
+    }
+    // Best effort: a target that cannot delete still gave its verdict on the behaviour (and a
+    // case may have deleted the function itself).
+    let _ = client.delete_function(&model.func_urn).await;
+    verdict
+}

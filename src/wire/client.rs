@@ -1,0 +1,147 @@
+//! The client that talks to one target: each call of the protocol, each with a deadline.
+
+use std::time::Duration;
+
+use super::error::ProtocolError;
+use super::messages::{CreateFunctionRequest, FunctionModel};
+use super::reply::Reply;
+
+/// How long an API call other than an invoke may take.
+const API_TIMEOUT: Duration = Duration::from_secs(30);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Talks to one target.
+#[derive(Debug, Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    base: String,
+    project_id: String,
+    token: Option<String>,
+}
+
+impl Client {
+    pub fn new(
+        base: &str,
+        project_id: &str,
+        token: Option<String>,
+    ) -> Result<Client, ProtocolError> {
+        let http = fgref::http::plain_client_builder()
+            // Targets are usually on loopback; a proxy from the environment must not intercept them.
+            .no_proxy()
+            .connect_timeout(CONNECT_TIMEOUT)
+            .build()
+            .map_err(|e| ProtocolError::Transport {
+                call: "client setup",
+                message: e.to_string(),
+            })?;
+        Ok(Client {
+            http,
+            base: base.trim_end_matches('/').to_owned(),
+            project_id: project_id.to_owned(),
+            token,
+        })
+    }
+
+    fn functions_url(&self) -> String {
+        format!("{}/v2/{}/fgs/functions", self.base, self.project_id)
+    }
+
+    /// URNs contain `:`; real clients percent-encode them, so the harness does too.
+    fn function_url(&self, func_urn: &str, suffix: &str) -> String {
+        format!(
+            "{}/{}{suffix}",
+            self.functions_url(),
+            func_urn.replace(':', "%3A")
+        )
+    }
+
+    fn request(
+        &self,
+        method: reqwest::Method,
+        url: String,
+        timeout: Duration,
+    ) -> reqwest::RequestBuilder {
+        let builder = self.http.request(method, url).timeout(timeout);
+        match &self.token {
+            Some(token) => builder.header("X-Auth-Token", token),
+            None => builder,
+        }
+    }
+
+    /// CreateFunction, whatever it answers: the caller decides what a refusal means.
+    pub async fn create_function(
+        &self,
+        request: &CreateFunctionRequest,
+    ) -> Result<Reply, ProtocolError> {
+        send(
+            "CreateFunction",
+            self.request(reqwest::Method::POST, self.functions_url(), API_TIMEOUT)
+                .json(request),
+        )
+        .await
+    }
+
+    pub async fn get_function_config(
+        &self,
+        func_urn: &str,
+    ) -> Result<FunctionModel, ProtocolError> {
+        const CALL: &str = "GetFunctionConfig";
+        let url = self.function_url(func_urn, "/config");
+        send(CALL, self.request(reqwest::Method::GET, url, API_TIMEOUT))
+            .await?
+            .function_model(CALL)
+    }
+
+    /// DeleteFunction, whatever it answers.
+    pub async fn delete_function(&self, func_urn: &str) -> Result<Reply, ProtocolError> {
+        let url = self.function_url(func_urn, "");
+        send(
+            "DeleteFunction",
+            self.request(reqwest::Method::DELETE, url, API_TIMEOUT),
+        )
+        .await
+    }
+
+    /// A synchronous invoke asking for the v1 body, and for the log tail when `log_tail`. Any
+    /// HTTP status is an answer: the caller decides what a non-200 means.
+    pub async fn invoke(
+        &self,
+        func_urn: &str,
+        event: &[u8],
+        log_tail: bool,
+        timeout: Duration,
+    ) -> Result<Reply, ProtocolError> {
+        let url = self.function_url(func_urn, "/invocations");
+        let mut builder = self
+            .request(reqwest::Method::POST, url, timeout)
+            .header("Content-Type", "application/json")
+            .header("X-CFF-Request-Version", "v1");
+        if log_tail {
+            builder = builder.header("X-Cff-Log-Type", "tail");
+        }
+        send("InvokeFunction", builder.body(event.to_vec())).await
+    }
+}
+
+async fn send(
+    call: &'static str,
+    builder: reqwest::RequestBuilder,
+) -> Result<Reply, ProtocolError> {
+    let transport = |e: reqwest::Error| ProtocolError::Transport {
+        call,
+        message: if e.is_timeout() {
+            format!("timed out ({e})")
+        } else {
+            fgref::http::error_chain(&e)
+        },
+    };
+    let response = builder.send().await.map_err(transport)?;
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let body = response.bytes().await.map_err(transport)?.to_vec();
+    Ok(Reply {
+        status,
+        headers,
+        body,
+    })
+}

@@ -1,0 +1,21 @@
+//! Why a call could not be interpreted as the protocol says: it did not complete, the target
+//! refused it, or it answered something that is not the protocol.
+
+#[derive(Debug, thiserror::Error)]
+pub enum ProtocolError {
+    #[error("{call} did not complete: {message}")]
+    Transport { call: &'static str, message: String },
+    #[error("{call} answered HTTP {status} {error_code}: {error_msg}")]
+    Api {
+        call: &'static str,
+        status: u16,
+        error_code: String,
+        error_msg: String,
+    },
+    #[error("{call} answered HTTP {status} with a body that is not the protocol's: {detail}")]
+    Garbage {
+        call: &'static str,
+        status: u16,
+        detail: String,
+    },
+}

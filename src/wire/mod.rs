@@ -1,0 +1,15 @@
+//! The wire: the protocol a target speaks (PROTOCOL.md), from the harness's side. One type per
+//! message, a client whose every call has a deadline, and the decoding of FunctionGraph's
+//! `X-Cff-*` headers and v1 body from an answer as it came off the wire.
+
+mod client;
+mod error;
+mod messages;
+mod reply;
+
+pub use client::Client;
+pub use error::ProtocolError;
+pub use messages::{
+    ApiErrorBody, CreateFunctionRequest, FuncCode, FunctionModel, InvokeResponseV1,
+};
+pub use reply::Reply;
