@@ -7,14 +7,17 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::Parser;
+use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use libtest_mimic::Trial;
 
 use crate::case::Level;
 use crate::coverage;
+use crate::feature::FEATURES;
 use crate::reference;
 use crate::report::progress::InstallProgress;
 use crate::report::ran_on;
 use crate::report::rerun::RerunFlags;
+use crate::runtime_id::RuntimeId;
 use crate::select::Selection;
 use crate::suite::{self, Suite};
 
@@ -43,12 +46,13 @@ pub struct Cli {
         long,
         env = "FGCONFORM_RUNTIME",
         value_delimiter = ',',
-        value_name = "ID|all"
+        value_name = "ID|all",
+        long_help = runtime_help()
     )]
     pub runtime: Vec<String>,
 
     /// Only cases of these levels.
-    #[arg(long, env = "FGCONFORM_LEVEL", value_delimiter = ',', value_enum)]
+    #[arg(long, env = "FGCONFORM_LEVEL", value_delimiter = ',', value_parser = level_parser())]
     pub level: Vec<Level>,
 
     /// Only cases with at least one of these features.
@@ -56,7 +60,8 @@ pub struct Cli {
         long,
         env = "FGCONFORM_FEATURE",
         value_delimiter = ',',
-        value_name = "FEATURE"
+        value_name = "FEATURE",
+        long_help = feature_help()
     )]
     pub feature: Vec<String>,
 
@@ -101,6 +106,35 @@ runtime's trials ran on.
 Case format: CASE-FORMAT.md. Protocol a target speaks: PROTOCOL.md. Where the sources disagree:
 CONTRADICTIONS.md.";
 
+/// `--level`'s values, each with what it means.
+fn level_parser() -> impl TypedValueParser<Value = Level> {
+    PossibleValuesParser::new(
+        Level::ALL.map(|level| PossibleValue::new(level.name()).help(level.about())),
+    )
+    .map(|name| {
+        Level::ALL
+            .into_iter()
+            .find(|level| level.name() == name)
+            .unwrap_or(Level::Documented)
+    })
+}
+
+fn runtime_help() -> String {
+    format!(
+        "Runtime ids to run, comma-separated, or `all` for every one the target serves (default: \
+         the target's default_runtimes). FunctionGraph's Node.js runtime ids: {}",
+        RuntimeId::list()
+    )
+}
+
+fn feature_help() -> String {
+    let mut help = String::from("Only cases with at least one of these features:");
+    for feature in FEATURES {
+        help.push_str(&format!("\n- {}: {}", feature.name, feature.about));
+    }
+    help
+}
+
 impl Cli {
     /// What to run, without the flags' syntax.
     pub fn selection(&self) -> Selection {
@@ -133,12 +167,12 @@ impl Cli {
 }
 
 /// The whole run, as `main` calls it.
-pub fn run(cli: Cli, tokio: &tokio::runtime::Runtime) -> ExitCode {
-    run_with(cli, tokio, Vec::new())
+pub fn run(cli: Cli, tokio_runtime: &tokio::runtime::Runtime) -> ExitCode {
+    run_with(cli, tokio_runtime, Vec::new())
 }
 
 /// The run with `extra` trials beside the corpus's (the project's own tests use this).
-pub fn run_with(cli: Cli, tokio: &tokio::runtime::Runtime, extra: Vec<Trial>) -> ExitCode {
+pub fn run_with(cli: Cli, tokio_runtime: &tokio::runtime::Runtime, extra: Vec<Trial>) -> ExitCode {
     if cli.coverage {
         return print_coverage(&cli.selection());
     }
@@ -152,20 +186,20 @@ pub fn run_with(cli: Cli, tokio: &tokio::runtime::Runtime, extra: Vec<Trial>) ->
         Err(error) => return setup_failed(&error),
     };
     if cli.install_runtimes {
-        return match tokio.block_on(reference::install_all(suite.runtimes(), &settings)) {
+        return match tokio_runtime.block_on(reference::install_all(suite.runtimes(), &settings)) {
             Ok(()) => ExitCode::SUCCESS,
             Err(error) => setup_failed(&error),
         };
     }
     // Ctrl-C or a TERM must not leave the target's processes behind.
     let stopper = suite.target_stopper();
-    tokio.spawn(async move {
+    tokio_runtime.spawn(async move {
         if wait_for_termination().await {
             stopper.await;
             std::process::exit(130);
         }
     });
-    let (conclusion, records) = match suite.run(tokio, &cli.libtest, extra) {
+    let (conclusion, records) = match suite.run(tokio_runtime, &cli.libtest, extra) {
         Ok(finished) => finished,
         Err(error) => return setup_failed(&error),
     };

@@ -9,15 +9,13 @@ use crate::case::{Case, Level};
 use crate::feature::FEATURES;
 use crate::runtime_id::RuntimeId;
 
-const LEVELS: [Level; 3] = [Level::Documented, Level::Observed, Level::Implementation];
-
 /// Case counts per level for one row of the table.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 struct Counts([usize; 3]);
 
 impl Counts {
     fn add(&mut self, level: Level) {
-        self.0[LEVELS.iter().position(|l| *l == level).unwrap_or(0)] += 1;
+        self.0[Level::ALL.iter().position(|l| *l == level).unwrap_or(0)] += 1;
     }
 
     fn total(&self) -> usize {

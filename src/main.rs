@@ -9,15 +9,15 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     // One tokio runtime for the whole run; trials are synchronous and block on it (libtest-mimic
     // runs them on its own threads, so `main` must not itself be inside the runtime).
-    let tokio = match tokio::runtime::Builder::new_multi_thread()
+    let tokio_runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
     {
-        Ok(tokio) => tokio,
+        Ok(tokio_runtime) => tokio_runtime,
         Err(error) => {
             eprintln!("error: cannot start the tokio runtime: {error}");
             return ExitCode::from(cli::EXIT_SETUP);
         }
     };
-    cli::run(cli, &tokio)
+    cli::run(cli, &tokio_runtime)
 }

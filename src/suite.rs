@@ -248,14 +248,14 @@ impl Suite {
     /// down. Answers libtest's conclusion and the record of every trial that ran.
     pub fn run(
         self,
-        tokio: &tokio::runtime::Runtime,
+        tokio_runtime: &tokio::runtime::Runtime,
         args: &Arguments,
         extra: Vec<Trial>,
     ) -> Result<(Conclusion, Vec<TrialRecord>), SetupError> {
-        let trials = self.trials(tokio.handle(), args)?;
+        let trials = self.trials(tokio_runtime.handle(), args)?;
         let conclusion = libtest_mimic::run(args, trials.into_iter().chain(extra).collect());
         let records = self.records.take();
-        tokio.block_on(self.stop());
+        tokio_runtime.block_on(self.stop());
         Ok((conclusion, records))
     }
 

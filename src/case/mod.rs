@@ -23,26 +23,40 @@ use crate::runtime_id::RuntimeRange;
 use file::{expect_error, find_line, line_of, load_expected, read};
 use step::{StepFile, load_step};
 
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, clap::ValueEnum,
-)]
+/// How strong a case's source is: how far its expectation binds a target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Level {
-    /// Huawei's or OTC's documentation says so.
     Documented,
-    /// Captured from the live service (community docs, real payloads).
     Observed,
-    /// Only Huawei's open-source runtime shows it.
     Implementation,
+}
+
+impl Level {
+    pub const ALL: [Level; 3] = [Level::Documented, Level::Observed, Level::Implementation];
+
+    /// The name in `case.toml` and on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Level::Documented => "documented",
+            Level::Observed => "observed",
+            Level::Implementation => "implementation",
+        }
+    }
+
+    /// What the level means, for help texts.
+    pub fn about(self) -> &'static str {
+        match self {
+            Level::Documented => "Huawei's or OTC's documentation says so",
+            Level::Observed => "Captured from the live service (community docs, real payloads)",
+            Level::Implementation => "Only Huawei's open-source runtime shows it",
+        }
+    }
 }
 
 impl fmt::Display for Level {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Level::Documented => "documented",
-            Level::Observed => "observed",
-            Level::Implementation => "implementation",
-        })
+        f.write_str(self.name())
     }
 }
 

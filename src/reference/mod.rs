@@ -2,14 +2,14 @@
 //! releases, the bootstrap override, starting and stopping it) is reached through here, so the
 //! rest of the harness treats every target alike.
 
-mod install;
+mod releases;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-pub use install::{InstallEvent, install_all};
+pub use releases::{InstallEvent, install_all};
 
 use crate::runtime_id::RuntimeId;
 
@@ -62,7 +62,7 @@ impl Embedded {
         token: Option<String>,
         idle_timeout: Duration,
     ) -> Result<Embedded, String> {
-        let unavailable = install::prepare(runtimes, settings).await;
+        let unavailable = releases::prepare(runtimes, settings).await;
         let config = fgref::Config {
             nodejs_bootstrap: bootstrap_override(),
             token,

@@ -77,7 +77,7 @@ struct Registry {
     downloads: AtomicUsize,
 }
 
-/// A fake npm registry on 127.0.0.1:0, serving until `runtime` is dropped. Tarball downloads are
+/// A fake npm registry on 127.0.0.1:0, serving until `tokio_runtime` is dropped. Tarball downloads are
 /// slowed a little so that concurrent installers overlap.
 struct FakeRegistry {
     url: String,
@@ -85,7 +85,10 @@ struct FakeRegistry {
 }
 
 impl FakeRegistry {
-    fn start(runtime: &tokio::runtime::Runtime, packages: &[(&str, Package)]) -> FakeRegistry {
+    fn start(
+        tokio_runtime: &tokio::runtime::Runtime,
+        packages: &[(&str, Package)],
+    ) -> FakeRegistry {
         let packages = packages
             .iter()
             .map(|(version, kind)| (version.to_string(), served(version, *kind)))
@@ -94,13 +97,13 @@ impl FakeRegistry {
             packages,
             downloads: AtomicUsize::new(0),
         });
-        let listener = runtime
+        let listener = tokio_runtime
             .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
             .expect("bind");
         let addr: SocketAddr = listener.local_addr().expect("addr");
         let url = format!("http://{addr}");
         let app = app(Arc::clone(&state), url.clone());
-        runtime.spawn(async move { axum::serve(listener, app).await });
+        tokio_runtime.spawn(async move { axum::serve(listener, app).await });
         FakeRegistry { url, state }
     }
 
@@ -245,12 +248,12 @@ fn cache_entries(cache: &Path) -> Vec<String> {
 }
 
 fn installs_a_release() -> Result<(), Failed> {
-    let runtime = tokio();
-    let registry = FakeRegistry::start(&runtime, &[("20.15.1", Package::Good)]);
+    let tokio_runtime = tokio();
+    let registry = FakeRegistry::start(&tokio_runtime, &[("20.15.1", Package::Good)]);
     let cache = tempfile::tempdir()?;
     let installer = Installer::new(cache.path(), registry.url.clone())?;
     let mut seen = Vec::new();
-    let installed = runtime.block_on(installer.install("20.15.1", &mut |p| seen.push(p)))?;
+    let installed = tokio_runtime.block_on(installer.install("20.15.1", &mut |p| seen.push(p)))?;
     let node = cache.path().join("20.15.1/bin/node");
     if installed.node != node || installed.downloaded.is_none() {
         return Err(format!("unexpected result {installed:?}").into());
@@ -272,7 +275,7 @@ fn installs_a_release() -> Result<(), Failed> {
     if cache_entries(cache.path()) != ["20.15.1"] {
         return Err(format!("cache holds {:?}", cache_entries(cache.path())).into());
     }
-    let again = runtime.block_on(installer.install("20.15.1", &mut |_| {}))?;
+    let again = tokio_runtime.block_on(installer.install("20.15.1", &mut |_| {}))?;
     if again.downloaded.is_some() || registry.downloads() != 1 {
         return Err("a second install downloaded again".into());
     }
@@ -286,11 +289,11 @@ fn install_fails(
     expect: impl Fn(&InstallError) -> bool,
     words: &[&str],
 ) -> Result<(), Failed> {
-    let runtime = tokio();
-    let registry = FakeRegistry::start(&runtime, &[("18.15.0", package)]);
+    let tokio_runtime = tokio();
+    let registry = FakeRegistry::start(&tokio_runtime, &[("18.15.0", package)]);
     let cache = tempfile::tempdir()?;
     let installer = Installer::new(cache.path(), registry.url.clone())?;
-    let error = match runtime.block_on(installer.install(version, &mut |_| {})) {
+    let error = match tokio_runtime.block_on(installer.install(version, &mut |_| {})) {
         Ok(installed) => return Err(format!("installed {installed:?}").into()),
         Err(error) => error,
     };
@@ -366,8 +369,8 @@ fn install_env<'a>(registry: &'a str, cache: &'a Path) -> Vec<(&'a str, &'a Path
 }
 
 fn concurrent_processes() -> Result<(), Failed> {
-    let runtime = tokio();
-    let registry = FakeRegistry::start(&runtime, &[("16.17.1", Package::Good)]);
+    let tokio_runtime = tokio();
+    let registry = FakeRegistry::start(&tokio_runtime, &[("16.17.1", Package::Good)]);
     let cache = tempfile::tempdir()?;
     let env = install_env(&registry.url, cache.path());
     let args = ["--install-runtimes", "--runtime", "Node.js16.17"];
@@ -395,9 +398,9 @@ fn concurrent_processes() -> Result<(), Failed> {
 }
 
 fn install_runtimes_command() -> Result<(), Failed> {
-    let runtime = tokio();
+    let tokio_runtime = tokio();
     let registry = FakeRegistry::start(
-        &runtime,
+        &tokio_runtime,
         &[("18.15.0", Package::Good), ("20.15.1", Package::Good)],
     );
     let cache = tempfile::tempdir()?;
@@ -449,8 +452,8 @@ fn echo_corpus() -> tempfile::TempDir {
 }
 
 fn first_use() -> Result<(), Failed> {
-    let runtime = tokio();
-    let registry = FakeRegistry::start(&runtime, &[("20.15.1", Package::Good)]);
+    let tokio_runtime = tokio();
+    let registry = FakeRegistry::start(&tokio_runtime, &[("20.15.1", Package::Good)]);
     let cache = tempfile::tempdir()?;
     let cases = echo_corpus();
     let env = install_env(&registry.url, cache.path());
@@ -490,8 +493,8 @@ fn first_use() -> Result<(), Failed> {
 }
 
 fn offline() -> Result<(), Failed> {
-    let runtime = tokio();
-    let registry = FakeRegistry::start(&runtime, &[("20.15.1", Package::Good)]);
+    let tokio_runtime = tokio();
+    let registry = FakeRegistry::start(&tokio_runtime, &[("20.15.1", Package::Good)]);
     let cache = tempfile::tempdir()?;
     let cases = echo_corpus();
     let mut env = install_env(&registry.url, cache.path());

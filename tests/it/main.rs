@@ -19,7 +19,7 @@ fn main() -> ExitCode {
     // `cargo test` never downloads: the corpus runs on what the node cache holds, else on the
     // system node for its own major (tests/it/install.rs covers installing, against a fake).
     cli.offline = true;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    let tokio_runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .expect("tokio runtime");
@@ -29,5 +29,5 @@ fn main() -> ExitCode {
     selftests.extend(targets::trials());
     selftests.extend(mutants::trials());
     selftests.extend(platforms::trials());
-    run_with(cli, &runtime, selftests)
+    run_with(cli, &tokio_runtime, selftests)
 }

@@ -291,18 +291,18 @@ impl Proxy {
         let (ready_tx, ready_rx) = std::sync::mpsc::channel::<Result<String, String>>();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let thread = std::thread::spawn(move || {
-            let runtime = match tokio::runtime::Builder::new_multi_thread()
+            let tokio_runtime = match tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(2)
                 .enable_all()
                 .build()
             {
-                Ok(runtime) => runtime,
+                Ok(tokio_runtime) => tokio_runtime,
                 Err(e) => {
                     let _ = ready_tx.send(Err(e.to_string()));
                     return;
                 }
             };
-            runtime.block_on(async move {
+            tokio_runtime.block_on(async move {
                 let idle = if fault == Fault::IdleNeverRecycled {
                     Duration::from_secs(3600)
                 } else {

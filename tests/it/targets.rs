@@ -39,11 +39,11 @@ fn serve(behaviour: Behaviour) -> (std::net::SocketAddr, std::thread::JoinHandle
         return (addr, std::thread::spawn(|| {}));
     }
     let thread = std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
+        let tokio_runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .expect("runtime");
-        runtime.block_on(async move {
+        tokio_runtime.block_on(async move {
             listener.set_nonblocking(true).expect("nonblocking");
             let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
             // Bounded: the fake serves for at most a minute, then goes away by itself.

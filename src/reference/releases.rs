@@ -1,4 +1,4 @@
-//! Getting the Node.js releases fgref's runtimes need into its node cache: all at once
+//! The Node.js releases a run needs, got into fgref's node cache: all at once
 //! (`--install-runtimes`), or before a run for the runtimes its trials use. What happens is told
 //! as events; `report::progress` renders them.
 
