@@ -11,10 +11,10 @@ use serde::Serialize;
 
 use crate::{
     Platform,
-    api::InvokeSummary,
     error::FssError,
     instance::{CallOutcome, InitOutcome, Instance, Launch},
     logs::{self, FinishFigures},
+    messages::InvokeSummary,
     nodejs,
     registry::Function,
     runtime_api::MAX_RESULT_BYTES,

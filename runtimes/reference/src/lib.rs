@@ -33,6 +33,7 @@ pub mod install;
 mod instance;
 mod invoke;
 mod logs;
+mod messages;
 pub mod nodejs;
 mod package;
 mod registry;
@@ -47,6 +48,7 @@ use std::{
 
 use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
 
+pub use api::NODE_VERSION_HEADER;
 pub use auth::AccessKey;
 pub use error::Error;
 

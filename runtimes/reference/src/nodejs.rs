@@ -64,7 +64,8 @@ pub fn node_version_for(runtime_id: &str) -> Option<&'static str> {
         .map(|(_, version)| *version)
 }
 
-fn runtime_ids() -> String {
+/// The runtime ids fgref serves, for messages: `Node.js6.10, Node.js8.10, …`.
+pub(crate) fn runtime_ids() -> String {
     RUNTIMES
         .iter()
         .map(|(id, _)| *id)

@@ -10,7 +10,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use crate::{api::FunctionModel, instance::Instance};
+use crate::{instance::Instance, messages::FunctionModel};
 
 /// The region part of fgref's URNs.
 pub(crate) const REGION: &str = "fgref";
