@@ -11,13 +11,12 @@ use serde::Serialize;
 
 use crate::{
     Platform,
+    call_log::{self, FinishFigures},
     error::FssError,
-    instance::{CallOutcome, InitOutcome, Instance, Launch},
-    logs::{self, FinishFigures},
+    instance::{CallOutcome, InitOutcome, Instance, Launch, MAX_RESULT_BYTES},
     messages::InvokeSummary,
     nodejs,
     registry::Function,
-    runtime_api::MAX_RESULT_BYTES,
 };
 
 /// Added to the initialisation deadline for node's own start-up, which FunctionGraph does not
@@ -119,7 +118,7 @@ impl Call<'_> {
         peak_kb: Option<u64>,
     ) -> Completed {
         let (summary, figures) = summarise(duration, peak_kb, self.function.model.memory_size);
-        let log = logs::compose(
+        let log = call_log::compose(
             &self.request_id,
             self.started,
             output,

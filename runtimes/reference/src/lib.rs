@@ -27,17 +27,17 @@
 
 mod api;
 mod auth;
+mod call_log;
+mod dates;
 mod error;
 pub mod http;
 pub mod install;
 mod instance;
 mod invoke;
-mod logs;
 mod messages;
 pub mod nodejs;
 mod package;
 mod registry;
-mod runtime_api;
 
 use std::{
     net::{Ipv4Addr, SocketAddr},

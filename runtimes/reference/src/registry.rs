@@ -172,7 +172,7 @@ impl Function {
             // OTC's environment-variable page lists these three among the preset variables.
             (
                 "RUNTIME_MAX_RESP_BODY_SIZE",
-                crate::runtime_api::MAX_RESULT_BYTES.to_string(),
+                crate::instance::MAX_RESULT_BYTES.to_string(),
             ),
             ("RUNTIME_ROOT", runtime_root.display().to_string()),
             ("RUNTIME_LOG_DIR", self.log_dir().display().to_string()),

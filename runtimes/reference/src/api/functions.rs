@@ -17,9 +17,8 @@ use super::{
     validate::validate,
 };
 use crate::{
-    Platform,
+    Platform, dates,
     error::FssError,
-    logs,
     messages::{CreateFunctionRequest, FunctionModel, StrategyConfig},
     package,
     registry::{self, Function, FunctionKey},
@@ -82,7 +81,7 @@ pub(super) async fn create_function(
         version: registry::VERSION.to_owned(),
         initializer_handler: valid.initializer_handler,
         initializer_timeout: valid.initializer_timeout,
-        last_modified: logs::rfc3339_seconds(SystemTime::now()),
+        last_modified: dates::rfc3339_seconds(SystemTime::now()),
         // After the function model example (128 MB ↔ 300 millicores).
         cpu: valid.memory_size * 300 / 128,
         strategy_config: StrategyConfig { concurrency: -1 },

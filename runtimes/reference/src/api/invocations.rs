@@ -16,10 +16,9 @@ use base64::{Engine, engine::general_purpose::STANDARD as BASE64};
 
 use super::extract::{body_error, lookup, path_error};
 use crate::{
-    Platform,
+    Platform, call_log,
     error::FssError,
     invoke::{self, Completed},
-    logs,
     messages::InvokeResponseV1,
 };
 
@@ -101,7 +100,7 @@ fn invoke_response(completed: Completed, v1: bool, with_log: bool) -> Response {
     if with_log {
         set(
             "x-cff-function-log",
-            BASE64.encode(logs::tail(&log, HEADER_LOG_BYTES)),
+            BASE64.encode(call_log::tail(&log, HEADER_LOG_BYTES)),
         );
     }
     if v1 {
@@ -109,7 +108,7 @@ fn invoke_response(completed: Completed, v1: bool, with_log: bool) -> Response {
             request_id,
             result: String::from_utf8_lossy(&result).into_owned(),
             log: if with_log {
-                logs::tail(&log, BODY_LOG_BYTES).to_owned()
+                call_log::tail(&log, BODY_LOG_BYTES).to_owned()
             } else {
                 String::new()
             },

@@ -15,7 +15,7 @@ use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
 
 use super::gate::{AccessKey, MAX_CLOCK_SKEW, Refusal};
-use crate::logs;
+use crate::dates;
 
 const ALGORITHM: &str = "SDK-HMAC-SHA256";
 /// sha256 of nothing: the SDK's payload hash for an empty body, whatever else it says.
@@ -270,7 +270,7 @@ pub(super) fn parse_sdk_date(date: &str) -> Option<SystemTime> {
     {
         return None;
     }
-    let days = logs::days_from_civil(i64::from(year), month, day);
+    let days = dates::days_from_civil(i64::from(year), month, day);
     let secs = days * 86_400 + i64::from(hour * 3600 + minute * 60 + second);
     Some(UNIX_EPOCH + Duration::from_secs(u64::try_from(secs).ok()?))
 }
