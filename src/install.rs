@@ -7,19 +7,18 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use fgref::install::{InstallError, Installed, Installer, Progress};
+use fgref::node::install::{InstallError, Installed, Installer, Progress};
 
 use crate::runtime_id::RuntimeId;
 
 /// The exact Node.js release a runtime id runs on.
 pub fn release_of(runtime: RuntimeId) -> Option<&'static str> {
-    fgref::nodejs::node_version_for(runtime.as_str())
+    fgref::node::release_of(runtime.as_str())
 }
 
 /// `--node-cache`, else fgref's own default.
 pub fn node_cache(flag: Option<&Path>) -> Option<PathBuf> {
-    flag.map(Path::to_owned)
-        .or_else(fgref::nodejs::default_cache)
+    flag.map(Path::to_owned).or_else(fgref::node::default_cache)
 }
 
 /// What installing before a run left behind.
@@ -44,7 +43,7 @@ pub async fn prepare(runtimes: &[RuntimeId], cache: Option<&Path>, offline: bool
         if prepared.failed.contains_key(&runtime) {
             continue;
         }
-        if let Err(error) = fgref::nodejs::resolve(runtime.as_str(), cache) {
+        if let Err(error) = fgref::node::resolve(runtime.as_str(), cache) {
             let hint = if offline {
                 format!(
                     "; without --offline (FGCONFORM_OFFLINE) the run installs it, or `cargo run --release -- --install-runtimes --runtime {runtime}`"
@@ -65,12 +64,12 @@ async fn install_missing(runtimes: &[RuntimeId], cache: &Path) -> Prepared {
     let missing: Vec<_> = runtimes
         .iter()
         .filter_map(|&runtime| Some((runtime, release_of(runtime)?)))
-        .filter(|(_, version)| fgref::install::installed(cache, version).is_none())
+        .filter(|(_, version)| fgref::node::install::installed(cache, version).is_none())
         .collect();
     if missing.is_empty() {
         return prepared;
     }
-    let installer = match Installer::new(cache, fgref::install::registry_from_env()) {
+    let installer = match Installer::new(cache, fgref::node::install::registry_from_env()) {
         Ok(installer) => installer,
         Err(error) => {
             eprintln!("note: cannot install Node.js releases ({error}); using what is there");
@@ -101,8 +100,8 @@ async fn install_missing(runtimes: &[RuntimeId], cache: &Path) -> Prepared {
 /// `--install-runtimes`: installs every release of `runtimes`, prints where each one is on stdout,
 /// and returns whether all are there.
 pub async fn install_all(runtimes: &[RuntimeId], cache: &Path) -> Result<(), String> {
-    let installer =
-        Installer::new(cache, fgref::install::registry_from_env()).map_err(|e| e.to_string())?;
+    let installer = Installer::new(cache, fgref::node::install::registry_from_env())
+        .map_err(|e| e.to_string())?;
     let mut failures = Vec::new();
     for &runtime in runtimes {
         let Some(version) = release_of(runtime) else {
@@ -141,7 +140,7 @@ async fn install_one(
     runtime: RuntimeId,
     version: &str,
 ) -> Result<Installed, InstallError> {
-    if let Some(node) = fgref::install::installed(installer.cache(), version) {
+    if let Some(node) = fgref::node::install::installed(installer.cache(), version) {
         return Ok(Installed {
             version: version.to_owned(),
             node,
@@ -150,7 +149,7 @@ async fn install_one(
     }
     eprintln!(
         "installing Node.js {version} for {runtime}: {}@{version} from {}",
-        fgref::install::PACKAGE,
+        fgref::node::install::PACKAGE,
         installer.registry()
     );
     let started = Instant::now();

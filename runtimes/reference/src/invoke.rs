@@ -15,7 +15,7 @@ use crate::{
     error::FssError,
     instance::{CallOutcome, InitOutcome, Instance, Launch, MAX_RESULT_BYTES},
     messages::InvokeSummary,
-    nodejs,
+    node,
     registry::Function,
 };
 
@@ -163,9 +163,9 @@ pub(crate) fn summarise(
 }
 
 async fn start_instance(platform: &Platform, function: &Function) -> Result<Instance, FssError> {
-    let runtime = function.model.runtime.clone();
+    let runtime_id = function.model.runtime.clone();
     let cache = platform.node_cache.clone();
-    let node = tokio::task::spawn_blocking(move || nodejs::resolve(&runtime, cache.as_deref()))
+    let node = tokio::task::spawn_blocking(move || node::resolve(&runtime_id, cache.as_deref()))
         .await
         .map_err(|e| FssError::Platform(format!("failed to look up the node binary: {e}")))?
         .map_err(|e| FssError::Platform(e.to_string()))?;

@@ -19,7 +19,7 @@
 //! - A runtime id needs its exact Node release in the node cache
 //!   (`<cache>/<version>/bin/node`); otherwise the system `node` serves it only if its major
 //!   version matches, and invoking fails with `FSS.0500` when neither is there. fgref itself
-//!   never downloads; [`install`] puts releases into the cache (fgconform calls it before a run).
+//!   never downloads; [`node::install`] puts releases into the cache (fgconform calls it before a run).
 //! - `memory_size` is enforced on the node process's own resident memory (its peak, read every
 //!   10 ms and with each answer); processes a function starts are not counted.
 //! - Dropping a [`Server`] kills its instances but cannot wait for them; call
@@ -31,11 +31,10 @@ mod call_log;
 mod dates;
 mod error;
 pub mod http;
-pub mod install;
 mod instance;
 mod invoke;
 mod messages;
-pub mod nodejs;
+pub mod node;
 mod package;
 mod registry;
 
@@ -153,7 +152,7 @@ impl Server {
             }
             None => {
                 let dir = data_dir.join("nodejs");
-                nodejs::install_bootstrap(&dir).map_err(data_dir_error(&dir))?
+                node::bootstrap::write_into(&dir).map_err(data_dir_error(&dir))?
             }
         };
         let functions_dir = data_dir.join("functions");
@@ -174,7 +173,7 @@ impl Server {
                 key: config.access_key,
             },
             bootstrap,
-            node_cache: config.node_cache.or_else(nodejs::default_cache),
+            node_cache: config.node_cache.or_else(node::default_cache),
             functions_dir,
             idle_timeout: config.idle_timeout,
             registry: Registry::default(),

@@ -3,7 +3,7 @@
 
 use base64::{Engine, engine::general_purpose::STANDARD as BASE64};
 
-use crate::{error::FssError, messages::CreateFunctionRequest, nodejs};
+use crate::{error::FssError, messages::CreateFunctionRequest, node};
 
 /// FunctionGraph's zip upload limit (FSS.1071, 50 MB).
 const MAX_ZIP_BYTES: usize = 50 * 1024 * 1024;
@@ -34,11 +34,11 @@ pub(super) struct ValidFunction {
 pub(super) fn validate(request: &CreateFunctionRequest) -> Result<ValidFunction, FssError> {
     check_func_name(&request.func_name)?;
     check_package(&request.package)?;
-    if nodejs::node_version_for(&request.runtime).is_none() {
+    if node::release_of(&request.runtime).is_none() {
         return Err(FssError::InvalidRuntime(format!(
             "runtime {:?} is not supported; fgref serves {}",
             request.runtime,
-            nodejs::runtime_ids()
+            node::runtime_ids()
         )));
     }
     if !is_handler(&request.handler) {

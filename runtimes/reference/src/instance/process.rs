@@ -11,7 +11,7 @@ use std::{
 use rustix::process::{Pid, Signal, kill_process_group};
 use tokio::process::{Child, Command};
 
-use crate::nodejs::NodeBinary;
+use crate::node::NodeBinary;
 
 /// How long a SIGKILLed process may take to be reaped before the platform stops waiting.
 pub(super) const REAP_TIMEOUT: Duration = Duration::from_secs(5);
