@@ -1,6 +1,8 @@
-//! HTTP clients, and how their errors are told. reqwest is built with `rustls-no-provider` (ring instead of aws-lc-rs, which
-//! needs a long C build), and with that feature `reqwest::Client::new()` panics unless a process-wide
-//! crypto provider was installed. So every client of the workspace is made here, with its TLS
+//! HTTP clients, and the text of their errors.
+//!
+//! reqwest is built with `rustls-no-provider` (ring instead of aws-lc-rs, which needs a long C
+//! build), and with that feature `reqwest::Client::new()` panics unless a process-wide crypto
+//! provider was installed. So every client of the workspace is made here, with its TLS
 //! configuration spelled out and no global state.
 
 use std::sync::Arc;

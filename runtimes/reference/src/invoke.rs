@@ -10,12 +10,12 @@ use axum::body::Bytes;
 use serde::Serialize;
 
 use crate::{
-    Platform,
     call_log::{self, FinishFigures},
     error::FssError,
     instance::{CallOutcome, InitOutcome, Instance, Launch, MAX_RESULT_BYTES},
     messages::InvokeSummary,
     node,
+    platform::Platform,
     registry::Function,
 };
 

@@ -3,7 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-/// The body of every error of the platform API itself: `{"error_code": "FSS.xxxx", "error_msg": ...}`.
+/// The body of every error of the platform API itself:
+/// `{"error_code": "FSS.xxxx", "error_msg": ...}`.
 #[derive(Debug, Serialize, Deserialize)]
 pub(crate) struct ErrorBody {
     pub error_code: String,

@@ -158,7 +158,7 @@ impl Function {
             m.user_data.clone()
         };
         let mut env = self.user_data.clone();
-        let runtime = [
+        let runtime_vars = [
             ("RUNTIME_CODE_ROOT", self.code_root.display().to_string()),
             ("RUNTIME_HANDLER", m.handler.clone()),
             ("RUNTIME_TIMEOUT", m.timeout.to_string()),
@@ -177,7 +177,7 @@ impl Function {
             ("RUNTIME_ROOT", runtime_root.display().to_string()),
             ("RUNTIME_LOG_DIR", self.log_dir().display().to_string()),
         ];
-        env.extend(runtime.map(|(k, v)| (k.to_owned(), v)));
+        env.extend(runtime_vars.map(|(k, v)| (k.to_owned(), v)));
         if !m.initializer_handler.is_empty() {
             env.push((
                 "RUNTIME_INITIALIZER_HANDLER".to_owned(),

@@ -9,8 +9,8 @@ use axum::{
 };
 
 use crate::{
-    Platform,
     error::FssError,
+    platform::Platform,
     registry::{self, Function},
 };
 

@@ -17,11 +17,12 @@ use super::{
     validate::validate,
 };
 use crate::{
-    Platform, dates,
+    dates,
     error::FssError,
     messages::{CreateFunctionRequest, FunctionModel, StrategyConfig},
-    package,
+    platform::Platform,
     registry::{self, Function, FunctionKey},
+    unpack,
 };
 
 pub(super) async fn create_function(
@@ -54,7 +55,7 @@ pub(super) async fn create_function(
     let code_size = valid.zip.len() as u64;
     let unpack_into = code_root.clone();
     let unpacked =
-        tokio::task::spawn_blocking(move || package::unpack(&valid.zip, &unpack_into)).await;
+        tokio::task::spawn_blocking(move || unpack::unpack(&valid.zip, &unpack_into)).await;
     let unpacked = match unpacked {
         Ok(result) => result.map_err(|e| FssError::InvalidCode(e.to_string())),
         Err(e) => Err(FssError::Platform(format!(

@@ -16,10 +16,11 @@ use base64::{Engine, engine::general_purpose::STANDARD as BASE64};
 
 use super::extract::{body_error, lookup, path_error};
 use crate::{
-    Platform, call_log,
+    call_log,
     error::FssError,
     invoke::{self, Completed},
     messages::InvokeResponseV1,
+    platform::Platform,
 };
 
 /// The header fgref answers every invoke with: the Node.js release that ran the call (e.g.

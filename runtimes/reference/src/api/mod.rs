@@ -19,9 +19,9 @@ use axum::{
 pub use invocations::NODE_VERSION_HEADER;
 
 use crate::{
-    Platform,
     auth::{self, Admission},
     error::FssError,
+    platform::Platform,
 };
 
 /// FunctionGraph's synchronous request limit (6 MB).

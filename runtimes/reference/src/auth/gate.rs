@@ -92,7 +92,7 @@ pub(crate) struct Gate {
 pub(crate) enum Admission {
     Accept,
     Refuse(Refusal),
-    /// A signature to check, which needs the body: see [`verify_signature`](super::verify_signature).
+    /// A signature to check, which needs the body: see [`verify_signature`](super::signature::verify_signature).
     CheckSignature(AccessKey),
 }
 

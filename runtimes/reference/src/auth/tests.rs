@@ -1,4 +1,5 @@
-//! Tests of the gate and of signature verification, against vectors the official Python SDK signed.
+//! Tests of the gate and of signature verification, against vectors the official Python SDK
+//! signed.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
