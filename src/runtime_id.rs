@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-use fgref::nodejs::RUNTIMES as CATALOG;
+use fgref::node::RELEASES;
 
 /// A known runtime id; ordered by release.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -12,19 +12,19 @@ pub struct RuntimeId(usize);
 
 impl RuntimeId {
     pub fn parse(text: &str) -> Option<RuntimeId> {
-        CATALOG
+        RELEASES
             .iter()
-            .position(|(id, _)| *id == text)
+            .position(|release| release.runtime_id == text)
             .map(RuntimeId)
     }
 
     /// Every runtime id, oldest first.
     pub fn all() -> impl Iterator<Item = RuntimeId> {
-        (0..CATALOG.len()).map(RuntimeId)
+        (0..RELEASES.len()).map(RuntimeId)
     }
 
     pub fn as_str(self) -> &'static str {
-        CATALOG[self.0].0
+        RELEASES[self.0].runtime_id
     }
 
     /// Every runtime id, oldest first, comma-separated, for messages.

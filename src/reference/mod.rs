@@ -32,8 +32,7 @@ pub struct Settings {
 impl Settings {
     /// `--node-cache`, else fgref's own default.
     pub fn node_cache(flag: Option<&Path>) -> Option<PathBuf> {
-        flag.map(Path::to_owned)
-            .or_else(fgref::nodejs::default_cache)
+        flag.map(Path::to_owned).or_else(fgref::node::default_cache)
     }
 }
 
@@ -44,7 +43,7 @@ pub fn bootstrap_override() -> Option<PathBuf> {
 
 /// The exact Node.js release a runtime id runs on in fgref.
 pub fn release_of(runtime: RuntimeId) -> Option<&'static str> {
-    fgref::nodejs::node_version_for(runtime.as_str())
+    fgref::node::release_of(runtime.as_str())
 }
 
 /// fgref, running inside the harness for this run.

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use fgref::install::{InstallError, Installed, Installer, Progress};
+use fgref::node::install::{InstallError, Installed, Installer, Progress};
 
 use super::{Settings, release_of};
 use crate::runtime_id::RuntimeId;
@@ -67,7 +67,7 @@ pub async fn prepare(runtimes: &[RuntimeId], settings: &Settings) -> BTreeMap<Ru
         if unavailable.contains_key(&runtime) {
             continue;
         }
-        if let Err(error) = fgref::nodejs::resolve(runtime.as_str(), cache) {
+        if let Err(error) = fgref::node::resolve(runtime.as_str(), cache) {
             let hint = if settings.offline {
                 format!(
                     "; without --offline (FGCONFORM_OFFLINE) the run installs it, or `cargo run --release -- --install-runtimes --runtime {runtime}`"
@@ -92,13 +92,13 @@ async fn install_missing(
     let missing: Vec<_> = runtimes
         .iter()
         .filter_map(|&runtime| Some((runtime, release_of(runtime)?)))
-        .filter(|(_, version)| fgref::install::installed(cache, version).is_none())
+        .filter(|(_, version)| fgref::node::install::installed(cache, version).is_none())
         .collect();
     if missing.is_empty() {
         return failed;
     }
     let events = &settings.events;
-    let installer = match Installer::new(cache, fgref::install::registry_from_env()) {
+    let installer = match Installer::new(cache, fgref::node::install::registry_from_env()) {
         Ok(installer) => installer,
         Err(error) => {
             events(InstallEvent::NoInstaller {
@@ -143,8 +143,8 @@ pub async fn install_all(runtimes: &[RuntimeId], settings: &Settings) -> Result<
     let cache = settings.node_cache.as_deref().ok_or(
         "there is no node cache: set --node-cache or FGREF_NODE_CACHE (HOME is not set either)",
     )?;
-    let installer =
-        Installer::new(cache, fgref::install::registry_from_env()).map_err(|e| e.to_string())?;
+    let installer = Installer::new(cache, fgref::node::install::registry_from_env())
+        .map_err(|e| e.to_string())?;
     let mut failures = Vec::new();
     for &runtime in runtimes {
         let Some(version) = release_of(runtime) else {
@@ -178,7 +178,7 @@ async fn install_one(
     version: &str,
     settings: &Settings,
 ) -> Result<Installed, InstallError> {
-    if let Some(node) = fgref::install::installed(installer.cache(), version) {
+    if let Some(node) = fgref::node::install::installed(installer.cache(), version) {
         return Ok(Installed {
             version: version.to_owned(),
             node,
@@ -189,7 +189,7 @@ async fn install_one(
     events(InstallEvent::Downloading {
         runtime,
         version: version.to_owned(),
-        package: fgref::install::PACKAGE,
+        package: fgref::node::install::PACKAGE,
         registry: installer.registry().to_owned(),
     });
     let started = Instant::now();

@@ -5,7 +5,7 @@ use std::io::{IsTerminal, Write};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use fgref::install::Progress;
+use fgref::node::install::Progress;
 
 use crate::reference::InstallEvent;
 

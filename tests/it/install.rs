@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use axum::{Router, extract::Path as UrlPath, extract::State, http::StatusCode, routing::get};
 use base64::Engine as _;
-use fgref::install::{InstallError, Installer, Progress};
+use fgref::node::install::{InstallError, Installer, Progress};
 use libtest_mimic::{Failed, Trial};
 use sha2::{Digest, Sha512};
 

@@ -494,7 +494,7 @@ pub fn trials() -> Vec<Trial> {
             let name = format!("selftest::broken-runtime::{}", mutant.name);
             // `cargo test` never downloads; a release nobody installed cannot run the mutant,
             // and saying so beats a failure that is not about the mutant.
-            match fgref::nodejs::resolve(mutant.runtime, fgref::nodejs::default_cache().as_deref())
+            match fgref::node::resolve(mutant.runtime, fgref::node::default_cache().as_deref())
             {
                 Ok(_) => Trial::test(name, move || check(mutant)),
                 Err(error) => Trial::ignorable_test(name, move || {

@@ -235,8 +235,7 @@ pub fn trials() -> Vec<Trial> {
         .iter()
         .map(|broken| {
             let name = format!("selftest::broken-platform::{}", broken.name);
-            match fgref::nodejs::resolve("Node.js20.15", fgref::nodejs::default_cache().as_deref())
-            {
+            match fgref::node::resolve("Node.js20.15", fgref::node::default_cache().as_deref()) {
                 Ok(_) => Trial::test(name, move || check(broken)),
                 Err(error) => Trial::ignorable_test(name, move || {
                     Ok(Completion::ignored_with(format!("skipped: {error}")))

@@ -8,7 +8,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
-use crate::{api::ApiError, auth::Refusal};
+use crate::{auth::Refusal, messages::ErrorBody};
 
 /// Why the platform could not start.
 #[derive(Debug, thiserror::Error)]
@@ -117,7 +117,7 @@ impl FssError {
 impl IntoResponse for FssError {
     fn into_response(self) -> Response {
         let (status, code) = self.status_and_code();
-        let body = ApiError {
+        let body = ErrorBody {
             error_code: code.to_owned(),
             error_msg: self.to_string(),
         };

@@ -1,6 +1,8 @@
-//! HTTP clients. reqwest is built with `rustls-no-provider` (ring instead of aws-lc-rs, which
-//! needs a long C build), and with that feature `reqwest::Client::new()` panics unless a process-wide
-//! crypto provider was installed. So every client of the workspace is made here, with its TLS
+//! HTTP clients, and the text of their errors.
+//!
+//! reqwest is built with `rustls-no-provider` (ring instead of aws-lc-rs, which needs a long C
+//! build), and with that feature `reqwest::Client::new()` panics unless a process-wide crypto
+//! provider was installed. So every client of the workspace is made here, with its TLS
 //! configuration spelled out and no global state.
 
 use std::sync::Arc;
@@ -31,4 +33,21 @@ pub(crate) fn https_client_builder() -> Result<reqwest::ClientBuilder, rustls::E
         .with_platform_verifier()?
         .with_no_client_auth();
     Ok(reqwest::Client::builder().tls_backend_preconfigured(tls))
+}
+
+/// The message of an error and its causes, which reqwest keeps apart ("error sending request"
+/// alone does not say that the connection was refused); a cause whose text the message already
+/// holds is left out.
+pub fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
 }

@@ -10,14 +10,13 @@ use axum::body::Bytes;
 use serde::Serialize;
 
 use crate::{
-    Platform,
-    api::InvokeSummary,
+    call_log::{self, FinishFigures},
     error::FssError,
-    instance::{CallOutcome, InitOutcome, Instance, Launch},
-    logs::{self, FinishFigures},
-    nodejs,
+    instance::{CallOutcome, InitOutcome, Instance, Launch, MAX_RESULT_BYTES},
+    messages::InvokeSummary,
+    node,
+    platform::Platform,
     registry::Function,
-    runtime_api::MAX_RESULT_BYTES,
 };
 
 /// Added to the initialisation deadline for node's own start-up, which FunctionGraph does not
@@ -119,7 +118,7 @@ impl Call<'_> {
         peak_kb: Option<u64>,
     ) -> Completed {
         let (summary, figures) = summarise(duration, peak_kb, self.function.model.memory_size);
-        let log = logs::compose(
+        let log = call_log::compose(
             &self.request_id,
             self.started,
             output,
@@ -164,9 +163,9 @@ pub(crate) fn summarise(
 }
 
 async fn start_instance(platform: &Platform, function: &Function) -> Result<Instance, FssError> {
-    let runtime = function.model.runtime.clone();
+    let runtime_id = function.model.runtime.clone();
     let cache = platform.node_cache.clone();
-    let node = tokio::task::spawn_blocking(move || nodejs::resolve(&runtime, cache.as_deref()))
+    let node = tokio::task::spawn_blocking(move || node::resolve(&runtime_id, cache.as_deref()))
         .await
         .map_err(|e| FssError::Platform(format!("failed to look up the node binary: {e}")))?
         .map_err(|e| FssError::Platform(e.to_string()))?;

@@ -19,24 +19,33 @@
 //! - A runtime id needs its exact Node release in the node cache
 //!   (`<cache>/<version>/bin/node`); otherwise the system `node` serves it only if its major
 //!   version matches, and invoking fails with `FSS.0500` when neither is there. fgref itself
-//!   never downloads; [`install`] puts releases into the cache (fgconform calls it before a run).
+//!   never downloads; [`node::install`] puts releases into the cache (fgconform calls it before
+//!   a run).
 //! - `memory_size` is enforced on the node process's own resident memory (its peak, read every
 //!   10 ms and with each answer); processes a function starts are not counted.
 //! - Dropping a [`Server`] kills its instances but cannot wait for them; call
 //!   [`Server::shutdown`] to be sure they are gone.
+//!
+//! Where things are: `api` (routes, validation) answers the platform API behind `auth`, in the
+//! shapes of `messages`, with the errors of `error`; `registry` keeps the functions, `unpack`
+//! their code; `invoke` runs one call on an `instance` (a language-runtime process with its
+//! runtime API, memory watch and output capture) and frames its `call_log`; [`node`] knows the
+//! runtime ids, their releases, where those live and how to install them; [`http`] makes the
+//! HTTP clients.
 
 mod api;
 mod auth;
+mod call_log;
+mod dates;
 mod error;
 pub mod http;
-pub mod install;
 mod instance;
 mod invoke;
-mod logs;
-pub mod nodejs;
-mod package;
+mod messages;
+pub mod node;
+mod platform;
 mod registry;
-mod runtime_api;
+mod unpack;
 
 use std::{
     net::{Ipv4Addr, SocketAddr},
@@ -47,10 +56,11 @@ use std::{
 
 use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
 
+pub use api::NODE_VERSION_HEADER;
 pub use auth::AccessKey;
 pub use error::Error;
 
-use crate::{instance::InstanceTable, registry::Registry};
+use crate::{platform::Platform, registry::Registry};
 
 /// How long shutdown waits for the API's open connections before dropping them.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
@@ -90,17 +100,6 @@ impl Default for Config {
             idle_timeout: Duration::from_secs(60),
         }
     }
-}
-
-/// The state every request handler shares.
-pub(crate) struct Platform {
-    pub gate: auth::Gate,
-    pub bootstrap: PathBuf,
-    pub node_cache: Option<PathBuf>,
-    pub functions_dir: PathBuf,
-    pub idle_timeout: Duration,
-    pub registry: Registry,
-    pub instances: Arc<InstanceTable>,
 }
 
 /// A running fgref.
@@ -151,7 +150,7 @@ impl Server {
             }
             None => {
                 let dir = data_dir.join("nodejs");
-                nodejs::install_bootstrap(&dir).map_err(data_dir_error(&dir))?
+                node::bootstrap::write_into(&dir).map_err(data_dir_error(&dir))?
             }
         };
         let functions_dir = data_dir.join("functions");
@@ -172,7 +171,7 @@ impl Server {
                 key: config.access_key,
             },
             bootstrap,
-            node_cache: config.node_cache.or_else(nodejs::default_cache),
+            node_cache: config.node_cache.or_else(node::default_cache),
             functions_dir,
             idle_timeout: config.idle_timeout,
             registry: Registry::default(),

@@ -58,11 +58,11 @@ fn parse_seconds(text: &str) -> Result<Duration, String> {
 
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    let tokio_runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("failed to start the async runtime")?;
-    runtime.block_on(serve(args))
+    tokio_runtime.block_on(serve(args))
 }
 
 async fn serve(args: Args) -> anyhow::Result<()> {

@@ -10,7 +10,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use crate::{api::FunctionModel, instance::Instance};
+use crate::{instance::Instance, messages::FunctionModel};
 
 /// The region part of fgref's URNs.
 pub(crate) const REGION: &str = "fgref";
@@ -158,7 +158,7 @@ impl Function {
             m.user_data.clone()
         };
         let mut env = self.user_data.clone();
-        let runtime = [
+        let runtime_vars = [
             ("RUNTIME_CODE_ROOT", self.code_root.display().to_string()),
             ("RUNTIME_HANDLER", m.handler.clone()),
             ("RUNTIME_TIMEOUT", m.timeout.to_string()),
@@ -172,12 +172,12 @@ impl Function {
             // OTC's environment-variable page lists these three among the preset variables.
             (
                 "RUNTIME_MAX_RESP_BODY_SIZE",
-                crate::runtime_api::MAX_RESULT_BYTES.to_string(),
+                crate::instance::MAX_RESULT_BYTES.to_string(),
             ),
             ("RUNTIME_ROOT", runtime_root.display().to_string()),
             ("RUNTIME_LOG_DIR", self.log_dir().display().to_string()),
         ];
-        env.extend(runtime.map(|(k, v)| (k.to_owned(), v)));
+        env.extend(runtime_vars.map(|(k, v)| (k.to_owned(), v)));
         if !m.initializer_handler.is_empty() {
             env.push((
                 "RUNTIME_INITIALIZER_HANDLER".to_owned(),

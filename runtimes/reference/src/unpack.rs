@@ -1,5 +1,5 @@
-//! Function packages: a zip unpacked into the function's own directory, refusing anything that
-//! could write outside it.
+//! A function's zip unpacked into the function's own directory, refusing anything that could
+//! write outside it and bounding what it may inflate to.
 
 use std::{
     fs,
@@ -31,7 +31,7 @@ impl Default for Limits {
 }
 
 #[derive(Debug, thiserror::Error)]
-pub(crate) enum PackageError {
+pub(crate) enum UnpackError {
     #[error("func_code.file is not a valid zip archive: {0}")]
     BadZip(#[from] zip::result::ZipError),
     #[error(
@@ -56,21 +56,21 @@ pub(crate) enum PackageError {
 
 /// Unpacks `zip` into `dest` (created if needed) within the default [`Limits`]. Blocking: run
 /// it off the async workers.
-pub(crate) fn unpack(zip: &[u8], dest: &Path) -> Result<(), PackageError> {
+pub(crate) fn unpack(zip: &[u8], dest: &Path) -> Result<(), UnpackError> {
     unpack_within(zip, dest, Limits::default())
 }
 
-pub(crate) fn unpack_within(zip: &[u8], dest: &Path, limits: Limits) -> Result<(), PackageError> {
+pub(crate) fn unpack_within(zip: &[u8], dest: &Path, limits: Limits) -> Result<(), UnpackError> {
     let mut archive = zip::ZipArchive::new(io::Cursor::new(zip))?;
     if archive.len() > limits.max_entries {
-        return Err(PackageError::TooManyEntries {
+        return Err(UnpackError::TooManyEntries {
             found: archive.len(),
             limit: limits.max_entries,
         });
     }
     let write_err = |entry: &str| {
         let entry = entry.to_owned();
-        move |source| PackageError::Write { entry, source }
+        move |source| UnpackError::Write { entry, source }
     };
     fs::create_dir_all(dest).map_err(write_err(""))?;
     let mut budget = limits.max_bytes;
@@ -79,13 +79,13 @@ pub(crate) fn unpack_within(zip: &[u8], dest: &Path, limits: Limits) -> Result<(
         let name = match entry.name() {
             Ok(name) => name.into_owned(),
             Err(_) => {
-                return Err(PackageError::BadName(
+                return Err(UnpackError::BadName(
                     String::from_utf8_lossy(entry.name_raw()).into_owned(),
                 ));
             }
         };
         if entry.is_symlink() {
-            return Err(PackageError::Symlink(name));
+            return Err(UnpackError::Symlink(name));
         }
         let relative = safe_relative_path(&name)?;
         let target = dest.join(&relative);
@@ -101,7 +101,7 @@ pub(crate) fn unpack_within(zip: &[u8], dest: &Path, limits: Limits) -> Result<(
         let written =
             io::copy(&mut (&mut entry).take(budget + 1), &mut file).map_err(write_err(&name))?;
         if written > budget {
-            return Err(PackageError::TooLarge {
+            return Err(UnpackError::TooLarge {
                 entry: name,
                 limit: limits.max_bytes,
             });
@@ -117,8 +117,8 @@ pub(crate) fn unpack_within(zip: &[u8], dest: &Path, limits: Limits) -> Result<(
 
 /// The entry's path relative to the function directory, or why it may not be unpacked.
 /// Backslashes count as separators, since zips made on Windows use them.
-fn safe_relative_path(name: &str) -> Result<PathBuf, PackageError> {
-    let escapes = || PackageError::Escapes(name.to_owned());
+fn safe_relative_path(name: &str) -> Result<PathBuf, UnpackError> {
+    let escapes = || UnpackError::Escapes(name.to_owned());
     let normalised = name.replace('\\', "/");
     if normalised.starts_with('/') || normalised.contains('\0') {
         return Err(escapes());
@@ -203,11 +203,11 @@ mod tests {
     fn refuses_escaping_entries_and_garbage() {
         let dir = tempfile::tempdir().unwrap();
         let err = unpack(&zip_of(&[("../x", "evil")]), &dir.path().join("code")).unwrap_err();
-        assert!(matches!(err, PackageError::Escapes(_)), "{err}");
+        assert!(matches!(err, UnpackError::Escapes(_)), "{err}");
         assert!(!dir.path().join("x").exists());
         assert!(matches!(
             unpack(b"not a zip", dir.path()),
-            Err(PackageError::BadZip(_))
+            Err(UnpackError::BadZip(_))
         ));
     }
 
@@ -227,7 +227,7 @@ mod tests {
         unpack_within(&zip, &dir.path().join("ok"), small(1024, 4)).unwrap();
         let err = unpack_within(&zip, &dir.path().join("no"), small(1024, 3)).unwrap_err();
         assert!(
-            matches!(err, PackageError::TooManyEntries { found: 4, limit: 3 }),
+            matches!(err, UnpackError::TooManyEntries { found: 4, limit: 3 }),
             "{err}"
         );
         assert!(err.to_string().contains("more than the 3"), "{err}");
@@ -241,7 +241,7 @@ mod tests {
         unpack_within(&zip, &dir.path().join("ok"), small(1200, 10)).unwrap();
         let err = unpack_within(&zip, &dir.path().join("no"), small(1199, 10)).unwrap_err();
         match &err {
-            PackageError::TooLarge { entry, limit } => {
+            UnpackError::TooLarge { entry, limit } => {
                 assert_eq!((entry.as_str(), *limit), ("b.js", 1199))
             }
             other => panic!("expected TooLarge, got {other}"),
@@ -257,7 +257,7 @@ mod tests {
         let zip = zip_of(&[("bomb.js", &zeros)]);
         assert!(zip.len() < 16 * 1024);
         let err = unpack_within(&zip, dir.path(), small(64 * 1024, 10)).unwrap_err();
-        assert!(matches!(err, PackageError::TooLarge { .. }), "{err}");
+        assert!(matches!(err, UnpackError::TooLarge { .. }), "{err}");
         let written = fs::metadata(dir.path().join("bomb.js")).map_or(0, |m| m.len());
         assert!(written <= 64 * 1024 + 1, "{written} bytes written");
     }
@@ -292,7 +292,7 @@ mod tests {
         assert!(
             matches!(
                 err,
-                PackageError::Write { .. } | PackageError::TooLarge { .. }
+                UnpackError::Write { .. } | UnpackError::TooLarge { .. }
             ),
             "{err}"
         );
@@ -305,7 +305,7 @@ mod tests {
         for name in ["/tmp/abs.js", "a/../../up.js", "..\\win.js"] {
             let dir = tempfile::tempdir().unwrap();
             let err = unpack(&zip_of(&[(name, "x")]), &dir.path().join("code")).unwrap_err();
-            assert!(matches!(err, PackageError::Escapes(_)), "{name}: {err}");
+            assert!(matches!(err, UnpackError::Escapes(_)), "{name}: {err}");
         }
     }
 
@@ -319,7 +319,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         assert!(matches!(
             unpack(&zip, dir.path()),
-            Err(PackageError::Symlink(_))
+            Err(UnpackError::Symlink(_))
         ));
     }
 }

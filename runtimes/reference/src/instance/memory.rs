@@ -1,0 +1,101 @@
+//! An instance's memory: its peak RSS as the kernel tracks it (VmHWM), and `memory_size` held
+//! against it.
+
+use std::time::Duration;
+
+/// How often the peak RSS of an instance is read while it initialises or runs a call. VmHWM
+/// is a peak, so a spike between two reads is still seen at the next one.
+const MEMORY_POLL: Duration = Duration::from_millis(10);
+
+/// V8's own message when its heap limit (`--max-old-space-size`) is reached.
+const HEAP_OOM_TEXT: &[u8] = b"JavaScript heap out of memory";
+
+/// A process that dies with its peak RSS at or above this share of `memory_size` (per cent)
+/// is taken to have died of memory: the kernel or V8 killed it before a poll saw the excess.
+const NEAR_LIMIT_PERCENT: u64 = 90;
+
+/// Resets the peak RSS the kernel tracks for `pid` (VmHWM) to its current RSS.
+fn reset_peak_rss(pid: u32) {
+    // Unsupported kernels or a process that just died leave VmHWM as is; the figure is then
+    // the peak since start, which still bounds the call's peak.
+    let _ = std::fs::write(format!("/proc/{pid}/clear_refs"), "5");
+}
+
+/// The peak RSS of `pid` in kB since start or the last [`reset_peak_rss`].
+pub(super) fn peak_rss_kb(pid: u32) -> Option<u64> {
+    let process = procfs::process::Process::new(i32::try_from(pid).ok()?).ok()?;
+    process.status().ok()?.vmhwm
+}
+
+/// Whether an instance that died had run out of memory: V8 said so, or its peak RSS was near
+/// the limit when last read.
+fn died_of_memory(log: &[u8], peak_seen_kb: u64, limit_kb: u64) -> bool {
+    log.windows(HEAP_OOM_TEXT.len()).any(|w| w == HEAP_OOM_TEXT)
+        || peak_seen_kb * 100 >= limit_kb * NEAR_LIMIT_PERCENT
+}
+
+/// The ticks at which a waiting instance's peak RSS is read.
+pub(super) fn poll() -> tokio::time::Interval {
+    let mut poll = tokio::time::interval(MEMORY_POLL);
+    poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    poll
+}
+
+/// One instance's limit and the highest peak RSS read against it since the current call (or the
+/// start) began.
+pub(super) struct MemoryWatch {
+    pid: u32,
+    limit_kb: u64,
+    peak_seen_kb: u64,
+}
+
+impl MemoryWatch {
+    /// `memory_mb` is `memory_size`, MB.
+    pub(super) fn new(pid: u32, memory_mb: u32) -> Self {
+        Self {
+            pid,
+            limit_kb: u64::from(memory_mb) * 1024,
+            peak_seen_kb: 0,
+        }
+    }
+
+    /// Starts a call: the kernel's peak back to the current RSS, and no peak seen yet.
+    pub(super) fn start_call(&mut self) {
+        reset_peak_rss(self.pid);
+        self.peak_seen_kb = 0;
+    }
+
+    /// The peak RSS read now; `None` once the process is gone.
+    pub(super) fn peak_now(&self) -> Option<u64> {
+        peak_rss_kb(self.pid)
+    }
+
+    /// The peak RSS when it is past the limit: `measured` if given, else read now. Remembers
+    /// the highest peak seen.
+    pub(super) fn over_limit(&mut self, measured: Option<u64>) -> Option<u64> {
+        let peak_kb = measured.or_else(|| self.peak_now())?;
+        self.peak_seen_kb = self.peak_seen_kb.max(peak_kb);
+        (peak_kb > self.limit_kb).then_some(peak_kb)
+    }
+
+    /// For an instance that died with `log` as its last output: the highest peak seen, when it
+    /// died of memory.
+    pub(super) fn death_by_memory(&self, log: &[u8]) -> Option<u64> {
+        died_of_memory(log, self.peak_seen_kb, self.limit_kb).then_some(self.peak_seen_kb)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_death_is_put_down_to_memory_on_v8s_word_or_a_peak_near_the_limit() {
+        let limit = 128 * 1024;
+        let v8 = b"<--- JS stacktrace --->\nFATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory\n";
+        assert!(died_of_memory(v8, 50 * 1024, limit));
+        assert!(died_of_memory(b"", 116 * 1024, limit));
+        assert!(!died_of_memory(b"bye\n", 60 * 1024, limit));
+        assert!(!died_of_memory(b"", 0, limit));
+    }
+}

@@ -1,0 +1,113 @@
+//! The platform API's messages (PROTOCOL.md §1–§4): one serde type per message, named after its
+//! call, with FunctionGraph's field names. Nothing else lives here.
+
+use serde::{Deserialize, Serialize};
+
+/// The body of every error of the platform API itself:
+/// `{"error_code": "FSS.xxxx", "error_msg": ...}`.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct ErrorBody {
+    pub error_code: String,
+    pub error_msg: String,
+}
+
+/// CreateFunction: `POST /v2/{project_id}/fgs/functions`.
+#[derive(Debug, Deserialize)]
+pub(crate) struct CreateFunctionRequest {
+    pub func_name: String,
+    pub package: String,
+    /// A runtime id, e.g. `Node.js20.15`.
+    pub runtime: String,
+    pub handler: String,
+    pub memory_size: i64,
+    pub timeout: i64,
+    pub code_type: String,
+    #[serde(default)]
+    pub func_code: Option<FuncCode>,
+    #[serde(default)]
+    pub user_data: Option<String>,
+    #[serde(default)]
+    pub initializer_handler: Option<String>,
+    #[serde(default)]
+    pub initializer_timeout: Option<i64>,
+}
+
+/// CreateFunction's `func_code`: the zip, base64.
+#[derive(Debug, Deserialize)]
+pub(crate) struct FuncCode {
+    #[serde(default)]
+    pub file: Option<String>,
+}
+
+/// The function model: the answer to GetFunctionConfig
+/// (`GET /v2/{project_id}/fgs/functions/{func_urn}/config`) and to CreateFunction.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct FunctionModel {
+    pub func_urn: String,
+    pub func_name: String,
+    pub namespace: String,
+    pub project_name: String,
+    pub package: String,
+    /// A runtime id, e.g. `Node.js20.15`.
+    pub runtime: String,
+    pub handler: String,
+    pub memory_size: u32,
+    pub timeout: u32,
+    pub code_type: String,
+    pub code_size: u64,
+    pub user_data: String,
+    pub version: String,
+    pub initializer_handler: String,
+    pub initializer_timeout: u32,
+    pub last_modified: String,
+    pub cpu: u32,
+    pub strategy_config: StrategyConfig,
+}
+
+/// The function model's `strategy_config`.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct StrategyConfig {
+    pub concurrency: i32,
+}
+
+/// The body of InvokeFunction's answer
+/// (`POST /v2/{project_id}/fgs/functions/{func_urn}/invocations`) with
+/// `X-CFF-Request-Version: v1`.
+#[derive(Debug, Serialize)]
+pub(crate) struct InvokeResponseV1 {
+    pub request_id: String,
+    pub result: String,
+    pub log: String,
+    pub status: u16,
+}
+
+/// InvokeFunction's `X-Cff-Invoke-Summary` header.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct InvokeSummary {
+    pub duration: f64,
+    #[serde(rename = "billingDuration")]
+    pub billing_duration: u64,
+    #[serde(rename = "memorySize")]
+    pub memory_size: u32,
+    #[serde(rename = "memoryUsed")]
+    pub memory_used: f64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summary_serialises_with_functiongraph_names() {
+        let summary = InvokeSummary {
+            duration: 1.913,
+            billing_duration: 2,
+            memory_size: 128,
+            memory_used: 41.512,
+        };
+        assert_eq!(
+            serde_json::to_string(&summary).unwrap(),
+            r#"{"duration":1.913,"billingDuration":2,"memorySize":128,"memoryUsed":41.512}"#
+        );
+    }
+}

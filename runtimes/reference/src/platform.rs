@@ -1,0 +1,17 @@
+//! The platform's shared state: what every request handler and invocation reads, set up once by
+//! `Server::start`.
+
+use std::{path::PathBuf, sync::Arc, time::Duration};
+
+use crate::{auth::Gate, instance::InstanceTable, registry::Registry};
+
+/// The state every request handler shares.
+pub(crate) struct Platform {
+    pub gate: Gate,
+    pub bootstrap: PathBuf,
+    pub node_cache: Option<PathBuf>,
+    pub functions_dir: PathBuf,
+    pub idle_timeout: Duration,
+    pub registry: Registry,
+    pub instances: Arc<InstanceTable>,
+}
