@@ -60,7 +60,6 @@ pub struct Cli {
         long,
         env = "FGCONFORM_FEATURE",
         value_delimiter = ',',
-        value_name = "FEATURE",
         long_help = feature_help()
     )]
     pub feature: Vec<String>,

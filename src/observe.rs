@@ -22,11 +22,15 @@ pub struct Observation {
     pub status: u16,
     /// The body of a non-2xx answer, parsed when it is JSON; absent on a 2xx answer.
     pub api_error: Option<Value>,
+    /// `X-Cff-Request-Id`.
     pub request_id: Option<String>,
+    /// Whether the call was a function error (`X-Is-Func-Err`, `X-Func-Err-Code`).
     pub failed: bool,
     /// The v1 body's `result`, as sent.
     pub result_text: Option<String>,
+    /// `X-Cff-Invoke-Summary`, parsed when it is JSON.
     pub summary: Option<Value>,
+    /// Every header by lower-case name, each value parsed when it is JSON.
     pub headers: Value,
     /// The v1 body's `log` (empty when the body had none).
     pub log: String,

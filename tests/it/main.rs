@@ -3,6 +3,7 @@
 //! suite catches broken runtimes and survives broken targets.
 
 mod cli;
+mod docs;
 mod install;
 mod mutants;
 mod platforms;
@@ -25,6 +26,7 @@ fn main() -> ExitCode {
         .expect("tokio runtime");
     let mut selftests = Vec::new();
     selftests.extend(cli::trials());
+    selftests.extend(docs::trials());
     selftests.extend(install::trials());
     selftests.extend(targets::trials());
     selftests.extend(mutants::trials());

@@ -1,0 +1,64 @@
+//! Documents that must follow the code: ARCHITECTURE.md's code map names every module of both
+//! crates, so a module added, moved or renamed without its line fails here.
+
+use std::path::{Path, PathBuf};
+
+use libtest_mimic::{Failed, Trial};
+
+use crate::support::project_root;
+
+pub fn trials() -> Vec<Trial> {
+    vec![Trial::test(
+        "selftest::docs::architecture-maps-every-module",
+        architecture_maps_every_module,
+    )]
+}
+
+fn architecture_maps_every_module() -> Result<(), Failed> {
+    let root = project_root();
+    let map = std::fs::read_to_string(root.join("ARCHITECTURE.md"))?;
+    let mut missing = Vec::new();
+    for crate_src in ["src", "runtimes/reference/src"] {
+        let mut files = Vec::new();
+        rust_files(&root.join(crate_src), Path::new(""), &mut files)?;
+        for name in files.iter().filter_map(|file| code_map_name(file)) {
+            // `file.rs` may be written with its directory, `install/tarball.rs`.
+            if !map.contains(&format!("`{name}`")) && !map.contains(&format!("/{name}`")) {
+                missing.push(format!("{crate_src}: `{name}`"));
+            }
+        }
+    }
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(format!("ARCHITECTURE.md's code map does not name {missing:?}").into())
+}
+
+/// Every `.rs` file below `dir`, as a path relative to the crate's `src`.
+fn rust_files(dir: &Path, relative: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let path = relative.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            rust_files(&entry.path(), &path, out)?;
+        } else if path.extension().is_some_and(|ext| ext == "rs") {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// How the code map names a file: `name` for a top-level module (`main.rs` and `lib.rs` as
+/// they are), `dir/` for a directory's `mod.rs`, `file.rs` for another file in one; `None` for
+/// tests.
+fn code_map_name(file: &Path) -> Option<String> {
+    let name = file.file_name()?.to_string_lossy().into_owned();
+    let stem = name.strip_suffix(".rs")?;
+    match file.parent().and_then(Path::file_name) {
+        None if stem == "main" || stem == "lib" => Some(name),
+        None => Some(stem.to_owned()),
+        Some(_) if stem == "tests" => None,
+        Some(dir) if stem == "mod" => Some(format!("{}/", dir.to_string_lossy())),
+        Some(_) => Some(name),
+    }
+}
