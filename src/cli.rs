@@ -110,12 +110,7 @@ fn level_parser() -> impl TypedValueParser<Value = Level> {
     PossibleValuesParser::new(
         Level::ALL.map(|level| PossibleValue::new(level.name()).help(level.about())),
     )
-    .map(|name| {
-        Level::ALL
-            .into_iter()
-            .find(|level| level.name() == name)
-            .unwrap_or(Level::Documented)
-    })
+    .try_map(|name| Level::from_name(&name).ok_or(format!("unknown level `{name}`")))
 }
 
 fn runtime_help() -> String {

@@ -44,6 +44,11 @@ impl Level {
         }
     }
 
+    /// The level called `name`.
+    pub fn from_name(name: &str) -> Option<Level> {
+        Level::ALL.into_iter().find(|level| level.name() == name)
+    }
+
     /// What the level means, for help texts.
     pub fn about(self) -> &'static str {
         match self {

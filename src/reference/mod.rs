@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-pub use releases::{InstallEvent, install_all};
+pub use releases::{InstallEvent, Progress, install_all};
 
 use crate::runtime_id::RuntimeId;
 

@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use fgref::node::install::{InstallError, Installed, Installer, Progress};
+pub use fgref::node::install::Progress;
+use fgref::node::install::{InstallError, Installed, Installer};
 
 use super::{Settings, release_of};
 use crate::runtime_id::RuntimeId;

@@ -5,9 +5,7 @@ use std::io::{IsTerminal, Write};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use fgref::node::install::Progress;
-
-use crate::reference::InstallEvent;
+use crate::reference::{InstallEvent, Progress};
 
 /// Renders install events as they come; shared by the tasks that install.
 pub struct InstallProgress {
