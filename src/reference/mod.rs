@@ -5,45 +5,19 @@
 mod releases;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::path::PathBuf;
 use std::time::Duration;
 
-pub use releases::{InstallEvent, Progress, install_all};
+pub use releases::{InstallEvent, InstallEvents, Progress, Settings, install_all, release_of};
 
 use crate::runtime_id::RuntimeId;
 
 /// The variable naming a language runtime to run inside fgref instead of ours (PROTOCOL.md §5).
 pub const BOOTSTRAP_VAR: &str = "FGREF_NODEJS_BOOTSTRAP";
 
-/// Where the events of installing Node.js releases go.
-pub type InstallEvents = Arc<dyn Fn(InstallEvent) + Send + Sync>;
-
-/// What the embedded fgref needs beyond its descriptor, from the command line.
-#[derive(Clone)]
-pub struct Settings {
-    /// fgref's node cache (`--node-cache`, else fgref's default); `None` when there is none.
-    pub node_cache: Option<PathBuf>,
-    /// Download nothing: missing releases fall back to the system node of the same major.
-    pub offline: bool,
-    pub events: InstallEvents,
-}
-
-impl Settings {
-    /// `--node-cache`, else fgref's own default.
-    pub fn node_cache(flag: Option<&Path>) -> Option<PathBuf> {
-        flag.map(Path::to_owned).or_else(fgref::node::default_cache)
-    }
-}
-
 /// The language runtime `FGREF_NODEJS_BOOTSTRAP` names, if any.
 pub fn bootstrap_override() -> Option<PathBuf> {
     std::env::var_os(BOOTSTRAP_VAR).map(PathBuf::from)
-}
-
-/// The exact Node.js release a runtime id runs on in fgref.
-pub fn release_of(runtime: RuntimeId) -> Option<&'static str> {
-    fgref::node::release_of(runtime.as_str())
 }
 
 /// fgref, running inside the harness for this run.

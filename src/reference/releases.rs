@@ -4,13 +4,38 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 pub use fgref::node::install::Progress;
 use fgref::node::install::{InstallError, Installed, Installer};
 
-use super::{Settings, release_of};
 use crate::runtime_id::RuntimeId;
+
+/// Where the events of installing Node.js releases go.
+pub type InstallEvents = Arc<dyn Fn(InstallEvent) + Send + Sync>;
+
+/// What the embedded fgref needs beyond its descriptor, from the command line.
+#[derive(Clone)]
+pub struct Settings {
+    /// fgref's node cache (`--node-cache`, else fgref's default); `None` when there is none.
+    pub node_cache: Option<PathBuf>,
+    /// Download nothing: missing releases fall back to the system node of the same major.
+    pub offline: bool,
+    pub events: InstallEvents,
+}
+
+impl Settings {
+    /// `--node-cache`, else fgref's own default.
+    pub fn node_cache(flag: Option<&Path>) -> Option<PathBuf> {
+        flag.map(Path::to_owned).or_else(fgref::node::default_cache)
+    }
+}
+
+/// The exact Node.js release a runtime id runs on in fgref.
+pub fn release_of(runtime: RuntimeId) -> Option<&'static str> {
+    fgref::node::release_of(runtime.as_str())
+}
 
 /// What installing Node.js releases is doing.
 #[derive(Debug, Clone)]
