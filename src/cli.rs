@@ -153,7 +153,7 @@ impl Cli {
     fn reference_settings(&self) -> reference::Settings {
         let progress = Arc::new(InstallProgress::default());
         reference::Settings {
-            node_cache: reference::Settings::node_cache(self.node_cache.as_deref()),
+            node_cache: reference::Settings::node_cache_from(self.node_cache.as_deref()),
             offline: self.offline,
             events: Arc::new(move |event| progress.show(event)),
         }

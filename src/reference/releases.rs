@@ -27,7 +27,7 @@ pub struct Settings {
 
 impl Settings {
     /// `--node-cache`, else fgref's own default.
-    pub fn node_cache(flag: Option<&Path>) -> Option<PathBuf> {
+    pub fn node_cache_from(flag: Option<&Path>) -> Option<PathBuf> {
         flag.map(Path::to_owned).or_else(fgref::node::default_cache)
     }
 }

@@ -106,22 +106,15 @@ impl Reply {
         }
     }
 
-    /// The body of a 2xx answer; a non-2xx answer is an error of `call`.
-    pub fn success_body(&self, call: &'static str) -> Result<&[u8], ProtocolError> {
-        if self.is_success() {
-            Ok(&self.body)
-        } else {
-            Err(self.api_error(call))
-        }
-    }
-
     /// The function model CreateFunction and GetFunctionConfig answer.
     pub fn function_model(&self, call: &'static str) -> Result<FunctionModel, ProtocolError> {
-        let body = self.success_body(call)?;
-        serde_json::from_slice(body).map_err(|e| ProtocolError::Garbage {
+        if !self.is_success() {
+            return Err(self.api_error(call));
+        }
+        serde_json::from_slice(&self.body).map_err(|e| ProtocolError::Garbage {
             call,
             status: self.status,
-            detail: format!("{e}: {}", snippet(body)),
+            detail: format!("{e}: {}", snippet(&self.body)),
         })
     }
 
