@@ -18,6 +18,17 @@ pub(crate) fn rfc3339_seconds(at: SystemTime) -> String {
     )
 }
 
+/// ISO 8601 in UTC with milliseconds, the form of the telemetry page's times
+/// (`2023-02-01T00:03:50.000Z`).
+pub(crate) fn iso8601_millis(at: SystemTime) -> String {
+    let millis = at
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.subsec_millis())
+        .unwrap_or(0);
+    let seconds = rfc3339_seconds(at);
+    format!("{}.{millis:03}Z", &seconds[..seconds.len() - 1])
+}
+
 /// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's `civil_from_days`).
 fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let z = days + 719_468;

@@ -38,6 +38,7 @@ mod auth;
 mod call_log;
 mod dates;
 mod error;
+mod fault;
 pub mod http;
 mod instance;
 mod invoke;
@@ -45,6 +46,7 @@ mod messages;
 pub mod node;
 mod platform;
 mod registry;
+mod telemetry;
 mod unpack;
 
 use std::{
@@ -59,6 +61,8 @@ use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
 pub use api::NODE_VERSION_HEADER;
 pub use auth::AccessKey;
 pub use error::Error;
+#[doc(hidden)]
+pub use fault::{TELEMETRY_FAULT_VAR, TelemetryFault};
 
 use crate::{platform::Platform, registry::Registry};
 
@@ -86,6 +90,13 @@ pub struct Config {
     pub node_cache: Option<PathBuf>,
     /// How long an instance stays warm without calls; OTC documents one minute.
     pub idle_timeout: Duration,
+    /// Loopback ports of this machine that instances in a network namespace of their own (those
+    /// with extensions) can still reach at the same address (`fgref --host-port`): a telemetry
+    /// collector, for instance.
+    pub host_ports: Vec<u16>,
+    /// A deliberately broken extension or telemetry behaviour, for fgconform's self-tests only.
+    #[doc(hidden)]
+    pub telemetry_fault: Option<TelemetryFault>,
 }
 
 impl Default for Config {
@@ -98,6 +109,8 @@ impl Default for Config {
             data_dir: None,
             node_cache: None,
             idle_timeout: Duration::from_secs(60),
+            host_ports: Vec::new(),
+            telemetry_fault: None,
         }
     }
 }
@@ -174,6 +187,8 @@ impl Server {
             node_cache: config.node_cache.or_else(node::default_cache),
             functions_dir,
             idle_timeout: config.idle_timeout,
+            host_ports: config.host_ports,
+            telemetry_fault: config.telemetry_fault,
             registry: Registry::default(),
             instances: Arc::default(),
         });

@@ -41,6 +41,11 @@ struct Args {
     /// (e.g. 1.5). OTC documents one minute.
     #[arg(long, env = "FGREF_IDLE_TIMEOUT", value_name = "SECONDS", default_value = "60", value_parser = parse_seconds)]
     idle_timeout: Duration,
+    /// A loopback port of this machine that instances with extensions, which run in a network
+    /// namespace of their own, can still reach at 127.0.0.1:PORT (e.g. a telemetry collector).
+    /// Repeatable.
+    #[arg(long = "host-port", value_name = "PORT")]
+    host_ports: Vec<u16>,
 }
 
 /// A positive number of seconds, fractions allowed.
@@ -77,6 +82,8 @@ async fn serve(args: Args) -> anyhow::Result<()> {
         data_dir: args.data_dir,
         node_cache: args.node_cache,
         idle_timeout: args.idle_timeout,
+        host_ports: args.host_ports,
+        telemetry_fault: fgref::TelemetryFault::from_env().map_err(anyhow::Error::msg)?,
     };
     let mut terminate = signal(SignalKind::terminate()).context("failed to listen for SIGTERM")?;
     let server = fgref::Server::start(config)

@@ -3,7 +3,7 @@
 
 use std::{path::PathBuf, sync::Arc, time::Duration};
 
-use crate::{auth::Gate, instance::InstanceTable, registry::Registry};
+use crate::{auth::Gate, fault::TelemetryFault, instance::InstanceTable, registry::Registry};
 
 /// The state every request handler shares.
 pub(crate) struct Platform {
@@ -12,6 +12,8 @@ pub(crate) struct Platform {
     pub node_cache: Option<PathBuf>,
     pub functions_dir: PathBuf,
     pub idle_timeout: Duration,
+    pub host_ports: Vec<u16>,
+    pub telemetry_fault: Option<TelemetryFault>,
     pub registry: Registry,
     pub instances: Arc<InstanceTable>,
 }

@@ -69,6 +69,8 @@ pub(crate) struct Function {
     pub dir: PathBuf,
     pub code_root: PathBuf,
     pub user_data: Vec<(String, String)>,
+    /// Every `extension/extension*.sh` that came from a dependency, sorted by file name.
+    pub extension_scripts: Vec<PathBuf>,
     idle: Mutex<Idle>,
 }
 
@@ -94,6 +96,7 @@ impl Function {
             dir,
             code_root,
             user_data,
+            extension_scripts: Vec::new(),
             idle: Mutex::default(),
         }
     }

@@ -1,16 +1,23 @@
-//! Instances: one language-runtime process each, with its own runtime API and output capture,
-//! waited on for its answer, its exit, its deadline and its memory limit.
+//! Instances: one language-runtime process each (after the function's extensions, which must
+//! register first), with its own runtime and extension API, network, output capture and
+//! telemetry outbox, waited on for its answer, its exit, its deadline and its memory limit.
 
+mod extension_api;
+mod extensions;
 mod logs;
 mod memory;
+mod network;
+mod outbound;
+mod outbox;
 mod process;
 mod runtime_api;
 mod table;
 
 use std::{
+    net::{Ipv4Addr, SocketAddr},
     process::Stdio,
     sync::Arc,
-    time::{Duration, Instant},
+    time::{Duration, Instant, SystemTime},
 };
 
 use axum::body::Bytes;
@@ -20,25 +27,45 @@ use tokio::{
     time::timeout,
 };
 
+pub(crate) use outbox::Outbox;
 pub(crate) use process::{Launch, SpawnError};
 pub(crate) use runtime_api::{Answer, MAX_RESULT_BYTES};
 pub(crate) use table::InstanceTable;
 
 use self::{
+    extension_api::ExtensionApi,
+    extensions::ExtensionProcesses,
     logs::LogCapture,
     memory::MemoryWatch,
-    process::{REAP_TIMEOUT, kill_group},
+    network::Network,
+    process::{REAP_TIMEOUT, REGISTER_LIMIT, kill_group},
     runtime_api::{Invocation, RuntimeEvent},
 };
+use crate::fault::TelemetryFault;
+
+/// How long the platform waits for an extension to take an invoke event (**fgref**: the page
+/// does not say whether the platform waits at all).
+const ANNOUNCE_LIMIT: Duration = Duration::from_secs(1);
 
 /// One instance process. Dropping it kills the process group; [`Instance::stop`] also waits.
 pub(crate) struct Instance {
     pid: u32,
     memory: MemoryWatch,
     pub node_version: String,
+    /// `podName` in telemetry reports.
+    pub pod_name: String,
     pub initialised: bool,
     pub spawned_at: Instant,
+    /// When the language runtime was started, after the extensions registered.
+    pub runtime_started: SystemTime,
     pub idle_since: Instant,
+    network: Network,
+    outbox: Arc<Outbox>,
+    extension_api: Arc<ExtensionApi>,
+    fault: Option<TelemetryFault>,
+    /// Declared after the language runtime's fields, so dropping an instance kills the
+    /// extensions too.
+    extensions: ExtensionProcesses,
     invocations: mpsc::Sender<Invocation>,
     events: mpsc::UnboundedReceiver<RuntimeEvent>,
     exited: watch::Receiver<bool>,
@@ -94,31 +121,61 @@ impl Instance {
         launch: Launch<'_>,
     ) -> Result<Self, SpawnError> {
         let setup = |what| move |source| SpawnError::Setup { what, source };
+        let network = network_for(&launch)
+            .await
+            .map_err(setup("network namespace"))?;
+        let outbox = Arc::new(Outbox::new(network.clone(), launch.fault));
+        let scripts = launch
+            .extension_scripts
+            .iter()
+            .filter_map(|s| s.file_name())
+            .map(|n| n.to_string_lossy().into_owned())
+            .collect();
+        let identity = (launch.identity.0.to_owned(), launch.identity.1.to_owned());
+        let extension_api = ExtensionApi::new(scripts, identity, launch.fault, Arc::clone(&outbox));
         let (logs, output) = LogCapture::new().map_err(setup("output pipe"))?;
-        let api = runtime_api::start(Arc::clone(&logs))
+        let listener = network
+            .bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
             .await
             .map_err(setup("runtime API listener"))?;
-        let stdout = Stdio::from(output.try_clone().map_err(setup("output pipe"))?);
-        let (mut child, pid) = match process::spawn(&launch, api.addr, stdout, Stdio::from(output))
-        {
-            Ok(spawned) => spawned,
-            Err(error) => {
-                api.task.abort();
-                return Err(error);
-            }
+        let api = runtime_api::start(
+            Arc::clone(&logs),
+            listener,
+            extension_api::router(Arc::clone(&extension_api)),
+        )
+        .map_err(setup("runtime API listener"))?;
+        let aborting = |error| {
+            api.task.abort();
+            error
         };
+        let extensions = ExtensionProcesses::start(table, &launch, api.addr, &network, &outbox)
+            .map_err(aborting)?;
+        if !launch.extension_scripts.is_empty()
+            && timeout(REGISTER_LIMIT, extension_api.all_registered())
+                .await
+                .is_err()
+        {
+            drop(extensions);
+            return Err(aborting(SpawnError::ExtensionsNotRegistered {
+                missing: extension_api.missing(),
+            }));
+        }
+        let stdout = Stdio::from(output.try_clone().map_err(setup("output pipe"))?);
+        let runtime_started = SystemTime::now();
+        let (mut child, pid) =
+            process::spawn(&launch, api.addr, &network, stdout, Stdio::from(output))
+                .map_err(aborting)?;
         api.shared.set_pid(pid);
         let (exited_tx, exited_rx) = watch::channel(false);
         let Some(table_id) = table.register(pid, launch.owner, exited_rx.clone()) else {
             kill_group(pid);
             let _ = timeout(REAP_TIMEOUT, child.wait()).await;
-            api.task.abort();
-            return Err(SpawnError::Closed);
+            return Err(aborting(SpawnError::Closed));
         };
         let reaper_table = Arc::clone(table);
         tokio::spawn(async move {
             let _ = child.wait().await;
-            // Helpers the runtime started (extensions) must not outlive it.
+            // Helpers the runtime started must not outlive it.
             kill_group(pid);
             let _ = exited_tx.send(true);
             reaper_table.forget(table_id);
@@ -129,15 +186,58 @@ impl Instance {
             pid,
             memory: MemoryWatch::new(pid, launch.memory_mb),
             node_version: launch.node.version.clone(),
+            pod_name: format!("fgref-{}-{pid}", launch.owner),
             initialised: false,
             spawned_at: now,
+            runtime_started,
             idle_since: now,
+            network,
+            outbox,
+            extension_api,
+            fault: launch.fault,
+            extensions,
             invocations: api.invocations,
             events: api.events,
             exited: exited_rx,
             logs,
             tasks: vec![api.task.abort_handle(), reader.abort_handle()],
         })
+    }
+
+    /// The instance's telemetry outbox.
+    pub(crate) fn outbox(&self) -> &Outbox {
+        &self.outbox
+    }
+
+    /// The node process's peak resident memory so far, KB.
+    pub(crate) fn peak_kb(&self) -> Option<u64> {
+        self.memory.peak_now()
+    }
+
+    /// Tells every registered extension of the call `trace_id` (`POST /extension/invoke`,
+    /// extension API page) and waits for their answers, each at most [`ANNOUNCE_LIMIT`].
+    pub(crate) async fn announce(&self, trace_id: &str, function_urn: &str) {
+        if self.fault == Some(TelemetryFault::InvokeEventsNeverSent) {
+            return;
+        }
+        let body = serde_json::json!({"traceId": trace_id, "invokedFunctionUrn": function_urn});
+        let body = Bytes::from(body.to_string());
+        let mut calls = tokio::task::JoinSet::new();
+        for extension in self.extension_api.extensions() {
+            let network = self.network.clone();
+            let body = body.clone();
+            calls.spawn(async move {
+                let _ = outbound::post_json(
+                    &network,
+                    extension.addr,
+                    "/extension/invoke",
+                    body,
+                    ANNOUNCE_LIMIT,
+                )
+                .await;
+            });
+        }
+        while calls.join_next().await.is_some() {}
     }
 
     pub(crate) fn has_exited(&self) -> bool {
@@ -279,9 +379,23 @@ impl Instance {
         let _ = timeout(REAP_TIMEOUT, wait_exit(&mut self.exited)).await;
     }
 
-    /// Kills the instance and waits until its process is reaped.
+    /// Kills the instance and its extensions, and waits until its process is reaped.
     pub(crate) async fn stop(mut self) {
         self.kill_and_reap().await;
+        self.extensions.kill();
+    }
+}
+
+/// A network namespace of its own for an instance with extensions, so their documented fixed
+/// ports cannot collide with another instance's; the host's where the machine allows none
+/// (PROTOCOL.md §7 says what is lost then).
+async fn network_for(launch: &Launch<'_>) -> std::io::Result<Network> {
+    if launch.extension_scripts.is_empty() {
+        return Ok(Network::Host);
+    }
+    match Network::namespace(launch.host_ports).await {
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => Ok(Network::Host),
+        other => other,
     }
 }
 

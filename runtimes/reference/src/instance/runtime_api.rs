@@ -1,9 +1,9 @@
 //! The custom runtime API one instance's language runtime talks to (PROTOCOL.md §5), served on
-//! its own 127.0.0.1 port.
+//! its own 127.0.0.1 port in the instance's network.
 
 use std::{
     collections::VecDeque,
-    net::{Ipv4Addr, SocketAddr},
+    net::SocketAddr,
     sync::{
         Arc, Mutex, OnceLock, PoisonError,
         atomic::{AtomicBool, Ordering},
@@ -108,9 +108,13 @@ impl Shared {
     }
 }
 
-/// Binds 127.0.0.1:0 and serves the runtime API for one instance.
-pub(crate) async fn start(logs: Arc<LogCapture>) -> std::io::Result<RuntimeApi> {
-    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?;
+/// Serves the runtime API for one instance on `listener`, with `beside` (the extension API)
+/// on the same address.
+pub(crate) fn start(
+    logs: Arc<LogCapture>,
+    listener: TcpListener,
+    beside: Router,
+) -> std::io::Result<RuntimeApi> {
     let addr = listener.local_addr()?;
     // One slot: an instance runs one call at a time, so at most one event ever waits.
     let (invocations_tx, invocations_rx) = mpsc::channel(1);
@@ -137,7 +141,8 @@ pub(crate) async fn start(logs: Arc<LogCapture>) -> std::io::Result<RuntimeApi> 
             "/v1/runtime/init/error",
             post(init_error).layer(DefaultBodyLimit::max(MAX_INIT_ERROR_BYTES)),
         )
-        .with_state(Arc::clone(&shared));
+        .with_state(Arc::clone(&shared))
+        .merge(beside);
     let task = tokio::spawn(async move {
         // Only fails if accepting fails for good; the instance then times out or exits.
         let _ = axum::serve(listener, app).await;
@@ -309,6 +314,7 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
+    use std::net::Ipv4Addr;
 
     fn client() -> reqwest::Client {
         crate::http::plain_client_builder()
@@ -321,7 +327,8 @@ mod tests {
     #[tokio::test]
     async fn answers_are_matched_to_the_call_in_flight() {
         let (logs, _output) = LogCapture::new().unwrap();
-        let mut api = start(logs).await.unwrap();
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await.unwrap();
+        let mut api = start(logs, listener, Router::new()).unwrap();
         let base = format!("http://{}/v1/runtime", api.addr);
         let poll = tokio::spawn({
             let url = format!("{base}/invocation/request");
@@ -363,7 +370,8 @@ mod tests {
     #[tokio::test]
     async fn answers_over_the_response_limit_are_measured_not_kept() {
         let (logs, _output) = LogCapture::new().unwrap();
-        let mut api = start(logs).await.unwrap();
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await.unwrap();
+        let mut api = start(logs, listener, Router::new()).unwrap();
         let base = format!("http://{}/v1/runtime", api.addr);
         for (id, size) in [("at", MAX_RESULT_BYTES), ("over", MAX_RESULT_BYTES + 1)] {
             let poll = tokio::spawn(client().get(format!("{base}/invocation/request")).send());

@@ -1,0 +1,95 @@
+//! Deliberately broken extension and telemetry behaviours, for the project's self-tests only:
+//! fgconform must fail exactly the cases that check each (tests/it/platforms.rs). Off unless
+//! `FGREF_TELEMETRY_FAULT` names one; a correct fgref never consults this otherwise.
+
+/// The environment variable that switches one fault on.
+pub const TELEMETRY_FAULT_VAR: &str = "FGREF_TELEMETRY_FAULT";
+
+/// One way to get extensions or telemetry wrong.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TelemetryFault {
+    /// No `platform.init*` events.
+    NoInitEvents,
+    /// `platform.init*` events on warm calls too.
+    InitEventsEveryCall,
+    /// `platform.runtimeDone`, AWS's casing.
+    AwsRuntimeDoneCasing,
+    /// Every line of the function's output becomes a `function` event.
+    UntaggedFunctionLines,
+    /// Every line of an extension's output becomes an `extension` event.
+    UntaggedExtensionLines,
+    /// Platform events carry a fresh UUID instead of the request id.
+    TraceIdNotRequestId,
+    /// `platform.RuntimeDone` before `platform.start`.
+    EventsOutOfOrder,
+    /// No `platform.report`.
+    NoReport,
+    /// `memorySize` twice the configured size.
+    WrongMemorySize,
+    /// Extensions are never told of calls.
+    InvokeEventsNeverSent,
+    /// Register accepts any port.
+    RegisterAcceptsAnyPort,
+    /// Register accepts a request without `FunctionGraph-Extension-Name`.
+    RegisterWithoutName,
+    /// Register accepts more than ten extensions.
+    EleventhExtensionAccepted,
+    /// A second telemetry subscription replaces the first.
+    SecondSubscriptionAccepted,
+    /// A call's events are held back until the next call of the instance.
+    EventsDeliveredAfterNextCall,
+    /// Reports carry `metrics` only, not `reportMetrics`.
+    MetricsOnly,
+    /// A subscription with any `protocol` is accepted.
+    SubscriptionAnyProtocol,
+}
+
+impl TelemetryFault {
+    pub const ALL: &[(&str, TelemetryFault)] = &[
+        ("no-init-events", Self::NoInitEvents),
+        ("init-events-every-call", Self::InitEventsEveryCall),
+        ("aws-runtime-done-casing", Self::AwsRuntimeDoneCasing),
+        ("untagged-function-lines", Self::UntaggedFunctionLines),
+        ("untagged-extension-lines", Self::UntaggedExtensionLines),
+        ("trace-id-not-request-id", Self::TraceIdNotRequestId),
+        ("events-out-of-order", Self::EventsOutOfOrder),
+        ("no-report", Self::NoReport),
+        ("wrong-memory-size", Self::WrongMemorySize),
+        ("invoke-events-never-sent", Self::InvokeEventsNeverSent),
+        ("register-accepts-any-port", Self::RegisterAcceptsAnyPort),
+        ("register-without-name", Self::RegisterWithoutName),
+        (
+            "eleventh-extension-accepted",
+            Self::EleventhExtensionAccepted,
+        ),
+        (
+            "second-subscription-accepted",
+            Self::SecondSubscriptionAccepted,
+        ),
+        (
+            "events-delivered-after-next-call",
+            Self::EventsDeliveredAfterNextCall,
+        ),
+        ("metrics-only", Self::MetricsOnly),
+        ("subscription-any-protocol", Self::SubscriptionAnyProtocol),
+    ];
+
+    pub fn from_name(name: &str) -> Option<TelemetryFault> {
+        Self::ALL.iter().find(|(n, _)| *n == name).map(|(_, f)| *f)
+    }
+
+    /// The fault `FGREF_TELEMETRY_FAULT` names; an unknown name is an error that lists them.
+    pub fn from_env() -> Result<Option<TelemetryFault>, String> {
+        match std::env::var(TELEMETRY_FAULT_VAR) {
+            Err(_) => Ok(None),
+            Ok(name) if name.is_empty() => Ok(None),
+            Ok(name) => Self::from_name(&name).map(Some).ok_or_else(|| {
+                let names: Vec<&str> = Self::ALL.iter().map(|(n, _)| *n).collect();
+                format!(
+                    "{TELEMETRY_FAULT_VAR}={name} is not a fault; known: {}",
+                    names.join(", ")
+                )
+            }),
+        }
+    }
+}

@@ -1,0 +1,109 @@
+//! One instance's telemetry outbox: the events it produced, its subscription, and delivering the
+//! subscribed streams to the subscriber as one POST per flush.
+
+use std::{
+    net::SocketAddr,
+    sync::{Mutex, MutexGuard, PoisonError},
+    time::Duration,
+};
+
+use axum::body::Bytes;
+use serde_json::Value;
+
+use super::{network::Network, outbound};
+use crate::{fault::TelemetryFault, telemetry::Stream};
+
+/// How long one delivery may take before the platform gives up on it (**fgref**: the page says
+/// nothing of retries or timeouts).
+const DELIVERY_LIMIT: Duration = Duration::from_secs(2);
+
+/// Events kept while nobody subscribed or a delivery is due; older ones are dropped past this.
+const MAX_PENDING: usize = 10_000;
+
+/// A subscriber, as `POST /telemetry` named it.
+#[derive(Debug, Clone)]
+pub(crate) struct Subscriber {
+    pub addr: SocketAddr,
+    pub path: String,
+    pub streams: Vec<Stream>,
+}
+
+pub(crate) struct Outbox {
+    network: Network,
+    fault: Option<TelemetryFault>,
+    state: Mutex<State>,
+    /// Deliveries go out one at a time, so the subscriber sees events in order.
+    delivering: tokio::sync::Mutex<()>,
+}
+
+#[derive(Default)]
+struct State {
+    subscriber: Option<Subscriber>,
+    pending: Vec<Value>,
+    /// With [`TelemetryFault::EventsDeliveredAfterNextCall`]: the last call's events.
+    held: Vec<Value>,
+}
+
+impl Outbox {
+    pub(crate) fn new(network: Network, fault: Option<TelemetryFault>) -> Self {
+        Self {
+            network,
+            fault,
+            state: Mutex::default(),
+            delivering: tokio::sync::Mutex::new(()),
+        }
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn is_subscribed(&self) -> bool {
+        self.state().subscriber.is_some()
+    }
+
+    pub(crate) fn subscribe(&self, subscriber: Subscriber) {
+        self.state().subscriber = Some(subscriber);
+    }
+
+    pub(crate) fn emit(&self, events: impl IntoIterator<Item = Value>) {
+        let mut state = self.state();
+        state.pending.extend(events);
+        let excess = state.pending.len().saturating_sub(MAX_PENDING);
+        state.pending.drain(..excess);
+    }
+
+    /// Delivers every pending event of a subscribed stream; returns once the subscriber
+    /// answered, or failed to within [`DELIVERY_LIMIT`]. Without a subscription events stay
+    /// pending for the one that may come.
+    pub(crate) async fn flush(&self) {
+        let _turn = self.delivering.lock().await;
+        let (subscriber, batch) = {
+            let mut state = self.state();
+            let Some(subscriber) = state.subscriber.clone() else {
+                return;
+            };
+            let mut batch = std::mem::take(&mut state.pending);
+            if self.fault == Some(TelemetryFault::EventsDeliveredAfterNextCall) {
+                batch = std::mem::replace(&mut state.held, batch);
+            }
+            batch.retain(|event| {
+                Stream::of(event).is_some_and(|stream| subscriber.streams.contains(&stream))
+            });
+            (subscriber, batch)
+        };
+        if batch.is_empty() {
+            return;
+        }
+        let body = Bytes::from(serde_json::to_vec(&batch).unwrap_or_default());
+        // A subscriber that is gone or slow loses this batch; the call is answered anyway.
+        let _ = outbound::post_json(
+            &self.network,
+            subscriber.addr,
+            &subscriber.path,
+            body,
+            DELIVERY_LIMIT,
+        )
+        .await;
+    }
+}
