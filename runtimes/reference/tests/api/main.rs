@@ -1,6 +1,8 @@
 //! The platform API end to end: a real `fgref::Server` on 127.0.0.1:0 running a tiny test
-//! runtime (below) on the system node; and in `sdk`, the official SDK against the `fgref` binary.
+//! runtime (below) on the system node; in `extensions`, extensions and telemetry; and in `sdk`,
+//! the official SDK against the `fgref` binary.
 
+mod extensions;
 mod sdk;
 
 use std::{
@@ -21,7 +23,9 @@ const PROJECT: &str = "p1";
 /// `fail` answers through invocation/error, `exit` kills the process mid-call, `spam` writes
 /// that many 1 KB lines right before answering, `raw` answers
 /// with that string instead of JSON, `big_bytes` answers with that many bytes, `alloc_mb`
-/// keeps a filled (resident) Buffer of that many MB, `heap_mb` keeps that many MB of JS strings.
+/// keeps a filled (resident) Buffer of that many MB, `heap_mb` keeps that many MB of JS strings,
+/// `tagged` writes `[Function]<tagged>`, `fetch` answers with the body of
+/// `GET http://127.0.0.1:<fetch>/seen` (an extension's observations).
 /// `FAIL_INIT` in user_data reports an init error; `ALLOC_INIT_MB` allocates like `alloc_mb`
 /// before the first poll.
 const TEST_RUNTIME: &str = r#"'use strict';
@@ -45,6 +49,14 @@ function next() {
     const event = JSON.parse(body);
     console.log('handling ' + event.tag);
     console.error('stderr of ' + event.tag);
+    if (event.tagged) console.log('[Function]' + event.tagged);
+    if (event.fetch) {
+      return http.get({ host: '127.0.0.1', port: event.fetch, path: '/seen' }, (r) => {
+        let data = '';
+        r.on('data', (c) => { data += c; });
+        r.on('end', () => call('POST', '/v1/runtime/invocation/response/' + id, data, next));
+      });
+    }
     const answer = () => {
       if (event.exit) process.exit(3);
       if (event.alloc_mb) kept.push(Buffer.alloc(event.alloc_mb * 1048576, 1));
