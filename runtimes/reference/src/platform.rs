@@ -3,7 +3,7 @@
 
 use std::{path::PathBuf, sync::Arc, time::Duration};
 
-use crate::{auth::Gate, instance::InstanceTable, registry::Registry};
+use crate::{auth::Gate, dependencies::Dependencies, instance::InstanceTable, registry::Registry};
 
 /// The state every request handler shares.
 pub(crate) struct Platform {
@@ -13,5 +13,6 @@ pub(crate) struct Platform {
     pub functions_dir: PathBuf,
     pub idle_timeout: Duration,
     pub registry: Registry,
+    pub dependencies: Dependencies,
     pub instances: Arc<InstanceTable>,
 }

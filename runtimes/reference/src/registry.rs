@@ -69,6 +69,9 @@ pub(crate) struct Function {
     pub dir: PathBuf,
     pub code_root: PathBuf,
     pub user_data: Vec<(String, String)>,
+    /// Every `extension/extension*.sh` a dependency laid into the code root (not the
+    /// function's own code), absolute, sorted by file name (PROTOCOL.md §6).
+    pub extension_scripts: Vec<PathBuf>,
     idle: Mutex<Idle>,
 }
 
@@ -94,6 +97,7 @@ impl Function {
             dir,
             code_root,
             user_data,
+            extension_scripts: Vec::new(),
             idle: Mutex::default(),
         }
     }
