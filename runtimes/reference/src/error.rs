@@ -68,6 +68,20 @@ pub(crate) enum FssError {
     InvalidInitializer(String),
     #[error("{0}")]
     InvalidInitializerTimeout(String),
+    #[error("{0}")]
+    InvalidQuery(String),
+    #[error("{0}")]
+    DescriptionTooLong(String),
+    #[error("{0}")]
+    InvalidDependency(String),
+    #[error("{0}")]
+    InvalidDependencyType(String),
+    #[error("{0}")]
+    TooManyDependencies(String),
+    #[error("{0}")]
+    NoSuchDependency(String),
+    #[error("{0}")]
+    DependencyInUse(String),
     #[error(transparent)]
     Unauthorized(#[from] Refusal),
     #[error("{0}")]
@@ -103,6 +117,13 @@ impl FssError {
             Self::UserDataTooLarge(_) => (StatusCode::BAD_REQUEST, "FSS.1018"),
             Self::InvalidInitializer(_) => (StatusCode::BAD_REQUEST, "FSS.1404"),
             Self::InvalidInitializerTimeout(_) => (StatusCode::BAD_REQUEST, "FSS.1405"),
+            Self::InvalidQuery(_) => (StatusCode::BAD_REQUEST, "FSS.1001"),
+            Self::DescriptionTooLong(_) => (StatusCode::BAD_REQUEST, "FSS.1019"),
+            Self::InvalidDependency(_) => (StatusCode::BAD_REQUEST, "FSS.1024"),
+            Self::InvalidDependencyType(_) => (StatusCode::BAD_REQUEST, "FSS.1032"),
+            Self::TooManyDependencies(_) => (StatusCode::FORBIDDEN, "FSS.1045"),
+            Self::NoSuchDependency(_) => (StatusCode::NOT_FOUND, "FSS.1056"),
+            Self::DependencyInUse(_) => (StatusCode::PRECONDITION_FAILED, "FSS.1033"),
             Self::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "FSS.0401"),
             Self::NoSuchFunction(_) => (StatusCode::NOT_FOUND, "FSS.1051"),
             Self::NoSuchRoute => (StatusCode::NOT_FOUND, "FSS.0404"),

@@ -1,9 +1,10 @@
 //! fgref: a local FunctionGraph that runs Node.js functions, the reference target of fgconform.
 //!
 //! It serves the platform API of `PROTOCOL.md` (CreateFunction, GetFunctionConfig,
-//! DeleteFunction, synchronous InvokeFunction) on 127.0.0.1, runs each function instance as a
-//! process of its own that speaks FunctionGraph's custom runtime API, and owns what a platform
-//! owns: timeouts, the execution summary, memory measurement and log capture.
+//! DeleteFunction, synchronous InvokeFunction, and dependency versions) on 127.0.0.1, runs each
+//! function instance as a process of its own that speaks FunctionGraph's custom runtime API, and
+//! owns what a platform owns: timeouts, the execution summary, memory measurement and log
+//! capture.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), fgref::Error> {
@@ -15,7 +16,7 @@
 //! ```
 //!
 //! Surprising behaviour worth knowing:
-//! - Functions live in memory only; a restart forgets them.
+//! - Functions and dependency versions live in memory only; a restart forgets them.
 //! - A runtime id needs its exact Node release in the node cache
 //!   (`<cache>/<version>/bin/node`); otherwise the system `node` serves it only if its major
 //!   version matches, and invoking fails with `FSS.0500` when neither is there. fgref itself
@@ -27,16 +28,19 @@
 //!   [`Server::shutdown`] to be sure they are gone.
 //!
 //! Where things are: `api` (routes, validation) answers the platform API behind `auth`, in the
-//! shapes of `messages`, with the errors of `error`; `registry` keeps the functions, `unpack`
-//! their code; `invoke` runs one call on an `instance` (a language-runtime process with its
-//! runtime API, memory watch and output capture) and frames its `call_log`; [`node`] knows the
-//! runtime ids, their releases, where those live and how to install them; [`http`] makes the
-//! HTTP clients.
+//! shapes of `messages`, with the errors of `error`; `registry` keeps the functions,
+//! `dependencies` the dependency versions, `code_root` lays a function's dependencies and code
+//! into one directory through `unpack`; `invoke` runs one call on an `instance` (a
+//! language-runtime process with its runtime API, memory watch and output capture) and frames
+//! its `call_log`; [`node`] knows the runtime ids, their releases, where those live and how to
+//! install them; [`http`] makes the HTTP clients.
 
 mod api;
 mod auth;
 mod call_log;
+mod code_root;
 mod dates;
+mod dependencies;
 mod error;
 mod fault;
 pub mod http;
@@ -64,7 +68,7 @@ pub use error::Error;
 #[doc(hidden)]
 pub use fault::{TELEMETRY_FAULT_VAR, TelemetryFault};
 
-use crate::{platform::Platform, registry::Registry};
+use crate::{dependencies::Dependencies, platform::Platform, registry::Registry};
 
 /// How long shutdown waits for the API's open connections before dropping them.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
@@ -168,6 +172,8 @@ impl Server {
         };
         let functions_dir = data_dir.join("functions");
         std::fs::create_dir_all(&functions_dir).map_err(data_dir_error(&functions_dir))?;
+        let dependencies_dir = data_dir.join("dependencies");
+        std::fs::create_dir_all(&dependencies_dir).map_err(data_dir_error(&dependencies_dir))?;
         let listener = TcpListener::bind(config.listen)
             .await
             .map_err(|cause| Error::Bind {
@@ -190,6 +196,7 @@ impl Server {
             host_ports: config.host_ports,
             telemetry_fault: config.telemetry_fault,
             registry: Registry::default(),
+            dependencies: Dependencies::new(dependencies_dir),
             instances: Arc::default(),
         });
         let app = api::router(Arc::clone(&platform));
@@ -259,6 +266,11 @@ impl Server {
                 let dir = function.dir.clone();
                 let _ = tokio::task::spawn_blocking(move || std::fs::remove_dir_all(dir)).await;
             }
+        }
+        if self.temp_dir.is_none() {
+            // Forgotten like the functions: their zips would only cost disk space.
+            let dir = self.platform.dependencies.dir().to_owned();
+            let _ = tokio::task::spawn_blocking(move || std::fs::remove_dir_all(dir)).await;
         }
     }
 }

@@ -1,5 +1,5 @@
-//! The platform API's messages (PROTOCOL.md §1–§4): one serde type per message, named after its
-//! call, with FunctionGraph's field names. Nothing else lives here.
+//! The platform API's messages (PROTOCOL.md §1–§4, §6): one serde type per message, named after
+//! its call, with FunctionGraph's field names. Nothing else lives here.
 
 use serde::{Deserialize, Serialize};
 
@@ -30,6 +30,10 @@ pub(crate) struct CreateFunctionRequest {
     pub initializer_handler: Option<String>,
     #[serde(default)]
     pub initializer_timeout: Option<i64>,
+    /// Ids of dependency versions (the `id` CreateDependencyVersion answers), in the order
+    /// their files are laid into the code root (PROTOCOL.md §6).
+    #[serde(default)]
+    pub depend_version_list: Option<Vec<String>>,
 }
 
 /// CreateFunction's `func_code`: the zip, base64.
@@ -62,12 +66,63 @@ pub(crate) struct FunctionModel {
     pub last_modified: String,
     pub cpu: u32,
     pub strategy_config: StrategyConfig,
+    pub depend_version_list: Vec<String>,
 }
 
 /// The function model's `strategy_config`.
 #[derive(Debug, Clone, Serialize)]
 pub(crate) struct StrategyConfig {
     pub concurrency: i32,
+}
+
+/// CreateDependencyVersion: `POST /v2/{project_id}/fgs/dependencies/version`
+/// (https://support.huaweicloud.com/intl/en-us/api-functiongraph/functiongraph_06_0152.html).
+#[derive(Debug, Deserialize)]
+pub(crate) struct CreateDependencyVersionRequest {
+    /// `zip`, or `obs` with `depend_link` (which fgref refuses, so reads no link).
+    pub depend_type: String,
+    /// The zip, base64; required with `zip`.
+    #[serde(default)]
+    pub depend_file: Option<String>,
+    /// A runtime id, e.g. `Node.js20.15`.
+    pub runtime: String,
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+/// A dependency version: the answer to CreateDependencyVersion and to ShowDependencyVersion
+/// (`GET /v2/{project_id}/fgs/dependencies/{depend_id}/version/{version}`), and an entry of
+/// ListDependencyVersion's answer.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct DependencyVersion {
+    /// The version's own id: what `depend_version_list` names.
+    pub id: String,
+    pub owner: String,
+    pub link: String,
+    /// A runtime id, e.g. `Node.js20.15`.
+    pub runtime: String,
+    /// MD5 of the zip, hex.
+    pub etag: String,
+    /// Bytes of the zip.
+    pub size: u64,
+    pub name: String,
+    pub description: String,
+    pub file_name: String,
+    /// 1, 2, … per dependency.
+    pub version: u64,
+    /// The dependency's id, shared by its versions.
+    pub dep_id: String,
+    /// Seconds since the Unix epoch.
+    pub last_modified: u64,
+}
+
+/// ListDependencyVersion's answer: `GET /v2/{project_id}/fgs/dependencies/{depend_id}/version`.
+#[derive(Debug, Serialize)]
+pub(crate) struct ListDependencyVersionResponse {
+    pub dependencies: Vec<DependencyVersion>,
+    pub next_marker: u64,
+    pub count: u64,
 }
 
 /// The body of InvokeFunction's answer

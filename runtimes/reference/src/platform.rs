@@ -3,7 +3,10 @@
 
 use std::{path::PathBuf, sync::Arc, time::Duration};
 
-use crate::{auth::Gate, fault::TelemetryFault, instance::InstanceTable, registry::Registry};
+use crate::{
+    auth::Gate, dependencies::Dependencies, fault::TelemetryFault, instance::InstanceTable,
+    registry::Registry,
+};
 
 /// The state every request handler shares.
 pub(crate) struct Platform {
@@ -15,5 +18,6 @@ pub(crate) struct Platform {
     pub host_ports: Vec<u16>,
     pub telemetry_fault: Option<TelemetryFault>,
     pub registry: Registry,
+    pub dependencies: Dependencies,
     pub instances: Arc<InstanceTable>,
 }

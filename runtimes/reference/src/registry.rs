@@ -69,7 +69,8 @@ pub(crate) struct Function {
     pub dir: PathBuf,
     pub code_root: PathBuf,
     pub user_data: Vec<(String, String)>,
-    /// Every `extension/extension*.sh` that came from a dependency, sorted by file name.
+    /// Every `extension/extension*.sh` a dependency laid into the code root (not the
+    /// function's own code), absolute, sorted by file name (PROTOCOL.md §6).
     pub extension_scripts: Vec<PathBuf>,
     idle: Mutex<Idle>,
 }

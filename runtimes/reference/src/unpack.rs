@@ -1,5 +1,5 @@
-//! A function's zip unpacked into the function's own directory, refusing anything that could
-//! write outside it and bounding what it may inflate to.
+//! A zip unpacked safely into a directory, within limits shared by every zip laid into it, or
+//! only checked; a later entry replaces whatever an earlier one left at its path.
 
 use std::{
     fs,
@@ -30,9 +30,28 @@ impl Default for Limits {
     }
 }
 
+/// What is left of [`Limits`] while several zips go into one directory: a function's
+/// dependencies and its code share one budget, so together they stay as bounded as one package.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Budget {
+    limits: Limits,
+    bytes_used: u64,
+    entries_used: usize,
+}
+
+impl Budget {
+    pub(crate) fn new(limits: Limits) -> Self {
+        Self {
+            limits,
+            bytes_used: 0,
+            entries_used: 0,
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum UnpackError {
-    #[error("func_code.file is not a valid zip archive: {0}")]
+    #[error("not a valid zip archive: {0}")]
     BadZip(#[from] zip::result::ZipError),
     #[error(
         "zip entry {0:?} would be written outside the function's directory; use relative paths without '..'"
@@ -44,36 +63,53 @@ pub(crate) enum UnpackError {
     Symlink(String),
     #[error("zip entry name {0:?} is not UTF-8; rename the file")]
     BadName(String),
-    #[error("the zip has {found} entries, more than the {limit} fgref accepts; pack fewer files")]
+    #[error(
+        "the package has {found} entries, more than the {limit} fgref accepts (a function's dependencies and its code count together); pack fewer files"
+    )]
     TooManyEntries { found: usize, limit: usize },
     #[error(
-        "zip entry {entry:?} takes the unpacked package past {limit} bytes, the most fgref accepts (counted while inflating, whatever the zip headers declare); make the package smaller"
+        "zip entry {entry:?} takes the unpacked package past {limit} bytes, the most fgref accepts (counted while inflating, whatever the zip headers declare; a function's dependencies and its code count together); make the package smaller"
     )]
     TooLarge { entry: String, limit: u64 },
     #[error("failed to unpack zip entry {entry:?}: {source}")]
     Write { entry: String, source: io::Error },
 }
 
-/// Unpacks `zip` into `dest` (created if needed) within the default [`Limits`]. Blocking: run
-/// it off the async workers.
-pub(crate) fn unpack(zip: &[u8], dest: &Path) -> Result<(), UnpackError> {
-    unpack_within(zip, dest, Limits::default())
+/// Unpacks `zip` into `dest` (created if needed), spending `budget`; an entry replaces the
+/// file or directory an earlier zip (or entry) left at its path. Returns the files written,
+/// relative to `dest`, in the zip's order. Blocking: run it off the async workers.
+pub(crate) fn unpack_into(
+    zip: &[u8],
+    dest: &Path,
+    budget: &mut Budget,
+) -> Result<Vec<PathBuf>, UnpackError> {
+    fs::create_dir_all(dest).map_err(write_err(""))?;
+    walk(zip, Some(dest), budget)
 }
 
-pub(crate) fn unpack_within(zip: &[u8], dest: &Path, limits: Limits) -> Result<(), UnpackError> {
+/// Checks `zip` as [`unpack_into`] would unpack it, writing nothing: every entry is inflated
+/// (and discarded) so its real size counts. Blocking: run it off the async workers.
+pub(crate) fn check(zip: &[u8], limits: Limits) -> Result<(), UnpackError> {
+    walk(zip, None, &mut Budget::new(limits)).map(drop)
+}
+
+fn write_err(entry: &str) -> impl FnOnce(io::Error) -> UnpackError + use<> {
+    let entry = entry.to_owned();
+    move |source| UnpackError::Write { entry, source }
+}
+
+/// Visits every entry of `zip` safely: into `dest`, or into nothing when it is `None`.
+fn walk(zip: &[u8], dest: Option<&Path>, budget: &mut Budget) -> Result<Vec<PathBuf>, UnpackError> {
     let mut archive = zip::ZipArchive::new(io::Cursor::new(zip))?;
-    if archive.len() > limits.max_entries {
+    let found = budget.entries_used + archive.len();
+    if found > budget.limits.max_entries {
         return Err(UnpackError::TooManyEntries {
-            found: archive.len(),
-            limit: limits.max_entries,
+            found,
+            limit: budget.limits.max_entries,
         });
     }
-    let write_err = |entry: &str| {
-        let entry = entry.to_owned();
-        move |source| UnpackError::Write { entry, source }
-    };
-    fs::create_dir_all(dest).map_err(write_err(""))?;
-    let mut budget = limits.max_bytes;
+    budget.entries_used = found;
+    let mut written = Vec::new();
     for index in 0..archive.len() {
         let mut entry = archive.by_index(index)?;
         let name = match entry.name() {
@@ -88,29 +124,66 @@ pub(crate) fn unpack_within(zip: &[u8], dest: &Path, limits: Limits) -> Result<(
             return Err(UnpackError::Symlink(name));
         }
         let relative = safe_relative_path(&name)?;
-        let target = dest.join(&relative);
+        let left = budget.limits.max_bytes - budget.bytes_used;
+        let Some(dest) = dest else {
+            if !entry.is_dir() {
+                let inflated = io::copy(&mut (&mut entry).take(left + 1), &mut io::sink())
+                    .map_err(write_err(&name))?;
+                budget.bytes_used += within(inflated, left, &name, budget.limits)?;
+            }
+            continue;
+        };
         if entry.is_dir() {
-            fs::create_dir_all(&target).map_err(write_err(&name))?;
+            make_dirs(dest, &relative).map_err(write_err(&name))?;
             continue;
         }
-        if let Some(parent) = target.parent() {
-            fs::create_dir_all(parent).map_err(write_err(&name))?;
+        let target = dest.join(&relative);
+        if let Some(parent) = relative.parent() {
+            make_dirs(dest, parent).map_err(write_err(&name))?;
+        }
+        if fs::symlink_metadata(&target).is_ok_and(|m| m.is_dir()) {
+            // A later file replaces an earlier directory of the same name.
+            fs::remove_dir_all(&target).map_err(write_err(&name))?;
         }
         let mut file = fs::File::create(&target).map_err(write_err(&name))?;
         // Count what is really inflated: the sizes in the headers may lie.
-        let written =
-            io::copy(&mut (&mut entry).take(budget + 1), &mut file).map_err(write_err(&name))?;
-        if written > budget {
-            return Err(UnpackError::TooLarge {
-                entry: name,
-                limit: limits.max_bytes,
-            });
-        }
-        budget -= written;
+        let inflated =
+            io::copy(&mut (&mut entry).take(left + 1), &mut file).map_err(write_err(&name))?;
+        budget.bytes_used += within(inflated, left, &name, budget.limits)?;
         file.flush().map_err(write_err(&name))?;
         let executable = entry.unix_mode().is_some_and(|m| m & 0o111 != 0);
         let mode = if executable { 0o755 } else { 0o644 };
         fs::set_permissions(&target, fs::Permissions::from_mode(mode)).map_err(write_err(&name))?;
+        written.push(relative);
+    }
+    Ok(written)
+}
+
+/// `inflated` bytes, if they fit in the `left` of `limits`.
+fn within(inflated: u64, left: u64, entry: &str, limits: Limits) -> Result<u64, UnpackError> {
+    if inflated > left {
+        return Err(UnpackError::TooLarge {
+            entry: entry.to_owned(),
+            limit: limits.max_bytes,
+        });
+    }
+    Ok(inflated)
+}
+
+/// Creates `relative` below `dest` directory by directory; a file an earlier zip left where a
+/// directory goes is replaced by the directory. Nothing below `dest` is ever a link (links are
+/// refused), so this never leaves `dest`.
+fn make_dirs(dest: &Path, relative: &Path) -> io::Result<()> {
+    let mut at = dest.to_path_buf();
+    for part in relative.components() {
+        at.push(part);
+        match fs::symlink_metadata(&at) {
+            Ok(meta) if meta.is_dir() => continue,
+            Ok(_) => fs::remove_file(&at)?,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
+        }
+        fs::create_dir(&at)?;
     }
     Ok(())
 }
@@ -150,6 +223,14 @@ mod tests {
     use zip::write::SimpleFileOptions;
 
     use super::*;
+
+    fn unpack(zip: &[u8], dest: &Path) -> Result<Vec<PathBuf>, UnpackError> {
+        unpack_within(zip, dest, Limits::default())
+    }
+
+    fn unpack_within(zip: &[u8], dest: &Path, limits: Limits) -> Result<Vec<PathBuf>, UnpackError> {
+        unpack_into(zip, dest, &mut Budget::new(limits))
+    }
 
     fn zip_of(entries: &[(&str, &str)]) -> Vec<u8> {
         let mut writer = zip::ZipWriter::new(io::Cursor::new(Vec::new()));
@@ -197,6 +278,78 @@ mod tests {
             fs::read_to_string(dir.path().join("lib/util.js")).unwrap(),
             "x"
         );
+    }
+
+    #[test]
+    fn a_later_entry_replaces_what_an_earlier_zip_left() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut budget = Budget::new(Limits::default());
+        let first = zip_of(&[("same.js", "first"), ("was_file", "f"), ("was_dir/x", "x")]);
+        let written = unpack_into(&first, dir.path(), &mut budget).unwrap();
+        assert_eq!(
+            written,
+            [
+                Path::new("same.js"),
+                Path::new("was_file"),
+                Path::new("was_dir/x")
+            ]
+        );
+        let second = zip_of(&[
+            ("same.js", "2"),
+            ("was_file/y", "y"),
+            ("was_dir", "now a file"),
+        ]);
+        unpack_into(&second, dir.path(), &mut budget).unwrap();
+        let read = |f: &str| fs::read_to_string(dir.path().join(f)).unwrap();
+        assert_eq!(read("same.js"), "2");
+        assert_eq!(read("was_file/y"), "y");
+        assert_eq!(read("was_dir"), "now a file");
+    }
+
+    #[test]
+    fn zips_into_one_directory_share_one_budget() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut budget = Budget::new(small(1000, 3));
+        unpack_into(&zip_of(&[("a", &"a".repeat(600))]), dir.path(), &mut budget).unwrap();
+        let err =
+            unpack_into(&zip_of(&[("b", &"b".repeat(600))]), dir.path(), &mut budget).unwrap_err();
+        assert!(
+            matches!(err, UnpackError::TooLarge { limit: 1000, .. }),
+            "{err}"
+        );
+        let mut budget = Budget::new(small(1000, 3));
+        unpack_into(&zip_of(&[("a", ""), ("b", "")]), dir.path(), &mut budget).unwrap();
+        let err =
+            unpack_into(&zip_of(&[("c", ""), ("d", "")]), dir.path(), &mut budget).unwrap_err();
+        assert!(
+            matches!(err, UnpackError::TooManyEntries { found: 4, limit: 3 }),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn check_refuses_what_unpacking_refuses() {
+        let zeros = "\0".repeat(1 << 20);
+        type Expect = fn(&UnpackError) -> bool;
+        let cases: Vec<(Vec<u8>, Expect)> = vec![
+            (zip_of(&[("../x", "")]), |e| {
+                matches!(e, UnpackError::Escapes(_))
+            }),
+            (zip_of(&[("bomb", &zeros)]), |e| {
+                matches!(e, UnpackError::TooLarge { .. })
+            }),
+            (zip_of(&[("a", ""), ("b", ""), ("c", "")]), |e| {
+                matches!(e, UnpackError::TooManyEntries { .. })
+            }),
+            (b"not a zip".to_vec(), |e| {
+                matches!(e, UnpackError::BadZip(_))
+            }),
+        ];
+        for (index, (zip, expected)) in cases.iter().enumerate() {
+            let err = check(zip, small(64 * 1024, 2)).unwrap_err();
+            assert!(expected(&err), "case {index}: {err}");
+        }
+        check(&zip_of(&[("a/b.js", "x"), ("c.js", "y")]), small(2, 2)).unwrap();
     }
 
     #[test]

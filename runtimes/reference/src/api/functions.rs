@@ -1,4 +1,5 @@
-//! The function routes: CreateFunction, GetFunctionConfig and DeleteFunction.
+//! The function routes: CreateFunction (with its dependencies), GetFunctionConfig and
+//! DeleteFunction.
 
 use std::{sync::Arc, time::SystemTime};
 
@@ -13,16 +14,17 @@ use axum::{
 };
 
 use super::{
+    dependencies::dependency_error,
     extract::{body_error, lookup, path_error},
     validate::validate,
 };
 use crate::{
+    code_root::{self, CodeRootError, Layer},
     dates,
     error::FssError,
     messages::{CreateFunctionRequest, FunctionModel, StrategyConfig},
     platform::Platform,
     registry::{self, Function, FunctionKey},
-    unpack,
 };
 
 pub(super) async fn create_function(
@@ -49,23 +51,44 @@ pub(super) async fn create_function(
     if platform.registry.contains(&key) {
         return Err(exists(&key));
     }
+    // Held until the function exists, so none of its versions can be deleted meanwhile.
+    let lease = platform
+        .dependencies
+        .acquire(&project_id, &valid.depend_version_list)
+        .map_err(dependency_error)?;
+    let layers: Vec<Layer> = lease
+        .versions
+        .iter()
+        .map(|v| Layer {
+            id: v.model.id.clone(),
+            zip: v.zip.clone(),
+        })
+        .collect();
     let uid = platform.registry.next_uid();
     let dir = platform.functions_dir.join(uid.to_string());
     let code_root = dir.join("code");
     let code_size = valid.zip.len() as u64;
     let unpack_into = code_root.clone();
-    let unpacked =
-        tokio::task::spawn_blocking(move || unpack::unpack(&valid.zip, &unpack_into)).await;
-    let unpacked = match unpacked {
-        Ok(result) => result.map_err(|e| FssError::InvalidCode(e.to_string())),
-        Err(e) => Err(FssError::Platform(format!(
-            "failed to unpack the package: {e}"
-        ))),
+    let laid_out =
+        tokio::task::spawn_blocking(move || code_root::lay_out(&unpack_into, &layers, &valid.zip))
+            .await;
+    let extension_scripts = match laid_out {
+        Ok(Ok(scripts)) => scripts,
+        Ok(Err(e)) => {
+            remove_dir(dir).await;
+            return Err(match e {
+                CodeRootError::Code(_) => FssError::InvalidCode(e.to_string()),
+                CodeRootError::Dependency { .. } => FssError::InvalidDependency(e.to_string()),
+                CodeRootError::Read { .. } => FssError::Platform(e.to_string()),
+            });
+        }
+        Err(e) => {
+            remove_dir(dir).await;
+            return Err(FssError::Platform(format!(
+                "failed to unpack the package: {e}"
+            )));
+        }
     };
-    if let Err(e) = unpacked {
-        remove_dir(dir).await;
-        return Err(e);
-    }
     let model = FunctionModel {
         func_urn: key.urn(),
         func_name: request.func_name,
@@ -86,8 +109,9 @@ pub(super) async fn create_function(
         // After the function model example (128 MB ↔ 300 millicores).
         cpu: valid.memory_size * 300 / 128,
         strategy_config: StrategyConfig { concurrency: -1 },
+        depend_version_list: valid.depend_version_list,
     };
-    let function = Function::new(
+    let mut function = Function::new(
         uid,
         key.clone(),
         model,
@@ -95,8 +119,12 @@ pub(super) async fn create_function(
         code_root,
         valid.user_data,
     );
+    function.extension_scripts = extension_scripts;
     match platform.registry.insert(function) {
-        Some(function) => Ok(Json(function.model.clone())),
+        Some(function) => {
+            lease.keep();
+            Ok(Json(function.model.clone()))
+        }
         None => {
             remove_dir(dir).await;
             Err(exists(&key))
@@ -129,6 +157,10 @@ pub(super) async fn delete_function(
             "function {urn} was deleted concurrently"
         )));
     };
+    // Its code root holds copies: the versions may go now.
+    platform
+        .dependencies
+        .release(&function.model.depend_version_list);
     for instance in function.close() {
         instance.stop().await;
     }

@@ -1,10 +1,14 @@
-//! The platform API (PROTOCOL.md §1–§4): the router, its body limits, and the gate every call
-//! passes before its route.
+//! The platform API (PROTOCOL.md §1–§4, §6): the router, its body limits, and the gate every
+//! call passes before its route.
 
+mod dependencies;
 mod extract;
 mod functions;
 mod invocations;
+#[cfg(test)]
+mod tests;
 mod validate;
+mod validate_dependency;
 
 use std::{sync::Arc, time::SystemTime};
 
@@ -26,7 +30,8 @@ use crate::{
 
 /// FunctionGraph's synchronous request limit (6 MB).
 const MAX_EVENT_BYTES: usize = 6 * 1024 * 1024;
-/// Room for a base64 package well above FunctionGraph's 50 MB zip limit.
+/// Room for a base64 package well above FunctionGraph's 50 MB zip limit (and a dependency's
+/// 40 MB).
 const MAX_CREATE_BYTES: usize = 128 * 1024 * 1024;
 
 pub(crate) fn router(platform: Arc<Platform>) -> Router {
@@ -46,6 +51,20 @@ pub(crate) fn router(platform: Arc<Platform>) -> Router {
         .route(
             "/v2/{project_id}/fgs/functions/{func_urn}/invocations",
             post(invocations::invoke_function).layer(DefaultBodyLimit::max(MAX_EVENT_BYTES)),
+        )
+        .route(
+            "/v2/{project_id}/fgs/dependencies/version",
+            post(dependencies::create_dependency_version)
+                .layer(DefaultBodyLimit::max(MAX_CREATE_BYTES)),
+        )
+        .route(
+            "/v2/{project_id}/fgs/dependencies/{depend_id}/version",
+            get(dependencies::list_dependency_versions),
+        )
+        .route(
+            "/v2/{project_id}/fgs/dependencies/{depend_id}/version/{version}",
+            get(dependencies::show_dependency_version)
+                .delete(dependencies::delete_dependency_version),
         )
         .fallback(|| async { FssError::NoSuchRoute })
         .layer(middleware::from_fn_with_state(

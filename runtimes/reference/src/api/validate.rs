@@ -19,6 +19,9 @@ const MEMORY_SIZES: &[u32] = &[
 ];
 const TIMEOUT_RANGE: std::ops::RangeInclusive<i64> = 3..=259_200;
 const INITIALIZER_TIMEOUT_RANGE: std::ops::RangeInclusive<i64> = 1..=300;
+/// "You can add a maximum of 20 dependencies for a function"
+/// (https://support.huaweicloud.com/intl/en-us/usermanual-functiongraph/functiongraph_01_2119.html).
+const MAX_DEPENDENCIES: usize = 20;
 
 /// The parts of a CreateFunction request that survive validation in another shape.
 #[derive(Debug)]
@@ -29,6 +32,9 @@ pub(super) struct ValidFunction {
     pub initializer_timeout: u32,
     pub user_data: Vec<(String, String)>,
     pub zip: Vec<u8>,
+    /// Version ids, in the order their files go into the code root; whether each exists is
+    /// the dependency store's to say.
+    pub depend_version_list: Vec<String>,
 }
 
 pub(super) fn validate(request: &CreateFunctionRequest) -> Result<ValidFunction, FssError> {
@@ -88,6 +94,7 @@ pub(super) fn validate(request: &CreateFunctionRequest) -> Result<ValidFunction,
     }
     let user_data = parse_user_data(request.user_data.as_deref().unwrap_or(""))?;
     let (initializer_handler, initializer_timeout) = check_initializer(request)?;
+    let depend_version_list = check_depend_version_list(request)?;
     Ok(ValidFunction {
         memory_size,
         timeout: request.timeout as u32,
@@ -95,7 +102,31 @@ pub(super) fn validate(request: &CreateFunctionRequest) -> Result<ValidFunction,
         initializer_timeout,
         user_data,
         zip,
+        depend_version_list,
     })
+}
+
+fn check_depend_version_list(request: &CreateFunctionRequest) -> Result<Vec<String>, FssError> {
+    let ids = request.depend_version_list.clone().unwrap_or_default();
+    if ids.len() > MAX_DEPENDENCIES {
+        // FSS.1045: "The number of dependencies exceeds the maximum allowed limit."
+        return Err(FssError::TooManyDependencies(format!(
+            "depend_version_list names {} dependency versions, more than the {MAX_DEPENDENCIES} a function may have",
+            ids.len()
+        )));
+    }
+    // No source says what a repeated id does; laying the same files twice means nothing, so
+    // fgref refuses it rather than guess.
+    if let Some((index, id)) = ids
+        .iter()
+        .enumerate()
+        .find(|(index, id)| ids[..*index].contains(id))
+    {
+        return Err(FssError::InvalidDependency(format!(
+            "depend_version_list names {id:?} twice (again at index {index}); name each version once"
+        )));
+    }
+    Ok(ids)
 }
 
 fn check_func_name(name: &str) -> Result<(), FssError> {
@@ -289,12 +320,34 @@ mod tests {
                 },
                 "FSS.1405",
             ),
+            (
+                |r| r.depend_version_list = Some(ids_of(MAX_DEPENDENCIES + 1)),
+                "FSS.1045",
+            ),
+            (
+                |r| r.depend_version_list = Some(vec!["a".into(), "b".into(), "a".into()]),
+                "FSS.1024",
+            ),
         ];
         for (index, (spoil, code)) in cases.into_iter().enumerate() {
             let mut r = request();
             spoil(&mut r);
             assert_eq!(code_of(&r), code, "case {index}: {r:?}");
         }
+    }
+
+    fn ids_of(count: usize) -> Vec<String> {
+        (0..count).map(|i| format!("id{i}")).collect()
+    }
+
+    #[test]
+    fn depend_version_list_keeps_its_order_up_to_the_limit() {
+        let mut r = request();
+        assert!(validate(&r).unwrap().depend_version_list.is_empty());
+        r.depend_version_list = Some(ids_of(MAX_DEPENDENCIES).into_iter().rev().collect());
+        let ids = validate(&r).unwrap().depend_version_list;
+        assert_eq!(ids.len(), MAX_DEPENDENCIES);
+        assert_eq!(ids[0], format!("id{}", MAX_DEPENDENCIES - 1));
     }
 
     /// `entries` keys K0.., each with a value of `value_len` characters.

@@ -1,7 +1,8 @@
 //! The platform API end to end: a real `fgref::Server` on 127.0.0.1:0 running a tiny test
-//! runtime (below) on the system node; in `extensions`, extensions and telemetry; and in `sdk`,
-//! the official SDK against the `fgref` binary.
+//! runtime (below) on the system node; dependency versions in `dependencies`; extensions and
+//! telemetry in `extensions`; and in `sdk`, the official SDK against the `fgref` binary.
 
+mod dependencies;
 mod extensions;
 mod sdk;
 
