@@ -30,6 +30,8 @@ fn platform(dir: &std::path::Path) -> Arc<Platform> {
         node_cache: None,
         functions_dir,
         idle_timeout: Duration::from_secs(60),
+        host_ports: Vec::new(),
+        telemetry_fault: None,
         registry: Registry::default(),
         dependencies: Dependencies::new(dependencies_dir),
         instances: Arc::default(),

@@ -71,7 +71,7 @@ const SCRIPT: &str =
 
 impl Fixture {
     /// Creates a dependency version from `entries`; its version id.
-    async fn create_dependency(&self, name: &str, entries: &[(&str, &str)]) -> String {
+    async fn create_extension_dependency(&self, name: &str, entries: &[(&str, &str)]) -> String {
         let response = self
             .client
             .post(format!(
@@ -96,7 +96,7 @@ impl Fixture {
     /// A function whose one dependency is the test extension, with `user_data`.
     async fn create_with_extension(&self, name: &str, user_data: Value) -> String {
         let dependency = self
-            .create_dependency(
+            .create_extension_dependency(
                 &format!("{name}-ext"),
                 &[
                     ("extension/extensionTest.sh", SCRIPT),
