@@ -1,6 +1,6 @@
-//! A function's code root laid out: its dependencies' zips in `depend_version_list` order, then
-//! its code, into one directory (PROTOCOL.md §6), and the extension scripts that came from a
-//! dependency.
+//! A function's code root laid out: its code, then its dependencies' zips in
+//! `depend_version_list` order, into one directory, a dependency's file replacing the code's
+//! (PROTOCOL.md §6), and the extension scripts that came from a dependency.
 
 use std::{
     collections::HashMap,
@@ -34,9 +34,11 @@ pub(crate) enum CodeRootError {
     Code(UnpackError),
 }
 
-/// Unpacks `dependencies` in order, then `code`, into `root` within one [`Limits`] budget; a
-/// later file replaces an earlier one. Returns the extension scripts (see
-/// [`extension_scripts`]). Blocking: run it off the async workers.
+/// Unpacks `code`, then `dependencies` in order, into `root` within one [`Limits`] budget; a
+/// later file replaces an earlier one, so every dependency wins over the code (as the OTC
+/// community guide to the Node.js runtime says) and a later dependency over an earlier one
+/// (fgref's own choice). Returns the extension scripts (see [`extension_scripts`]). Blocking:
+/// run it off the async workers.
 pub(crate) fn lay_out(
     root: &Path,
     dependencies: &[Layer],
@@ -44,7 +46,9 @@ pub(crate) fn lay_out(
 ) -> Result<Vec<PathBuf>, CodeRootError> {
     let mut budget = Budget::new(Limits::default());
     // Which layer wrote each file last: true for a dependency.
-    let mut from_dependency: HashMap<PathBuf, bool> = HashMap::new();
+    let written = unpack::unpack_into(code, root, &mut budget).map_err(CodeRootError::Code)?;
+    let mut from_dependency: HashMap<PathBuf, bool> =
+        written.into_iter().map(|file| (file, false)).collect();
     for layer in dependencies {
         let zip = fs::read(&layer.zip).map_err(|source| CodeRootError::Read {
             id: layer.id.clone(),
@@ -58,15 +62,13 @@ pub(crate) fn lay_out(
         })?;
         from_dependency.extend(written.into_iter().map(|file| (file, true)));
     }
-    let written = unpack::unpack_into(code, root, &mut budget).map_err(CodeRootError::Code)?;
-    from_dependency.extend(written.into_iter().map(|file| (file, false)));
     Ok(extension_scripts(root, &from_dependency))
 }
 
 /// Every `extension/extension*.sh` whose file a dependency wrote last and that is still there
-/// (a later layer may have replaced its folder by a file), as absolute paths under `root`,
-/// sorted by file name. The function's own code cannot start extensions: FunctionGraph adds
-/// them to a function as dependencies
+/// (a later dependency may have replaced its folder by a file), as absolute paths under
+/// `root`, sorted by file name. The function's own code cannot start extensions: FunctionGraph
+/// adds them to a function as dependencies
 /// (https://support.huaweicloud.com/intl/en-us/api-functiongraph/functiongraph_06_2704.html).
 fn extension_scripts(root: &Path, from_dependency: &HashMap<PathBuf, bool>) -> Vec<PathBuf> {
     let mut scripts: Vec<PathBuf> = from_dependency
@@ -132,27 +134,56 @@ mod tests {
     }
 
     #[test]
-    fn later_layers_replace_earlier_files_and_directories_merge() {
+    fn dependencies_replace_the_code_and_later_dependencies_earlier_ones() {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().join("code");
         let deps = layers(
             dir.path(),
             &[
-                zip_of(&[("shared.js", "dep0"), ("lib/a.js", "a"), ("only0.js", "0")]),
-                zip_of(&[("shared.js", "dep1"), ("lib/b.js", "b"), ("clash", "file")]),
+                zip_of(&[
+                    ("shared.js", "dep0"),
+                    ("over.js", "dep0"),
+                    ("lib/a.js", "a"),
+                    ("only0.js", "0"),
+                    ("clash/x", "x"),
+                    ("was_dir/y", "y"),
+                ]),
+                zip_of(&[
+                    ("shared.js", "dep1"),
+                    ("lib/b.js", "b"),
+                    ("was_dir", "file"),
+                ]),
             ],
         );
         let code = zip_of(&[
             ("index.js", "code"),
             ("shared.js", "code"),
-            ("clash/x", "x"),
+            ("over.js", "code"),
+            ("lib/c.js", "c"),
+            ("clash", "the code's file"),
         ]);
         lay_out(&root, &deps, &code).unwrap();
-        assert_eq!(read(&root, "shared.js"), "code");
+        assert_eq!(
+            read(&root, "shared.js"),
+            "dep1",
+            "the later dependency wins"
+        );
+        assert_eq!(
+            read(&root, "over.js"),
+            "dep0",
+            "a dependency wins over the code"
+        );
+        assert_eq!(read(&root, "index.js"), "code");
         assert_eq!(read(&root, "lib/a.js"), "a");
         assert_eq!(read(&root, "lib/b.js"), "b");
+        assert_eq!(read(&root, "lib/c.js"), "c", "directories merge");
         assert_eq!(read(&root, "only0.js"), "0");
         assert_eq!(read(&root, "clash/x"), "x", "a directory replaced a file");
+        assert_eq!(
+            read(&root, "was_dir"),
+            "file",
+            "a file replaced a directory"
+        );
     }
 
     #[test]
@@ -169,7 +200,7 @@ mod tests {
                     ("extension/extensionC.txt", "not a script"),
                     ("extension/nested/extensionD.sh", "too deep"),
                     ("extensionE.sh", "not in the folder"),
-                    ("extension/extensionOverridden.sh", "replaced by the code"),
+                    ("extension/extensionOverridden.sh", "the dependency's"),
                 ]),
                 zip_of(&[("extension/", ""), ("extension/extensionA.sh", "a")]),
             ],
@@ -177,7 +208,7 @@ mod tests {
         let code = zip_of(&[
             ("index.js", "code"),
             ("extension/extensionCode.sh", "the code's own"),
-            ("extension/extensionOverridden.sh", "the code's"),
+            ("extension/extensionOverridden.sh", "the code's, replaced"),
         ]);
         let scripts = lay_out(&root, &deps, &code).unwrap();
         let names: Vec<_> = scripts
@@ -189,19 +220,42 @@ mod tests {
             [
                 "extension/extension.sh",
                 "extension/extensionA.sh",
-                "extension/extensionB.sh"
+                "extension/extensionB.sh",
+                "extension/extensionOverridden.sh"
             ]
         );
+        assert_eq!(
+            read(&root, "extension/extensionOverridden.sh"),
+            "the dependency's"
+        );
+        assert_eq!(read(&root, "extension/extensionCode.sh"), "the code's own");
         assert!(scripts.iter().all(|p| p.is_absolute()), "{scripts:?}");
     }
 
     #[test]
-    fn a_script_whose_folder_the_code_replaced_is_gone() {
+    fn a_script_whose_folder_a_later_dependency_replaced_is_gone() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("code");
+        let deps = layers(
+            dir.path(),
+            &[
+                zip_of(&[("extension/extensionA.sh", "a")]),
+                zip_of(&[("extension", "a file now")]),
+            ],
+        );
+        let code = zip_of(&[("index.js", "code")]);
+        assert!(lay_out(&root, &deps, &code).unwrap().is_empty());
+    }
+
+    #[test]
+    fn the_code_cannot_replace_a_dependency_s_script() {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().join("code");
         let deps = layers(dir.path(), &[zip_of(&[("extension/extensionA.sh", "a")])]);
-        let code = zip_of(&[("extension", "a file now")]);
-        assert!(lay_out(&root, &deps, &code).unwrap().is_empty());
+        let code = zip_of(&[("extension", "the code's file")]);
+        let scripts = lay_out(&root, &deps, &code).unwrap();
+        assert_eq!(scripts, [root.join("extension/extensionA.sh")]);
+        assert_eq!(read(&root, "extension/extensionA.sh"), "a");
     }
 
     #[test]
@@ -217,9 +271,14 @@ mod tests {
             matches!(&err, CodeRootError::Dependency { id, source: UnpackError::TooManyEntries { .. } } if id == "dep1"),
             "{err}"
         );
+        // The code comes first: its error, before any dependency is even read.
+        let unreadable = Layer {
+            id: "gone".into(),
+            zip: dir.path().join("gone.zip"),
+        };
         let err = lay_out(
             &dir.path().join("code2"),
-            &deps[..1],
+            &[unreadable],
             &zip_of(&[("../up.js", "")]),
         )
         .unwrap_err();

@@ -1,6 +1,6 @@
 //! Dependency versions end to end (PROTOCOL.md §6): their four routes and refusals, and
-//! functions that name them in `depend_version_list`, whose code root holds the dependencies'
-//! files under the code's.
+//! functions that name them in `depend_version_list`, whose code root holds the code's files
+//! under the dependencies'.
 
 use std::path::PathBuf;
 
@@ -248,12 +248,17 @@ async fn bad_dependency_versions_are_refused_with_their_codes() {
 }
 
 #[tokio::test]
-async fn dependencies_then_code_share_the_code_root_in_list_order() {
+async fn code_then_dependencies_share_the_code_root_in_list_order() {
     let f = Fixture::start().await;
     let a = f
         .dependency_ok(
             "a",
-            &zip_of(&[("shared.txt", "a"), ("lib/a.txt", "a"), ("both.txt", "a")]),
+            &zip_of(&[
+                ("shared.txt", "a"),
+                ("lib/a.txt", "a"),
+                ("both.txt", "a"),
+                ("over.txt", "a"),
+            ]),
         )
         .await;
     let b = f
@@ -265,6 +270,8 @@ async fn dependencies_then_code_share_the_code_root_in_list_order() {
     let code = zip_of(&[
         ("index.js", "exports.handler = () => 1;"),
         ("both.txt", "code"),
+        ("over.txt", "code"),
+        ("own.txt", "code"),
     ]);
     let code = json!({"file": BASE64.encode(code)});
     let ab = json!([a["id"], b["id"]]);
@@ -281,11 +288,9 @@ async fn dependencies_then_code_share_the_code_root_in_list_order() {
     let root = f.code_root_of(&urn).await;
     let read = |file: &str| std::fs::read_to_string(root.join(file)).unwrap();
     assert_eq!(read("shared.txt"), "b", "the later dependency wins");
-    assert_eq!(
-        read("both.txt"),
-        "code",
-        "the code wins over every dependency"
-    );
+    assert_eq!(read("over.txt"), "a", "a dependency wins over the code");
+    assert_eq!(read("both.txt"), "b", "the last layer wins");
+    assert_eq!(read("own.txt"), "code");
     assert_eq!(
         (read("lib/a.txt"), read("lib/b.txt")),
         ("a".into(), "b".into())
@@ -297,9 +302,10 @@ async fn dependencies_then_code_share_the_code_root_in_list_order() {
         .create_ok("ba", json!({"func_code": code, "depend_version_list": ba}))
         .await;
     let root = f.code_root_of(&urn).await;
+    let read = |file: &str| std::fs::read_to_string(root.join(file)).unwrap();
     assert_eq!(
-        std::fs::read_to_string(root.join("shared.txt")).unwrap(),
-        "a"
+        (read("shared.txt"), read("both.txt"), read("over.txt")),
+        ("a".into(), "a".into(), "a".into())
     );
 
     let (_, plain) = f.create(&create_body("plain", json!({}))).await;
@@ -379,7 +385,8 @@ async fn a_version_in_use_cannot_be_deleted_until_its_functions_are() {
 #[tokio::test]
 async fn dependencies_and_code_share_the_unpack_limits() {
     let f = Fixture::start().await;
-    // 6,000 + 5,000 entries: each fits alone, together they pass fgref's 10,000.
+    // A dependency of 6,000 entries and code of 5,000: each fits alone, together they pass
+    // fgref's 10,000; the dependency, laid after the code, is the one that crosses the limit.
     let names: Vec<String> = (0..6_000).map(|i| format!("d{i}")).collect();
     let entries: Vec<(&str, &str)> = names.iter().map(|n| (n.as_str(), "")).collect();
     let dep = f.dependency_ok("wide", &zip_of(&entries)).await;
@@ -395,7 +402,7 @@ async fn dependencies_and_code_share_the_unpack_limits() {
         ))
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
-    assert_eq!(body["error_code"], "FSS.1011", "{body}");
+    assert_eq!(body["error_code"], "FSS.1024", "{body}");
     assert!(
         body["error_msg"].as_str().unwrap().contains("10000"),
         "{body}"
