@@ -86,6 +86,9 @@ pub struct Config {
     pub node_cache: Option<PathBuf>,
     /// How long an instance stays warm without calls; OTC documents one minute.
     pub idle_timeout: Duration,
+    /// Loopback ports of this machine that instances in a network namespace of their own can
+    /// reach at the same address; fgref --host-port.
+    pub host_ports: Vec<u16>,
 }
 
 impl Default for Config {
@@ -98,6 +101,7 @@ impl Default for Config {
             data_dir: None,
             node_cache: None,
             idle_timeout: Duration::from_secs(60),
+            host_ports: Vec::new(),
         }
     }
 }

@@ -77,6 +77,7 @@ async fn serve(args: Args) -> anyhow::Result<()> {
         data_dir: args.data_dir,
         node_cache: args.node_cache,
         idle_timeout: args.idle_timeout,
+        host_ports: Vec::new(),
     };
     let mut terminate = signal(SignalKind::terminate()).context("failed to listen for SIGTERM")?;
     let server = fgref::Server::start(config)
