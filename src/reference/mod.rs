@@ -28,12 +28,14 @@ pub struct Embedded {
 }
 
 impl Embedded {
-    /// Installs the releases `runtimes` need (unless offline), then starts fgref.
+    /// Installs the releases `runtimes` need (unless offline), then starts fgref; instances in a
+    /// network namespace of their own reach `host_ports` of this machine's loopback.
     pub async fn start(
         settings: &Settings,
         runtimes: &[RuntimeId],
         token: Option<String>,
         idle_timeout: Duration,
+        host_ports: Vec<u16>,
     ) -> Result<Embedded, String> {
         let unavailable = releases::prepare(runtimes, settings).await;
         let config = fgref::Config {
@@ -41,6 +43,7 @@ impl Embedded {
             token,
             node_cache: settings.node_cache.clone(),
             idle_timeout,
+            host_ports,
             ..fgref::Config::default()
         };
         let server = fgref::Server::start(config)
