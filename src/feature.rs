@@ -37,7 +37,7 @@ const fn platform(name: &'static str, about: &'static str) -> Feature {
 }
 
 /// Every feature, in the order `--coverage` and the docs list them (CASE-FORMAT.md).
-pub const FEATURES: [Feature; 19] = [
+pub const FEATURES: [Feature; 21] = [
     runtime(
         "callback",
         "the handler answers through callback(err, data)",
@@ -95,6 +95,14 @@ pub const FEATURES: [Feature; 19] = [
     platform(
         "environment",
         "what a function's process sees of its environment",
+    ),
+    platform(
+        "extensions",
+        "extensions shipped as dependencies: registration and invoke events",
+    ),
+    platform(
+        "telemetry",
+        "the telemetry events a subscribed extension receives",
     ),
 ];
 

@@ -1,11 +1,13 @@
 //! Running one step against the deployed function: an invoke (or several at once), or
-//! CreateFunction or DeleteFunction again, each answer judged against the step's expectation.
+//! CreateFunction or DeleteFunction again, each answer judged against the step's expectation,
+//! with the telemetry events filed for it (waited for when the step expects them).
 
 use std::time::Duration;
 
 use crate::case::{Action, Step};
 use crate::judge;
 use crate::matcher::Captures;
+use crate::telemetry::{self, TrialTelemetry};
 use crate::verdict::Evidence;
 use crate::wire::{Client, CreateFunctionRequest, ProtocolError, Reply};
 
@@ -32,7 +34,7 @@ impl StepOutcome {
 }
 
 /// Runs `step` against the function `func_urn`, created by `request`; every invoke may take
-/// `timeout`.
+/// `timeout`. `telemetry` is the trial's, when its function subscribes to any.
 pub async fn run_step(
     client: &Client,
     request: &CreateFunctionRequest,
@@ -40,24 +42,13 @@ pub async fn run_step(
     step: &Step,
     timeout: Duration,
     captures: &mut Captures,
+    telemetry: Option<&mut TrialTelemetry>,
 ) -> StepOutcome {
     match step.action {
-        Action::Invoke if step.concurrent > 1 => {
-            invoke_concurrently(client, func_urn, step, timeout, captures).await
-        }
-        Action::Invoke => {
-            match client
-                .invoke(func_urn, &step.event, step.log_tail, timeout)
-                .await
-            {
-                Ok(reply) => StepOutcome {
-                    request_ids: request_ids([&reply]),
-                    node_version: reply.node_version().map(str::to_owned),
-                    result: judge::invoke(&step.expected, &reply, captures),
-                },
-                Err(error) => StepOutcome::of(Err(error)),
-            }
-        }
+        Action::Invoke => match send(client, func_urn, step, timeout).await {
+            Ok(replies) => judge_invokes(step, &replies, captures, telemetry).await,
+            Err(error) => StepOutcome::of(Err(error)),
+        },
         Action::Create => StepOutcome::of(match client.create_function(request).await {
             Ok(reply) => judge::api_call("CreateFunction", &step.expected, &reply, captures),
             Err(error) => Err(error),
@@ -69,15 +60,19 @@ pub async fn run_step(
     }
 }
 
-/// Sends `step.concurrent` identical invokes at once and checks every answer; captures carry on
-/// from the first.
-async fn invoke_concurrently(
+/// Sends the step's `concurrent` identical invokes at once; answers the replies in call order.
+async fn send(
     client: &Client,
     func_urn: &str,
     step: &Step,
     timeout: Duration,
-    captures: &mut Captures,
-) -> StepOutcome {
+) -> Result<Vec<Reply>, ProtocolError> {
+    if step.concurrent == 1 {
+        let reply = client
+            .invoke(func_urn, &step.event, step.log_tail, timeout)
+            .await?;
+        return Ok(vec![reply]);
+    }
     let mut calls = tokio::task::JoinSet::new();
     for call in 0..step.concurrent {
         let client = client.clone();
@@ -93,38 +88,72 @@ async fn invoke_concurrently(
     }
     let mut replies = Vec::new();
     while let Some(joined) = calls.join_next().await {
-        let reply = match joined {
-            Ok((call, Ok(reply))) => (call, reply),
-            Ok((_, Err(error))) => return StepOutcome::of(Err(error)),
+        match joined {
+            Ok((call, reply)) => replies.push((call, reply?)),
             Err(e) => {
-                return StepOutcome::of(Err(ProtocolError::Transport {
+                return Err(ProtocolError::Transport {
                     call: "InvokeFunction",
                     message: format!("the harness task sending it failed: {e}"),
-                }));
+                });
             }
-        };
-        replies.push(reply);
+        }
     }
     replies.sort_by_key(|(call, _)| *call);
+    Ok(replies.into_iter().map(|(_, reply)| reply).collect())
+}
+
+/// Judges every answer of an invoke step, each with its telemetry; captures carry on from the
+/// first answer.
+async fn judge_invokes(
+    step: &Step,
+    replies: &[Reply],
+    captures: &mut Captures,
+    telemetry: Option<&mut TrialTelemetry>,
+) -> StepOutcome {
+    let calls: Vec<Option<String>> = replies
+        .iter()
+        .map(|reply| reply.request_id().map(str::to_owned))
+        .collect();
+    let events = match telemetry {
+        Some(telemetry) => {
+            telemetry.answered(&calls);
+            if step.expected.awaits_events() {
+                let expected = &step.expected;
+                let captures = &*captures;
+                telemetry
+                    .wait(&calls, telemetry::WAIT, |events| {
+                        replies.iter().zip(events).all(|(reply, events)| {
+                            judge::telemetry_holds(expected, reply, events, captures)
+                        })
+                    })
+                    .await
+            } else {
+                telemetry.events(&calls)
+            }
+        }
+        None => vec![Vec::new(); replies.len()],
+    };
     let mut outcome = StepOutcome {
-        request_ids: request_ids(replies.iter().map(|(_, reply)| reply)),
+        request_ids: calls.into_iter().flatten().collect(),
         node_version: replies
             .first()
-            .and_then(|(_, reply)| reply.node_version())
+            .and_then(Reply::node_version)
             .map(str::to_owned),
         result: Ok(None),
     };
     let mut first_captures = None;
-    for (call, reply) in &replies {
+    for (call, (reply, events)) in replies.iter().zip(events).enumerate() {
         let mut own = captures.clone();
-        match judge::invoke(&step.expected, reply, &mut own) {
+        match judge::invoke(&step.expected, reply, events, &mut own) {
             Ok(None) => {
                 first_captures.get_or_insert(own);
             }
             Ok(Some(mut evidence)) => {
-                let n = step.concurrent;
-                for mismatch in &mut evidence.mismatches {
-                    mismatch.path = format!("call {} of {n}: {}", call + 1, mismatch.path);
+                let n = replies.len();
+                if n > 1 {
+                    for mismatch in &mut evidence.mismatches {
+                        mismatch.path = format!("call {} of {n}: {}", call + 1, mismatch.path);
+                    }
                 }
                 outcome.result = Ok(Some(evidence));
                 return outcome;
@@ -139,11 +168,4 @@ async fn invoke_concurrently(
         *captures = first;
     }
     outcome
-}
-
-fn request_ids<'a>(replies: impl IntoIterator<Item = &'a Reply>) -> Vec<String> {
-    replies
-        .into_iter()
-        .filter_map(|reply| reply.request_id().map(str::to_owned))
-        .collect()
 }

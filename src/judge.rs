@@ -1,20 +1,23 @@
 //! One answer against its expectation: observe it, check every expected key, and gather the
 //! evidence of what did not hold. `Ok(None)`: everything held.
 
+use serde_json::Value;
+
 use crate::expect::Expected;
 use crate::matcher::Captures;
 use crate::observe::Observation;
 use crate::verdict::Evidence;
 use crate::wire::{ProtocolError, Reply};
 
-/// An invoke's answer.
+/// An invoke's answer, with the telemetry events filed for it.
 pub fn invoke(
     expected: &Expected,
     reply: &Reply,
+    telemetry: Vec<Value>,
     captures: &mut Captures,
 ) -> Result<Option<Evidence>, ProtocolError> {
     let (observation, mut mismatches) =
-        Observation::of_invoke(reply, expected.admits_any_status())?;
+        Observation::of_invoke(reply, expected.admits_any_status(), telemetry)?;
     let diffs = expected.check(&observation, captures, &mut mismatches);
     if mismatches.is_empty() {
         return Ok(None);
@@ -25,6 +28,20 @@ pub fn invoke(
         mismatches,
         diffs,
     }))
+}
+
+/// Whether the expectation's telemetry keys hold for an invoke's answer with these events; an
+/// answer too broken to observe counts as holding, as waiting cannot mend it.
+pub fn telemetry_holds(
+    expected: &Expected,
+    reply: &Reply,
+    telemetry: &[Value],
+    captures: &Captures,
+) -> bool {
+    match Observation::of_invoke(reply, expected.admits_any_status(), telemetry.to_vec()) {
+        Ok((observation, _)) => expected.events_hold(&observation, captures),
+        Err(_) => true,
+    }
 }
 
 /// A CreateFunction or DeleteFunction answer (`call`).

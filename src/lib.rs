@@ -4,7 +4,8 @@
 //! `discover` → `case` (load) → `select` → `suite` (plan trials) → `package` → `deploy` →
 //! `invoke` (over `wire`) → `observe` → `judge` (with `expect` and `matcher`) → `verdict` and
 //! `record` → `report`. `cli` is the command line; `target` and `reference` start what is tested;
-//! `feature` and `runtime_id` hold the project's two lists; `coverage` counts the corpus.
+//! `telemetry` collects the events a function's forwarder sends; `feature` and `runtime_id` hold
+//! the project's two lists; `coverage` counts the corpus.
 
 pub mod case;
 pub mod cli;
@@ -25,6 +26,7 @@ pub mod runtime_id;
 pub mod select;
 pub mod suite;
 pub mod target;
+pub mod telemetry;
 pub mod trial;
 pub mod verdict;
 pub mod wire;

@@ -36,15 +36,20 @@ pub struct Observation {
     pub log: String,
     /// `X-Cff-Function-Log`, decoded; `None` when absent.
     pub log_header: Option<String>,
+    /// The telemetry events filed for this call, in arrival order (empty when the function
+    /// subscribes to none).
+    pub telemetry: Vec<Value>,
 }
 
 impl Observation {
-    /// An invoke's answer. Without a `status` expectation any status but 200 is the target
-    /// breaking the protocol, not a behaviour; so is a 200 whose body is not the v1 body. A v1
-    /// body whose `request_id` differs from the header is a mismatch the caller must report.
+    /// An invoke's answer, with the telemetry events filed for it. Without a `status`
+    /// expectation any status but 200 is the target breaking the protocol, not a behaviour; so is
+    /// a 200 whose body is not the v1 body. A v1 body whose `request_id` differs from the header
+    /// is a mismatch the caller must report.
     pub fn of_invoke(
         reply: &Reply,
         expects_status: bool,
+        telemetry: Vec<Value>,
     ) -> Result<(Observation, Vec<Mismatch>), ProtocolError> {
         if reply.status != 200 && !expects_status {
             return Err(reply.api_error("InvokeFunction"));
@@ -82,6 +87,7 @@ impl Observation {
             headers: reply.headers_value(),
             log,
             log_header: reply.function_log(),
+            telemetry,
         };
         Ok((observation, mismatches))
     }

@@ -1,4 +1,5 @@
-//! Zipping a case's `code/` directory into the function package FunctionGraph deploys.
+//! Zipping reproducibly: a case's `code/` (the function package FunctionGraph deploys), its
+//! `deps/<name>/` folders and the harness's own forwarder (dependencies).
 
 use std::io::{Cursor, Write};
 use std::path::{Path, PathBuf};
@@ -22,31 +23,53 @@ pub enum PackageError {
     NotUtf8(PathBuf),
 }
 
+/// One file of a zip: its path inside (`/`-separated), its bytes, whether it is executable.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub name: String,
+    pub bytes: Vec<u8>,
+    pub executable: bool,
+}
+
 /// Zips `dir` with its contents at the zip's root (FunctionGraph loads `index.js` from the root).
 /// Entries are sorted and carry no timestamps, so the same tree always gives the same bytes.
 pub fn zip_dir(dir: &Path) -> Result<Vec<u8>, PackageError> {
     let mut files = Vec::new();
     collect(dir, dir, &mut files)?;
-    let mut zip = ZipWriter::new(Cursor::new(Vec::new()));
+    let mut entries = Vec::new();
     for (name, path) in files {
         let bytes = std::fs::read(&path).map_err(|source| PackageError::Read {
             path: path.clone(),
             source,
         })?;
+        entries.push(Entry {
+            name,
+            bytes,
+            executable: is_executable(&path),
+        });
+    }
+    zip_entries(dir, &entries)
+}
+
+/// Zips `entries` in the order given, without timestamps, so the same entries always give the
+/// same bytes; `origin` names them in errors.
+pub fn zip_entries(origin: &Path, entries: &[Entry]) -> Result<Vec<u8>, PackageError> {
+    let zip_error = |source| PackageError::Zip {
+        path: origin.to_owned(),
+        source,
+    };
+    let mut zip = ZipWriter::new(Cursor::new(Vec::new()));
+    for entry in entries {
+        let mode = if entry.executable { 0o755 } else { 0o644 };
         let options = SimpleFileOptions::default()
             .compression_method(CompressionMethod::Deflated)
-            .unix_permissions(mode(&path));
-        let zip_error = |source| PackageError::Zip {
-            path: path.clone(),
-            source,
-        };
-        zip.start_file(name, options).map_err(zip_error)?;
-        zip.write_all(&bytes).map_err(|e| zip_error(e.into()))?;
+            .unix_permissions(mode);
+        zip.start_file(entry.name.as_str(), options)
+            .map_err(zip_error)?;
+        zip.write_all(&entry.bytes)
+            .map_err(|e| zip_error(e.into()))?;
     }
-    let cursor = zip.finish().map_err(|source| PackageError::Zip {
-        path: dir.to_owned(),
-        source,
-    })?;
+    let cursor = zip.finish().map_err(zip_error)?;
     Ok(cursor.into_inner())
 }
 
@@ -82,17 +105,16 @@ fn collect(root: &Path, dir: &Path, out: &mut Vec<(String, PathBuf)>) -> Result<
 }
 
 #[cfg(unix)]
-fn mode(path: &Path) -> u32 {
+fn is_executable(path: &Path) -> bool {
     use std::os::unix::fs::PermissionsExt;
-    let executable = std::fs::metadata(path)
+    std::fs::metadata(path)
         .map(|m| m.permissions().mode() & 0o111 != 0)
-        .unwrap_or(false);
-    if executable { 0o755 } else { 0o644 }
+        .unwrap_or(false)
 }
 
 #[cfg(not(unix))]
-fn mode(_: &Path) -> u32 {
-    0o644
+fn is_executable(_: &Path) -> bool {
+    false
 }
 
 #[cfg(test)]

@@ -212,7 +212,7 @@ impl Suite {
                 match target.running().await {
                     Ok(running) => match running.unavailable(runtime) {
                         Some(why) => unrun(TrialError::RuntimeUnavailable(why.to_owned())),
-                        None => trial::run(&running.client, &plan).await,
+                        None => trial::run(&running.client, &running.collector, &plan).await,
                     },
                     Err(why) => unrun(TrialError::TargetUnavailable(why)),
                 }

@@ -1,5 +1,6 @@
-//! Running one trial: deploy the case's function, run its steps in order, and delete it, all
-//! within a deadline, so a target that hangs costs one verdict.
+//! Running one trial: deploy the case's function (with its dependencies), run its steps in order
+//! within a deadline, so a target that hangs costs one verdict, and delete what it created on
+//! every way out.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -7,18 +8,23 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::case::{Case, Pause, Step};
-use crate::deploy;
+use crate::deploy::{self, Created};
 use crate::invoke;
 use crate::matcher::Captures;
 use crate::record::StepRecord;
 use crate::runtime_id::RuntimeId;
+use crate::telemetry::{self, Collector, TrialTelemetry};
 use crate::verdict::{Failure, TrialError, Verdict};
 use crate::wire::Client;
 
 /// Allowance over a step's own timeouts for process start-up and the network.
 const STEP_SLACK: Duration = Duration::from_secs(10);
-/// Allowance for packaging, deploying and deleting.
+/// Allowance for packaging and deploying the function.
 const DEPLOY_SLACK: Duration = Duration::from_secs(60);
+/// Allowance for zipping and creating one dependency version.
+const DEPENDENCY_SLACK: Duration = Duration::from_secs(30);
+/// A bound on deleting what the trial created, after its deadline.
+const CLEANUP_DEADLINE: Duration = Duration::from_secs(60);
 
 /// One (runtime, case) pair.
 #[derive(Debug, Clone)]
@@ -30,15 +36,25 @@ pub struct TrialPlan {
 }
 
 impl TrialPlan {
-    /// A bound on the whole trial.
+    /// A bound on the whole trial but its cleanup (which has `CLEANUP_DEADLINE` of its own):
+    /// the deploy, each dependency version, and each step's pause, timeouts and telemetry wait.
     pub fn deadline(&self) -> Duration {
         let steps: Duration = self
             .case
             .steps
             .iter()
-            .map(|step| self.pause(step) + self.step_timeout())
+            .map(|step| {
+                let wait = if step.expected.awaits_events() {
+                    telemetry::WAIT
+                } else {
+                    Duration::ZERO
+                };
+                self.pause(step) + self.step_timeout() + wait
+            })
             .sum();
-        DEPLOY_SLACK + steps
+        let function = &self.case.function;
+        let versions = function.dependencies.len() + usize::from(!function.telemetry.is_empty());
+        DEPLOY_SLACK + DEPENDENCY_SLACK * versions as u32 + steps
     }
 
     fn step_timeout(&self) -> Duration {
@@ -66,35 +82,59 @@ pub struct TrialOutcome {
     pub node_version: Option<String>,
 }
 
-/// Runs `plan` against the target behind `client`.
-pub async fn run(client: &Client, plan: &TrialPlan) -> TrialOutcome {
+/// Runs `plan` against the target behind `client`; its function sends telemetry to `collector`.
+pub async fn run(client: &Client, collector: &Collector, plan: &TrialPlan) -> TrialOutcome {
     let mut outcome = TrialOutcome {
         verdict: Verdict::Pass,
         steps: Vec::new(),
         node_version: None,
     };
-    // Steps record into `outcome` as they go, so a trial cut off by its deadline keeps what
-    // its finished steps saw.
-    outcome.verdict =
-        match tokio::time::timeout(plan.deadline(), run_steps(client, plan, &mut outcome)).await {
-            Ok(verdict) => verdict,
-            Err(_) => Verdict::Error(TrialError::TimedOut(plan.deadline())),
-        };
+    let mut telemetry =
+        (!plan.case.function.telemetry.is_empty()).then(|| TrialTelemetry::open(collector));
+    let mut created = Created::default();
+    // Steps record into `outcome` and `created` as they go, so a trial cut off by its deadline
+    // keeps what its finished steps saw and still deletes what it created.
+    let steps = run_steps(client, plan, telemetry.as_mut(), &mut created, &mut outcome);
+    outcome.verdict = match tokio::time::timeout(plan.deadline(), steps).await {
+        Ok(verdict) => verdict,
+        Err(_) => Verdict::Error(TrialError::TimedOut(plan.deadline())),
+    };
+    let _ = tokio::time::timeout(CLEANUP_DEADLINE, created.delete(client)).await;
     outcome
 }
 
-async fn run_steps(client: &Client, plan: &TrialPlan, outcome: &mut TrialOutcome) -> Verdict {
+async fn run_steps(
+    client: &Client,
+    plan: &TrialPlan,
+    mut telemetry: Option<&mut TrialTelemetry>,
+    created: &mut Created,
+    outcome: &mut TrialOutcome,
+) -> Verdict {
     let case = &plan.case;
-    let request = match deploy::request(case, plan.runtime).await {
-        Ok(request) => request,
+    let depend_version_list = match deploy::dependencies(
+        client,
+        case,
+        plan.runtime,
+        telemetry.is_some(),
+        created,
+    )
+    .await
+    {
+        Ok(ids) => ids,
         Err(error) => return Verdict::Error(error),
     };
+    let collector_url = telemetry.as_deref().map(TrialTelemetry::url);
+    let request =
+        match deploy::request(case, plan.runtime, depend_version_list, collector_url).await {
+            Ok(request) => request,
+            Err(error) => return Verdict::Error(error),
+        };
     let mut captures = Captures::default();
     captures.bind("func_name", Value::String(request.func_name.clone()));
     captures.bind("package", Value::String(deploy::PACKAGE.into()));
     captures.bind("runtime", Value::String(plan.runtime.as_str().into()));
     captures.bind("memory_size", Value::from(case.function.memory_size));
-    let model = match deploy::deploy(client, case, &request, &mut captures).await {
+    let model = match deploy::deploy(client, case, &request, &mut captures, created).await {
         Ok(Some(model)) => model,
         // Refused, as the case expected: there is nothing to invoke.
         Ok(None) => return Verdict::Pass,
@@ -105,6 +145,9 @@ async fn run_steps(client: &Client, plan: &TrialPlan, outcome: &mut TrialOutcome
     let mut verdict = Verdict::Pass;
     for (index, step) in case.steps.iter().enumerate() {
         tokio::time::sleep(plan.pause(step)).await;
+        if let Some(telemetry) = telemetry.as_deref_mut() {
+            telemetry.begin_step(index + 1);
+        }
         let ran = invoke::run_step(
             client,
             &request,
@@ -112,6 +155,7 @@ async fn run_steps(client: &Client, plan: &TrialPlan, outcome: &mut TrialOutcome
             step,
             plan.step_timeout(),
             &mut captures,
+            telemetry.as_deref_mut(),
         )
         .await;
         outcome.steps.push(StepRecord {
@@ -141,8 +185,5 @@ async fn run_steps(client: &Client, plan: &TrialPlan, outcome: &mut TrialOutcome
         }
         break;
     }
-    // Best effort: a target that cannot delete still gave its verdict on the behaviour (and a
-    // case may have deleted the function itself).
-    let _ = client.delete_function(&model.func_urn).await;
     verdict
 }

@@ -63,6 +63,8 @@ pub enum TrialError {
     Package(#[from] PackageError),
     #[error("deploying the function failed: {0}")]
     Deploy(ProtocolError),
+    #[error("creating the dependency {name} failed: {source}")]
+    Dependency { name: String, source: ProtocolError },
     #[error("step {step} ({label}): {source}")]
     Invoke {
         step: usize,

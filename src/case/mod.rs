@@ -2,11 +2,11 @@
 //! (CASE-FORMAT.md). Every error names the file, the key and the line.
 
 mod file;
+mod function;
 mod step;
 #[cfg(test)]
 mod tests;
 
-use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -14,13 +14,15 @@ use serde::Deserialize;
 use toml::Spanned;
 
 pub use file::CaseError;
+pub use function::FunctionSettings;
 pub use step::{Action, DeployCheck, Pause, Step};
 
 use crate::expect::{ExpectError, PREBOUND};
 use crate::feature;
 use crate::observe::CallKind;
 use crate::runtime_id::RuntimeRange;
-use file::{expect_error, find_line, line_of, load_expected, read};
+use file::{expect_error, line_of, load_expected, read};
+use function::{FunctionFile, Source, load_function};
 use step::{StepFile, load_step};
 
 /// How strong a case's source is: how far its expectation binds a target.
@@ -82,21 +84,6 @@ pub struct Case {
     pub steps: Vec<Step>,
 }
 
-/// CreateFunction fields a case sets, defaults applied.
-#[derive(Debug, Clone)]
-pub struct FunctionSettings {
-    /// Sent as is instead of the harness's unique name (for names a target must refuse).
-    pub func_name: Option<String>,
-    /// Sent instead of the trial's runtime id (for ids a target must refuse).
-    pub runtime: Option<String>,
-    pub handler: String,
-    pub memory_size: u32,
-    pub timeout: u32,
-    pub initializer_handler: Option<String>,
-    pub initializer_timeout: Option<u32>,
-    pub user_data: BTreeMap<String, String>,
-}
-
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct CaseFile {
@@ -124,19 +111,6 @@ struct DeployFile {
 enum RuntimesField {
     One(String),
     List(Vec<String>),
-}
-
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct FunctionFile {
-    func_name: Option<String>,
-    runtime: Option<String>,
-    handler: Option<String>,
-    memory_size: Option<u32>,
-    timeout: Option<u32>,
-    initializer_handler: Option<String>,
-    initializer_timeout: Option<u32>,
-    user_data: Option<BTreeMap<String, String>>,
 }
 
 impl Case {
@@ -179,25 +153,16 @@ impl Case {
             .map_err(|message| invalid(field.span(), "runtimes", message))?,
         };
 
-        let f = parsed.function;
-        if f.initializer_handler.is_some() != f.initializer_timeout.is_some() {
-            return Err(CaseError::Invalid {
-                file: file.clone(),
-                line: find_line(&text, "initializer_"),
-                key: "function.initializer_handler".into(),
-                message: "initializer_handler and initializer_timeout go together (FunctionGraph requires both)".into(),
-            });
-        }
-        let function = FunctionSettings {
-            func_name: f.func_name,
-            runtime: f.runtime,
-            handler: f.handler.unwrap_or_else(|| "index.handler".into()),
-            memory_size: f.memory_size.unwrap_or(128),
-            timeout: f.timeout.unwrap_or(3),
-            initializer_handler: f.initializer_handler,
-            initializer_timeout: f.initializer_timeout,
-            user_data: f.user_data.unwrap_or_default(),
+        let features: Vec<&str> = parsed
+            .features
+            .iter()
+            .map(|f| f.get_ref().as_str())
+            .collect();
+        let source = Source {
+            file: &file,
+            text: &text,
         };
+        let function = load_function(parsed.function, dir, &source, &features)?;
 
         let code = dir.join("code");
         if !code.is_dir() {
@@ -238,6 +203,7 @@ impl Case {
             })?);
         }
         check_captures(&steps)?;
+        check_telemetry_expected(&steps, &function)?;
 
         Ok(Case {
             dir: dir.to_owned(),
@@ -293,6 +259,28 @@ fn check_captures(steps: &[Step]) -> Result<(), CaseError> {
         }
     }
     Ok(())
+}
+
+/// A step can only see telemetry the function subscribes to: expecting it otherwise is a mistake
+/// in the case, not something a target could satisfy.
+fn check_telemetry_expected(steps: &[Step], function: &FunctionSettings) -> Result<(), CaseError> {
+    if !function.telemetry.is_empty() {
+        return Ok(());
+    }
+    match steps.iter().find(|step| step.expected.awaits_events()) {
+        Some(step) => {
+            let text = read(&step.expected_file)?;
+            Err(expect_error(
+                &step.expected_file,
+                &text,
+                ExpectError::new(
+                    "telemetry",
+                    "the step expects telemetry, but the case's `[function]` subscribes to none; set `telemetry = [...]` there".into(),
+                ),
+            ))
+        }
+        None => Ok(()),
+    }
 }
 
 fn case_id(root: &Path, dir: &Path) -> String {

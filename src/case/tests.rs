@@ -1,6 +1,7 @@
 //! The case loader's own tests: defaults, and errors that name the file, the key and the line.
 
 use super::*;
+use crate::telemetry::TelemetryType;
 
 fn case_dir(toml: &str, expected: &str) -> tempfile::TempDir {
     let root = tempfile::tempdir().unwrap();
@@ -118,4 +119,104 @@ fn step_keys_are_checked_with_the_steps_line() {
     let root = case_dir(&steps("event_size = 20\n"), "{}");
     let case = load(&root).unwrap();
     assert_eq!(case.steps[0].event, br#"{"data":"aaaaaaaaa"}"#);
+}
+
+#[test]
+fn telemetry_and_dependencies_load_in_order() {
+    let root = case_dir(
+        &format!(
+            "{GOOD}features = [\"telemetry\", \"extensions\"]\n\n[function]\ntelemetry = [\"function\", \"platform\"]\ndependencies = [\"b\", \"a.1\"]\n"
+        ),
+        r#"{"telemetry": {"events": [{"name": "platform.start"}]}}"#,
+    );
+    for name in ["a.1", "b"] {
+        std::fs::create_dir_all(root.path().join("area/name/deps").join(name)).unwrap();
+    }
+    let case = load(&root).unwrap();
+    assert_eq!(
+        case.function.telemetry,
+        [TelemetryType::Function, TelemetryType::Platform]
+    );
+    assert_eq!(case.function.dependencies, ["b", "a.1"]);
+    assert!(case.steps[0].expected.awaits_events());
+}
+
+#[test]
+fn telemetry_and_dependency_errors_name_file_key_and_line() {
+    let with = |function: &str| {
+        format!(
+            "{GOOD}features = [\"telemetry\"]\n\n[function]\nhandler = \"index.handler\"\n{function}"
+        )
+    };
+    for (toml, needle) in [
+        (with("telemetry = []\n"), "list the telemetry types"),
+        (
+            with("telemetry = [\"platform\",\n  \"logs\"]\n"),
+            "unknown telemetry type `logs`; expected \"platform\", \"function\", \"extension\"",
+        ),
+        (
+            with("telemetry = [\"platform\",\n  \"platform\"]\n"),
+            "`platform` is listed twice",
+        ),
+        (
+            with("dependencies = [\"missing\"]\n"),
+            "no folder deps/missing/",
+        ),
+        (
+            with("dependencies = [\"../up\"]\n"),
+            "not a dependency folder name",
+        ),
+        (
+            with("telemetry = [\"platform\"]\nuser_data = { FGCONFORM_TELEMETRY_TYPES = \"x\" }\n"),
+            "`FGCONFORM_TELEMETRY_TYPES` is set by the harness",
+        ),
+    ] {
+        let root = case_dir(&toml, "{}");
+        let err = load(&root).unwrap_err().to_string();
+        let line = toml.lines().count();
+        assert!(
+            err.contains(&format!("case.toml:{line}:")) && err.contains(needle),
+            "{needle}: {err}"
+        );
+        let key = if needle.contains("FGCONFORM") {
+            "`function.user_data`"
+        } else if needle.contains("folder") {
+            "`function.dependencies`"
+        } else {
+            "`function.telemetry`"
+        };
+        assert!(err.contains(key), "{key}: {err}");
+    }
+    let root = case_dir(
+        &format!("{GOOD}\n[function]\ntelemetry = [\"platform\"]\n"),
+        "{}",
+    );
+    let err = load(&root).unwrap_err().to_string();
+    assert!(
+        err.contains("case.toml:6:") && err.contains("needs the feature `telemetry`"),
+        "{err}"
+    );
+    let root = case_dir(
+        &format!("{GOOD}\n[function]\ndependencies = [\"x\",\n  \"x\"]\n"),
+        "{}",
+    );
+    std::fs::create_dir_all(root.path().join("area/name/deps/x")).unwrap();
+    let err = load(&root).unwrap_err().to_string();
+    assert!(
+        err.contains("case.toml:7:") && err.contains("`x` is listed twice"),
+        "{err}"
+    );
+}
+
+#[test]
+fn expecting_telemetry_needs_a_subscription() {
+    let root = case_dir(
+        GOOD,
+        "{\n  \"result\": 1,\n  \"telemetry\": {\"events\": []}\n}",
+    );
+    let err = load(&root).unwrap_err().to_string();
+    assert!(
+        err.contains("expected.json:3") && err.contains("subscribes to none"),
+        "{err}"
+    );
 }

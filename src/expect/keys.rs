@@ -32,6 +32,9 @@ pub enum Reads {
         text: fn(&Observation) -> Option<&str>,
         missing: &'static str,
     },
+    /// Telemetry events, matched as an ordered subsequence (`{"events", "exhaustive"}`); the
+    /// harness waits for them after the answers arrive (CASE-FORMAT.md, "Telemetry").
+    Events(fn(&Observation) -> &[Value]),
 }
 
 impl Key {
@@ -41,7 +44,7 @@ impl Key {
 }
 
 /// Every key, in checking order.
-pub static KEYS: [Key; 11] = [
+pub static KEYS: [Key; 12] = [
     Key {
         name: "request_id",
         on_api_calls: false,
@@ -123,6 +126,15 @@ pub static KEYS: [Key; 11] = [
             text: |o| o.log_header.as_deref(),
             missing: "an X-Cff-Function-Log header",
         },
+        validate: any_value,
+    },
+    // Last, so its matchers can use what every other key captured (`traceId` against
+    // `request_id`).
+    Key {
+        name: "telemetry",
+        on_api_calls: false,
+        admits_any_status: false,
+        reads: Reads::Events(|o| &o.telemetry),
         validate: any_value,
     },
 ];

@@ -5,12 +5,14 @@
 mod error;
 mod keys;
 mod log;
+mod telemetry;
 
 use serde_json::{Map, Value};
 
 pub use error::ExpectError;
 pub use keys::{KEYS, Key, Reads};
 pub use log::LogExpectation;
+pub use telemetry::TelemetryExpectation;
 
 use crate::matcher::{Captures, Matcher, Mismatch};
 use crate::observe::{CallKind, Observation};
@@ -43,6 +45,10 @@ enum Check {
         text: fn(&Observation) -> Option<&str>,
         missing: &'static str,
         expectation: LogExpectation,
+    },
+    Events {
+        read: fn(&Observation) -> &[Value],
+        expectation: TelemetryExpectation,
     },
 }
 
@@ -81,6 +87,10 @@ impl Expected {
                     missing,
                     expectation: LogExpectation::load(name, value)?,
                 },
+                Reads::Events(read) => Check::Events {
+                    read,
+                    expectation: TelemetryExpectation::load(name, value)?,
+                },
             };
             entries.push(Entry { key, check });
         }
@@ -102,8 +112,33 @@ impl Expected {
                 match &entry.check {
                     Check::Value { matcher, .. } => Box::new(std::iter::once(matcher)),
                     Check::Log { expectation, .. } => Box::new(expectation.matchers()),
+                    Check::Events { expectation, .. } => Box::new(expectation.matchers()),
                 }
             })
+    }
+
+    /// Whether a key reads telemetry events, which may arrive after the answer: the harness
+    /// then waits for them before judging.
+    pub fn awaits_events(&self) -> bool {
+        self.entries
+            .iter()
+            .any(|entry| matches!(entry.check, Check::Events { .. }))
+    }
+
+    /// Whether every key that reads telemetry events holds for `observation`, with the captures
+    /// the keys before it would bind; `captures` is left as it was.
+    pub fn events_hold(&self, observation: &Observation, captures: &Captures) -> bool {
+        let mut scratch = captures.clone();
+        let mut mismatches = Vec::new();
+        let mut held = true;
+        for entry in &self.entries {
+            let before = mismatches.len();
+            entry.check(observation, &mut scratch, &mut mismatches, &mut Vec::new());
+            if matches!(entry.check, Check::Events { .. }) && mismatches.len() > before {
+                held = false;
+            }
+        }
+        held
     }
 
     /// Checks `observation` key by key, in order, adding what did not hold to `mismatches`;
@@ -115,37 +150,63 @@ impl Expected {
         mismatches: &mut Vec<Mismatch>,
     ) -> Vec<FieldDiff> {
         let mut diffs = Vec::new();
-        for Entry { key, check } in &self.entries {
-            match check {
-                Check::Value { read, matcher } => {
-                    let actual = read(observation);
-                    let before = mismatches.len();
-                    let reconciled = matcher.check(actual.as_ref(), key.name, captures, mismatches);
-                    if mismatches.len() > before
-                        && (is_structured(&actual) || is_structured(&reconciled))
-                    {
-                        diffs.push(FieldDiff {
-                            field: key.name.to_owned(),
-                            expected: reconciled.unwrap_or(Value::Null),
-                            actual: actual.unwrap_or(Value::Null),
-                        });
-                    }
-                }
-                Check::Log {
-                    text,
-                    missing,
-                    expectation,
-                } => match text(observation) {
-                    Some(text) => expectation.check(key.name, text, captures, mismatches),
-                    None => mismatches.push(Mismatch {
-                        path: key.name.into(),
-                        expected: (*missing).into(),
-                        actual: "absent".into(),
-                    }),
-                },
-            }
+        for entry in &self.entries {
+            entry.check(observation, captures, mismatches, &mut diffs);
         }
         diffs
+    }
+}
+
+impl Entry {
+    /// Checks this key, adding to `mismatches` and, for a structured value that differed, `diffs`.
+    fn check(
+        &self,
+        observation: &Observation,
+        captures: &mut Captures,
+        mismatches: &mut Vec<Mismatch>,
+        diffs: &mut Vec<FieldDiff>,
+    ) {
+        let key = self.key;
+        match &self.check {
+            Check::Value { read, matcher } => {
+                let actual = read(observation);
+                let before = mismatches.len();
+                let reconciled = matcher.check(actual.as_ref(), key.name, captures, mismatches);
+                if mismatches.len() > before
+                    && (is_structured(&actual) || is_structured(&reconciled))
+                {
+                    diffs.push(FieldDiff {
+                        field: key.name.to_owned(),
+                        expected: reconciled.unwrap_or(Value::Null),
+                        actual: actual.unwrap_or(Value::Null),
+                    });
+                }
+            }
+            Check::Log {
+                text,
+                missing,
+                expectation,
+            } => match text(observation) {
+                Some(text) => expectation.check(key.name, text, captures, mismatches),
+                None => mismatches.push(Mismatch {
+                    path: key.name.into(),
+                    expected: (*missing).into(),
+                    actual: "absent".into(),
+                }),
+            },
+            Check::Events { read, expectation } => {
+                let events = read(observation);
+                let before = mismatches.len();
+                let reconciled = expectation.check(key.name, events, captures, mismatches);
+                if mismatches.len() > before {
+                    diffs.push(FieldDiff {
+                        field: key.name.to_owned(),
+                        expected: reconciled,
+                        actual: Value::Array(events.to_vec()),
+                    });
+                }
+            }
+        }
     }
 }
 

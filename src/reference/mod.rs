@@ -28,19 +28,25 @@ pub struct Embedded {
 }
 
 impl Embedded {
-    /// Installs the releases `runtimes` need (unless offline), then starts fgref.
+    /// Installs the releases `runtimes` need (unless offline), then starts fgref; instances in a
+    /// network namespace of their own reach `host_ports` of this machine's loopback.
     pub async fn start(
         settings: &Settings,
         runtimes: &[RuntimeId],
         token: Option<String>,
         idle_timeout: Duration,
+        host_ports: Vec<u16>,
     ) -> Result<Embedded, String> {
+        // Only fgconform's own self-tests set it, to run the corpus against a broken fgref.
+        let telemetry_fault = fgref::TelemetryFault::from_env()?;
         let unavailable = releases::prepare(runtimes, settings).await;
         let config = fgref::Config {
             nodejs_bootstrap: bootstrap_override(),
             token,
             node_cache: settings.node_cache.clone(),
             idle_timeout,
+            host_ports,
+            telemetry_fault,
             ..fgref::Config::default()
         };
         let server = fgref::Server::start(config)

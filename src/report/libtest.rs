@@ -150,4 +150,66 @@ mod tests {
             "{text}"
         );
     }
+
+    /// A telemetry mismatch as the judge finds it and this report prints it; README.md quotes
+    /// the text, so a change to either shows here.
+    #[test]
+    fn a_telemetry_mismatch_renders_as_the_readme_shows() {
+        let rid = "4f2c9a1e-8b3d-4e6f-9a0b-1c2d3e4f5a6b";
+        let expected = crate::expect::Expected::load(
+            json!({
+                "request_id": {"$capture": "rid"},
+                "telemetry": {"events": [
+                    {"name": "platform.start", "traceId": {"$same": "rid"}},
+                    {"name": "function", "logs": {"$regex": "\\[Function\\]hello$"}},
+                    {"name": "platform.report", "traceId": {"$same": "rid"}, "status": "success"}
+                ]}
+            })
+            .as_object()
+            .unwrap(),
+            crate::observe::CallKind::Invoke,
+        )
+        .unwrap();
+        let log = format!(
+            "2026-03-02T08:15:04Z Start invoke request '{rid}', version: latest\n\
+             2026-03-02T08:15:04.512Z {rid} INFO [Function]hello\n\
+             2026-03-02T08:15:04Z Finish invoke request '{rid}', duration: 2.091ms, billing duration: 3ms, memory used: 41.406MB, billing memory: 128MB"
+        );
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert("x-cff-request-id", rid.parse().unwrap());
+        let reply = crate::wire::Reply {
+            status: 200,
+            headers,
+            body: json!({"request_id": rid, "result": "ok", "log": log, "status": 200})
+                .to_string()
+                .into_bytes(),
+        };
+        // A platform that drops the function's own lines from its telemetry.
+        let events = vec![
+            json!({"name": "platform.start", "startTime": "2026-03-02T08:15:04.510Z", "traceId": rid}),
+            json!({"name": "platform.RuntimeDone", "startTime": "2026-03-02T08:15:04.510Z", "traceId": rid, "status": "success"}),
+            json!({"name": "platform.report", "startTime": "2026-03-02T08:15:04.510Z", "traceId": rid,
+                   "endTime": "2026-03-02T08:15:04.513Z", "status": "success",
+                   "metrics": {"durationMs": 2.091, "billingDurationMS": 3, "memoryUsed": 41.406, "memorySize": 128, "podName": "fgref-7"}}),
+        ];
+        let evidence = crate::judge::invoke(
+            &expected,
+            &reply,
+            events,
+            &mut crate::matcher::Captures::default(),
+        )
+        .unwrap()
+        .expect("the function line is missing");
+        let text = failure_text(&Failure {
+            step: 1,
+            steps: 1,
+            step_label: "event.json → expected.json".into(),
+            evidence,
+        });
+        let readme = include_str!("../../README.md");
+        assert!(
+            readme.contains(&text),
+            "README.md does not quote the telemetry mismatch; paste it:\n{text}"
+        );
+    }
 }

@@ -1,6 +1,8 @@
 //! Target descriptors (`runtimes/<name>.toml`), read and checked: which kind of target, how to
-//! reach it, the runtime ids it serves and the features it declares.
+//! reach it, the runtime ids it serves, the features it declares, and where its functions send
+//! telemetry.
 
+use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -27,6 +29,10 @@ pub struct Target {
     pub features: Vec<&'static str>,
     /// How long an instance stays warm without calls before the target recycles it.
     pub idle_timeout: Duration,
+    /// Where the telemetry collector listens (loopback; port 0: any free one).
+    pub collector_listen: SocketAddr,
+    /// The base URL the target's functions reach the collector at; `None`: its own address.
+    pub collector_url: Option<String>,
 }
 
 /// How the harness reaches a target.
@@ -70,6 +76,12 @@ struct Descriptor {
     /// `pause = "idle"` wait longer than this. Default: the one minute OTC documents.
     #[serde(default = "default_idle_timeout")]
     idle_timeout: f64,
+    /// `127.0.0.1:PORT`: where the telemetry collector listens (default 127.0.0.1:0, a free
+    /// port).
+    collector_listen: Option<String>,
+    /// `http://HOST:PORT`: how the target's functions reach the collector, for a target
+    /// elsewhere (the operator makes it reachable there); default the collector's own address.
+    collector_url: Option<String>,
 }
 
 /// A list of names, or `"all"` of them.
@@ -163,6 +175,29 @@ pub fn load(path: &Path) -> Result<Target, TargetError> {
             d.idle_timeout
         )));
     }
+    let collector_listen = match &d.collector_listen {
+        None => SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+        Some(text) => match text.parse::<SocketAddr>() {
+            Ok(addr) if addr.ip().is_loopback() => addr,
+            _ => {
+                return Err(invalid(format!(
+                    "`collector_listen` is `{text}`; give a loopback address, `127.0.0.1:PORT` (make it reachable from elsewhere with `collector_url`)"
+                )));
+            }
+        },
+    };
+    let collector_url = match d.collector_url {
+        None => None,
+        // The forwarder speaks plain HTTP only, as FunctionGraph's Node.js 6.10 can.
+        Some(url) if url.starts_with("http://") && url.len() > "http://".len() => {
+            Some(url.trim_end_matches('/').to_owned())
+        }
+        Some(url) => {
+            return Err(invalid(format!(
+                "`collector_url` is `{url}`; give the http:// URL the target's functions reach the collector at"
+            )));
+        }
+    };
     Ok(Target {
         name: d.name,
         description: d.description,
@@ -173,6 +208,8 @@ pub fn load(path: &Path) -> Result<Target, TargetError> {
         default_runtimes,
         features,
         idle_timeout: Duration::from_secs_f64(d.idle_timeout),
+        collector_listen,
+        collector_url,
     })
 }
 
@@ -196,6 +233,21 @@ mod tests {
         assert_eq!(target.runtimes, RuntimeId::all().collect::<Vec<_>>());
         assert_eq!(target.features.len(), feature::FEATURES.len());
         assert!(matches!(target.kind, TargetKind::Embedded));
+        assert_eq!(target.collector_listen.to_string(), "127.0.0.1:0");
+        assert_eq!(target.collector_url, None);
+    }
+
+    #[test]
+    fn collector_keys_are_a_loopback_address_and_an_http_url() {
+        let target = load_text(
+            "name = \"t\"\nurl = \"http://x\"\nruntimes = \"all\"\nfeatures = []\ncollector_listen = \"127.0.0.1:9411\"\ncollector_url = \"http://203.0.113.7:9411/\"\n",
+        )
+        .unwrap();
+        assert_eq!(target.collector_listen.to_string(), "127.0.0.1:9411");
+        assert_eq!(
+            target.collector_url.as_deref(),
+            Some("http://203.0.113.7:9411")
+        );
     }
 
     #[test]
@@ -220,6 +272,14 @@ mod tests {
             (
                 "name = \"t\"\nurl = \"http://x\"\nruntimes = \"all\"\nfeatures = []\nidle_timeout = 0\n",
                 "idle_timeout",
+            ),
+            (
+                "name = \"t\"\nurl = \"http://x\"\nruntimes = \"all\"\nfeatures = []\ncollector_listen = \"0.0.0.0:9411\"\n",
+                "`collector_listen` is `0.0.0.0:9411`; give a loopback address",
+            ),
+            (
+                "name = \"t\"\nurl = \"http://x\"\nruntimes = \"all\"\nfeatures = []\ncollector_url = \"https://h\"\n",
+                "`collector_url` is `https://h`",
             ),
         ] {
             let error = load_text(text).unwrap_err().to_string();

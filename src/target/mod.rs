@@ -1,6 +1,6 @@
 //! Targets: what a descriptor in `runtimes/` describes and the harness drives. A target is one of
 //! three kinds (the embedded fgref, a command started for the run, a URL); `start` brings it up
-//! for a run, and the running target comes down at its end.
+//! for a run, with the telemetry collector its functions send to, and both come down at its end.
 
 mod command;
 mod descriptor;
@@ -14,6 +14,7 @@ pub use error::TargetError;
 
 use crate::reference;
 use crate::runtime_id::RuntimeId;
+use crate::telemetry::Collector;
 use crate::wire::Client;
 
 impl Target {
@@ -31,8 +32,8 @@ impl Target {
         self.features.contains(&feature)
     }
 
-    /// Starts (or reaches) the target for a run whose trials use `runtimes`; the embedded fgref
-    /// takes its settings from `reference`.
+    /// Starts the telemetry collector, then starts (or reaches) the target for a run whose trials
+    /// use `runtimes`; the embedded fgref takes its settings from `reference`.
     pub async fn start(
         &self,
         runtimes: &[RuntimeId],
@@ -50,6 +51,9 @@ impl Target {
             })?),
             None => None,
         };
+        let collector = Collector::start(self.collector_listen, self.collector_url.clone())
+            .await
+            .map_err(|e| start_error(e.to_string()))?;
         let (url, process) = match &self.kind {
             TargetKind::Embedded => {
                 let embedded = reference::Embedded::start(
@@ -57,6 +61,9 @@ impl Target {
                     runtimes,
                     token.clone(),
                     self.idle_timeout,
+                    // Instances with extensions live in a network namespace of their own; the
+                    // collector's port is how their forwarder gets out.
+                    vec![collector.addr().port()],
                 )
                 .await
                 .map_err(start_error)?;
@@ -72,13 +79,19 @@ impl Target {
             TargetKind::Url(url) => (url.clone(), Process::Remote),
         };
         let client = Client::new(&url, &self.project_id, token)?;
-        Ok(RunningTarget { client, process })
+        Ok(RunningTarget {
+            client,
+            collector,
+            process,
+        })
     }
 }
 
 /// A target that is up for this run.
 pub struct RunningTarget {
     pub client: Client,
+    /// Where the target's functions send their telemetry.
+    pub collector: Collector,
     process: Process,
 }
 
@@ -98,7 +111,8 @@ impl RunningTarget {
         }
     }
 
-    /// Brings the target down; for a started one, waits until its processes are gone.
+    /// Brings the target down; for a started one, waits until its processes are gone. The
+    /// collector stops after it, so the last events still have somewhere to go.
     pub async fn stop(self) {
         match self.process {
             Process::Embedded(embedded) => embedded.stop().await,
@@ -107,6 +121,7 @@ impl RunningTarget {
             }
             Process::Remote => {}
         }
+        self.collector.stop().await;
     }
 
     /// Kills what the target started, without waiting for trials to let go of it (Ctrl-C).

@@ -3,7 +3,9 @@
 use std::time::Duration;
 
 use super::error::ProtocolError;
-use super::messages::{CreateFunctionRequest, FunctionModel};
+use super::messages::{
+    CreateDependencyVersionRequest, CreateFunctionRequest, DependencyVersion, FunctionModel,
+};
 use super::reply::Reply;
 
 /// How long an API call other than an invoke may take.
@@ -40,6 +42,10 @@ impl Client {
             project_id: project_id.to_owned(),
             token,
         })
+    }
+
+    fn dependencies_url(&self) -> String {
+        format!("{}/v2/{}/fgs/dependencies", self.base, self.project_id)
     }
 
     fn functions_url(&self) -> String {
@@ -97,6 +103,37 @@ impl Client {
         let url = self.function_url(func_urn, "");
         send(
             "DeleteFunction",
+            self.request(reqwest::Method::DELETE, url, API_TIMEOUT),
+        )
+        .await
+    }
+
+    /// CreateDependencyVersion; a refusal is the target breaking the protocol (the harness only
+    /// sends dependencies a target must take).
+    pub async fn create_dependency_version(
+        &self,
+        request: &CreateDependencyVersionRequest,
+    ) -> Result<DependencyVersion, ProtocolError> {
+        const CALL: &str = "CreateDependencyVersion";
+        let url = format!("{}/version", self.dependencies_url());
+        let reply = send(
+            CALL,
+            self.request(reqwest::Method::POST, url, API_TIMEOUT)
+                .json(request),
+        )
+        .await?;
+        reply.dependency_version(CALL)
+    }
+
+    /// DeleteDependencyVersion, whatever it answers.
+    pub async fn delete_dependency_version(
+        &self,
+        dep_id: &str,
+        version: u64,
+    ) -> Result<Reply, ProtocolError> {
+        let url = format!("{}/{dep_id}/version/{version}", self.dependencies_url());
+        send(
+            "DeleteDependencyVersion",
             self.request(reqwest::Method::DELETE, url, API_TIMEOUT),
         )
         .await

@@ -1,4 +1,5 @@
-//! The protocol's messages (PROTOCOL.md §2–§4), one type each, named after its route.
+//! The protocol's messages (PROTOCOL.md §2–§4, and the dependency calls of FunctionGraph's API),
+//! one type each, named after its route.
 
 use serde::{Deserialize, Serialize};
 
@@ -19,6 +20,9 @@ pub struct CreateFunctionRequest {
     pub initializer_handler: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub initializer_timeout: Option<u32>,
+    /// Dependency version ids (`DependencyVersion::id`), in the order their files are laid out.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub depend_version_list: Vec<String>,
 }
 
 /// `func_code` of CreateFunction.
@@ -26,6 +30,34 @@ pub struct CreateFunctionRequest {
 pub struct FuncCode {
     /// The zip, base64.
     pub file: String,
+}
+
+/// `POST /v2/{project_id}/fgs/dependencies/version` (CreateDependencyVersion): a zip whose root
+/// is laid out in the code root of every function that lists the version.
+#[derive(Debug, Serialize)]
+pub struct CreateDependencyVersionRequest {
+    /// `zip`: the file is in `depend_file` (FunctionGraph also knows `obs`, a link).
+    pub depend_type: &'static str,
+    /// The zip, base64.
+    pub depend_file: String,
+    /// The runtime id the dependency is for.
+    pub runtime: String,
+    /// 1–96 letters, digits, `_`, `.`, `-`; versions are numbered per name.
+    pub name: String,
+}
+
+/// A dependency version: the answer of CreateDependencyVersion. `DELETE
+/// /v2/{project_id}/fgs/dependencies/{dep_id}/version/{version}` deletes it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct DependencyVersion {
+    /// The version's own id, what `depend_version_list` names.
+    pub id: String,
+    /// The dependency's id, shared by its versions.
+    pub dep_id: String,
+    /// 1, 2, … per dependency name.
+    pub version: u64,
+    #[serde(flatten)]
+    pub other: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The function model: the answer of CreateFunction and of

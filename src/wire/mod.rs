@@ -10,6 +10,7 @@ mod reply;
 pub use client::Client;
 pub use error::ProtocolError;
 pub use messages::{
-    ApiErrorBody, CreateFunctionRequest, FuncCode, FunctionModel, InvokeResponseV1,
+    ApiErrorBody, CreateDependencyVersionRequest, CreateFunctionRequest, DependencyVersion,
+    FuncCode, FunctionModel, InvokeResponseV1,
 };
 pub use reply::Reply;

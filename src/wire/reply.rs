@@ -7,7 +7,7 @@ use reqwest::header::HeaderMap;
 use serde_json::Value;
 
 use super::error::ProtocolError;
-use super::messages::{ApiErrorBody, FunctionModel, InvokeResponseV1};
+use super::messages::{ApiErrorBody, DependencyVersion, FunctionModel, InvokeResponseV1};
 
 /// One HTTP answer, undecoded.
 #[derive(Debug, Clone)]
@@ -108,6 +108,22 @@ impl Reply {
 
     /// The function model CreateFunction and GetFunctionConfig answer.
     pub fn function_model(&self, call: &'static str) -> Result<FunctionModel, ProtocolError> {
+        self.success_body(call)
+    }
+
+    /// The dependency version CreateDependencyVersion answers.
+    pub fn dependency_version(
+        &self,
+        call: &'static str,
+    ) -> Result<DependencyVersion, ProtocolError> {
+        self.success_body(call)
+    }
+
+    /// The JSON body of a 2xx answer; a non-2xx one as the API error it is.
+    fn success_body<T: serde::de::DeserializeOwned>(
+        &self,
+        call: &'static str,
+    ) -> Result<T, ProtocolError> {
         if !self.is_success() {
             return Err(self.api_error(call));
         }

@@ -9,6 +9,8 @@ mod mutants;
 mod platforms;
 mod support;
 mod targets;
+mod telemetry;
+mod telemetry_deploy;
 
 use std::process::ExitCode;
 
@@ -29,6 +31,8 @@ fn main() -> ExitCode {
     selftests.extend(docs::trials());
     selftests.extend(install::trials());
     selftests.extend(targets::trials());
+    selftests.extend(telemetry::trials());
+    selftests.extend(telemetry_deploy::trials());
     selftests.extend(mutants::trials());
     selftests.extend(platforms::trials());
     run_with(cli, &tokio_runtime, selftests)

@@ -1,0 +1,327 @@
+//! The telemetry expectation, `{"events": [m…], "exhaustive": false}`: how it loads and how it
+//! holds against the events filed for a call.
+
+use serde_json::Value;
+
+use super::error::ExpectError;
+use crate::matcher::{Captures, Matcher, Mismatch};
+
+#[derive(Debug, Default)]
+pub struct TelemetryExpectation {
+    /// Matched as an ordered subsequence of the call's events.
+    pub events: Vec<Matcher>,
+    /// Whether the call's events must be exactly these, in this order.
+    pub exhaustive: bool,
+}
+
+impl TelemetryExpectation {
+    /// The expectation under `key` (`telemetry`).
+    pub fn load(key: &str, value: &Value) -> Result<TelemetryExpectation, ExpectError> {
+        let shape = || {
+            ExpectError::new(
+                key,
+                format!("`{key}` takes {{\"events\": [matchers…], \"exhaustive\": false}}"),
+            )
+        };
+        let Value::Object(fields) = value else {
+            return Err(shape());
+        };
+        let mut expectation = TelemetryExpectation::default();
+        let mut has_events = false;
+        for (field, item) in fields {
+            match field.as_str() {
+                "events" => {
+                    let Value::Array(items) = item else {
+                        return Err(ExpectError::new(
+                            field,
+                            format!("`{key}.events` takes an array of matchers, one per event"),
+                        ));
+                    };
+                    expectation.events = items
+                        .iter()
+                        .enumerate()
+                        .map(|(i, item)| {
+                            Matcher::compile(item, &format!("{key}.events[{i}]"))
+                                .map_err(ExpectError::from)
+                        })
+                        .collect::<Result<_, _>>()?;
+                    has_events = true;
+                }
+                "exhaustive" => {
+                    expectation.exhaustive = item.as_bool().ok_or_else(|| {
+                        ExpectError::new(field, format!("`{key}.exhaustive` takes true or false"))
+                    })?;
+                }
+                _ => {
+                    return Err(ExpectError::new(
+                        field,
+                        format!("unknown key `{key}.{field}`; expected events or exhaustive"),
+                    ));
+                }
+            }
+        }
+        if !has_events {
+            return Err(shape());
+        }
+        Ok(expectation)
+    }
+
+    pub fn matchers(&self) -> impl Iterator<Item = &Matcher> {
+        self.events.iter()
+    }
+
+    /// Checks `events`, reporting under `field`; answers the expected events reconciled with the
+    /// actual ones (an event that matched, or that a non-exhaustive expectation lets pass, stands
+    /// as it arrived; a missing one as the case wrote it, where it was looked for), for the diff.
+    pub fn check(
+        &self,
+        field: &str,
+        events: &[Value],
+        captures: &mut Captures,
+        mismatches: &mut Vec<Mismatch>,
+    ) -> Value {
+        let mut reconciled = Vec::new();
+        let mut next = 0;
+        for (i, matcher) in self.events.iter().enumerate() {
+            match (next..events.len()).find(|&at| matcher.is_satisfied(Some(&events[at]), captures))
+            {
+                Some(at) => {
+                    self.pass_over(field, events, next..at, &mut reconciled, mismatches);
+                    reconciled.push(events[at].clone());
+                    next = at + 1;
+                }
+                None => {
+                    // Not found: later matchers are still looked for from the same place, so
+                    // one missing event does not hide the others.
+                    let after = if next == 0 {
+                        String::new()
+                    } else {
+                        format!(" after event {next}")
+                    };
+                    mismatches.push(Mismatch {
+                        path: format!("{field}.events[{i}]"),
+                        expected: format!("an event matching {}{after}", matcher.to_value()),
+                        actual: format!(
+                            "none among the {} events{}",
+                            events.len() - next,
+                            if next == 0 { "" } else { " after it" }
+                        ),
+                    });
+                    reconciled.push(matcher.to_value());
+                }
+            }
+        }
+        self.pass_over(
+            field,
+            events,
+            next..events.len(),
+            &mut reconciled,
+            mismatches,
+        );
+        Value::Array(reconciled)
+    }
+
+    /// Events no matcher claimed: allowed unless the expectation is exhaustive.
+    fn pass_over(
+        &self,
+        field: &str,
+        events: &[Value],
+        range: std::ops::Range<usize>,
+        reconciled: &mut Vec<Value>,
+        mismatches: &mut Vec<Mismatch>,
+    ) {
+        for at in range {
+            if self.exhaustive {
+                mismatches.push(Mismatch {
+                    path: format!("{field}.exhaustive"),
+                    expected: format!("only the {} events listed", self.events.len()),
+                    actual: format!(
+                        "event {} is not one of them: {}",
+                        at + 1,
+                        brief(&events[at])
+                    ),
+                });
+                // Left out of the expected side, so the diff shows it as an addition.
+            } else {
+                reconciled.push(events[at].clone());
+            }
+        }
+    }
+}
+
+/// An event in a mismatch line: its name when it has one, else the JSON.
+fn brief(event: &Value) -> String {
+    match event.get("name") {
+        Some(Value::String(name)) => format!("\"{name}\""),
+        _ => event.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn check(expectation: Value, events: &Value) -> (Vec<Mismatch>, Value) {
+        let mut captures = Captures::default();
+        captures.bind("rid", json!("r-1"));
+        let mut out = Vec::new();
+        let reconciled = TelemetryExpectation::load("telemetry", &expectation)
+            .unwrap()
+            .check(
+                "telemetry",
+                events.as_array().unwrap(),
+                &mut captures,
+                &mut out,
+            );
+        (out, reconciled)
+    }
+
+    fn call() -> Value {
+        json!([
+            {"name": "platform.initStart", "traceId": "r-1"},
+            {"name": "platform.start", "traceId": "r-1"},
+            {"name": "function", "logs": "[Function]hello"},
+            {"name": "platform.RuntimeDone", "traceId": "r-1", "status": "success"},
+            {"name": "platform.report", "traceId": "r-1", "status": "success"}
+        ])
+    }
+
+    #[test]
+    fn events_are_an_ordered_subsequence() {
+        let ordered = json!({"events": [
+            {"name": "platform.start", "traceId": {"$same": "rid"}},
+            {"name": "function", "logs": {"$regex": "hello$"}},
+            {"name": "platform.report"}
+        ]});
+        let (mismatches, reconciled) = check(ordered, &call());
+        assert_eq!(mismatches, []);
+        assert_eq!(reconciled, call());
+
+        let reversed = json!({"events": [{"name": "platform.report"}, {"name": "platform.start"}]});
+        let (mismatches, _) = check(reversed, &call());
+        assert_eq!(mismatches.len(), 1);
+        assert_eq!(mismatches[0].path, "telemetry.events[1]");
+        assert_eq!(
+            mismatches[0].actual, "none among the 0 events after it",
+            "{mismatches:?}"
+        );
+    }
+
+    #[test]
+    fn exhaustive_means_exactly_these_events_in_order() {
+        let names = |names: &[&str]| json!({"exhaustive": true, "events": names.iter().map(|n| json!({"name": n})).collect::<Vec<_>>()});
+        let all = [
+            "platform.initStart",
+            "platform.start",
+            "function",
+            "platform.RuntimeDone",
+            "platform.report",
+        ];
+        assert_eq!(check(names(&all), &call()).0, []);
+        let (mismatches, reconciled) = check(names(&all[1..]), &call());
+        assert_eq!(mismatches.len(), 1, "{mismatches:?}");
+        assert_eq!(mismatches[0].path, "telemetry.exhaustive");
+        assert_eq!(
+            mismatches[0].actual,
+            "event 1 is not one of them: \"platform.initStart\""
+        );
+        // The extra event is left out of the expected side, so the diff adds it.
+        assert_eq!(reconciled.as_array().unwrap().len(), 4);
+        let (mismatches, _) = check(names(&["platform.start", "platform.initStart"]), &call());
+        let paths: Vec<_> = mismatches.iter().map(|m| m.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            [
+                "telemetry.exhaustive",
+                "telemetry.events[1]",
+                "telemetry.exhaustive",
+                "telemetry.exhaustive",
+                "telemetry.exhaustive"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_missing_event_stands_where_it_was_looked_for() {
+        let expected = json!({"events": [
+            {"name": "platform.start"},
+            {"name": "platform.RuntimeDone", "status": "failure"},
+            {"name": "platform.report"}
+        ]});
+        let (mismatches, reconciled) = check(expected, &call());
+        assert_eq!(mismatches.len(), 1, "{mismatches:?}");
+        assert_eq!(
+            mismatches[0].expected,
+            r#"an event matching {"name":"platform.RuntimeDone","status":"failure"} after event 2"#
+        );
+        assert_eq!(mismatches[0].actual, "none among the 3 events after it");
+        let names: Vec<_> = reconciled
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "platform.initStart",
+                "platform.start",
+                "platform.RuntimeDone",
+                "function",
+                "platform.RuntimeDone",
+                "platform.report"
+            ]
+        );
+    }
+
+    #[test]
+    fn captures_bind_only_from_matched_events() {
+        let expectation = TelemetryExpectation::load(
+            "telemetry",
+            &json!({"events": [{"name": "platform.report", "traceId": {"$capture": "trace"}}]}),
+        )
+        .unwrap();
+        let mut captures = Captures::default();
+        let mut mismatches = Vec::new();
+        expectation.check(
+            "telemetry",
+            call().as_array().unwrap(),
+            &mut captures,
+            &mut mismatches,
+        );
+        assert_eq!(captures.get("trace"), Some(&json!("r-1")));
+    }
+
+    #[test]
+    fn malformed_telemetry_expectations_name_the_key() {
+        for (value, key, needle) in [
+            (json!([]), "telemetry", "takes {\"events\""),
+            (
+                json!({"exhaustive": true}),
+                "telemetry",
+                "takes {\"events\"",
+            ),
+            (json!({"events": {}}), "events", "array of matchers"),
+            (
+                json!({"events": [], "exhaustive": "yes"}),
+                "exhaustive",
+                "true or false",
+            ),
+            (
+                json!({"events": [], "order": 1}),
+                "order",
+                "telemetry.order",
+            ),
+            (
+                json!({"events": [{"$regx": "a"}]}),
+                "$regx",
+                "unknown matcher",
+            ),
+        ] {
+            let error = TelemetryExpectation::load("telemetry", &value).unwrap_err();
+            assert_eq!(error.key, key, "{value}");
+            assert!(error.message.contains(needle), "{error}");
+        }
+    }
+}
