@@ -2,31 +2,75 @@
 //! with bash (extension packaging page, functiongraph_06_2705), its output read line by line for
 //! `extension` telemetry events, and its process group tracked, so none outlives the instance.
 
-use std::{net::SocketAddr, process::Stdio, sync::Arc, time::SystemTime};
-
-use tokio::{
-    io::{AsyncBufReadExt, BufReader},
-    net::unix::pipe,
-    sync::watch,
-    task::AbortHandle,
+use std::{
+    net::SocketAddr,
+    process::Stdio,
+    sync::{Arc, Mutex, PoisonError},
+    time::{Duration, SystemTime},
 };
 
+use serde_json::Value;
+use tokio::{sync::watch, task::AbortHandle};
+
 use super::{
+    logs::LogCapture,
     network::Network,
     outbox::Outbox,
     process::{self, Launch, SpawnError, kill_group},
     table::InstanceTable,
 };
-use crate::telemetry::{self, Stream};
+use crate::{
+    fault::TelemetryFault,
+    telemetry::{self, Stream},
+};
 
-/// A longer output line is cut here before it becomes an event.
-const MAX_LINE_BYTES: usize = 64 * 1024;
+/// How often the extensions' `[Extension]` lines go out between calls (**fgref**: the page says
+/// nothing of batching; a call's own delivery also takes every line written before it).
+const LINE_DELIVERY_PERIOD: Duration = Duration::from_millis(100);
 
 /// The running extensions of one instance. Dropping it kills them.
 #[derive(Default)]
 pub(crate) struct ExtensionProcesses {
     groups: Vec<u32>,
-    reader: Option<AbortHandle>,
+    output: Option<Arc<ExtensionOutput>>,
+    tasks: Vec<AbortHandle>,
+}
+
+/// The extensions' stdout and stderr, one pipe, read as it comes and cut exactly when events
+/// are taken, like the language runtime's output at an answer.
+struct ExtensionOutput {
+    capture: Arc<LogCapture>,
+    /// A line the last cut ended in the middle of.
+    partial: Mutex<Vec<u8>>,
+    fault: Option<TelemetryFault>,
+}
+
+impl ExtensionOutput {
+    /// An `extension` event for each complete line written since the last call that carries
+    /// `[Extension]`.
+    fn take_events(&self) -> Vec<Value> {
+        let mut partial = self.partial.lock().unwrap_or_else(PoisonError::into_inner);
+        partial.extend(self.capture.cut());
+        let complete = match partial.iter().rposition(|b| *b == b'\n') {
+            Some(end) => partial.drain(..=end).collect::<Vec<u8>>(),
+            None => return Vec::new(),
+        };
+        telemetry::log_lines(Stream::Extension, &complete, SystemTime::now(), self.fault)
+    }
+}
+
+/// Delivers the extensions' tagged lines as they come, so one written between calls (or while
+/// the platform still waits for registrations) does not wait for the next call.
+async fn deliver_lines(output: Arc<ExtensionOutput>, outbox: Arc<Outbox>) {
+    let mut tick = tokio::time::interval(LINE_DELIVERY_PERIOD);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let events = output.take_events();
+        if !events.is_empty() {
+            outbox.deliver_now(events).await;
+        }
+    }
 }
 
 impl ExtensionProcesses {
@@ -43,12 +87,17 @@ impl ExtensionProcesses {
             return Ok(started);
         }
         let setup = |what| move |source| SpawnError::Setup { what, source };
-        let (tx, rx) = pipe::pipe().map_err(setup("extension output pipe"))?;
-        let write_end = tx
-            .into_blocking_fd()
-            .map_err(setup("extension output pipe"))?;
-        started.reader =
-            Some(tokio::spawn(read_lines(rx, Arc::clone(outbox), launch.fault)).abort_handle());
+        let (capture, write_end) = LogCapture::new().map_err(setup("extension output pipe"))?;
+        started.tasks.push(capture.spawn_reader().abort_handle());
+        let output = Arc::new(ExtensionOutput {
+            capture,
+            partial: Mutex::default(),
+            fault: launch.fault,
+        });
+        started.tasks.push(
+            tokio::spawn(deliver_lines(Arc::clone(&output), Arc::clone(outbox))).abort_handle(),
+        );
+        started.output = Some(output);
         for script in launch.extension_scripts {
             let stdout = write_end
                 .try_clone()
@@ -82,6 +131,13 @@ impl ExtensionProcesses {
         Ok(started)
     }
 
+    /// The `[Extension]` lines written since the last delivery, as events.
+    pub(super) fn take_events(&self) -> Vec<Value> {
+        self.output
+            .as_ref()
+            .map_or_else(Vec::new, |output| output.take_events())
+    }
+
     pub(super) fn kill(&self) {
         for &group in &self.groups {
             kill_group(group);
@@ -92,32 +148,8 @@ impl ExtensionProcesses {
 impl Drop for ExtensionProcesses {
     fn drop(&mut self) {
         self.kill();
-        if let Some(reader) = &self.reader {
-            reader.abort();
-        }
-    }
-}
-
-/// Every line the extensions write; those tagged `[Extension]` become events as they arrive.
-async fn read_lines(
-    rx: pipe::Receiver,
-    outbox: Arc<Outbox>,
-    fault: Option<crate::fault::TelemetryFault>,
-) {
-    let mut reader = BufReader::new(rx);
-    let mut line = Vec::new();
-    loop {
-        line.clear();
-        match reader.read_until(b'\n', &mut line).await {
-            Ok(0) | Err(_) => return,
-            Ok(_) => {
-                line.truncate(MAX_LINE_BYTES);
-                let events =
-                    telemetry::log_lines(Stream::Extension, &line, SystemTime::now(), fault);
-                if !events.is_empty() {
-                    outbox.emit(events);
-                }
-            }
+        for task in &self.tasks {
+            task.abort();
         }
     }
 }

@@ -209,6 +209,13 @@ impl Instance {
         &self.outbox
     }
 
+    /// Delivers every pending event to the telemetry subscriber, with the `[Extension]` lines
+    /// the extensions wrote up to now.
+    pub(crate) async fn deliver_telemetry(&self) {
+        self.outbox.emit(self.extensions.take_events());
+        self.outbox.flush().await;
+    }
+
     /// The node process's peak resident memory so far, KB.
     pub(crate) fn peak_kb(&self) -> Option<u64> {
         self.memory.peak_now()

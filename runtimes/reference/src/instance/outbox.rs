@@ -73,6 +73,23 @@ impl Outbox {
         state.pending.drain(..excess);
     }
 
+    /// Delivers `events` at once, beside whatever is pending; kept pending instead while
+    /// nobody subscribed.
+    pub(crate) async fn deliver_now(&self, events: Vec<Value>) {
+        let _turn = self.delivering.lock().await;
+        let subscriber = {
+            let mut state = self.state();
+            match state.subscriber.clone() {
+                Some(subscriber) => subscriber,
+                None => {
+                    state.pending.extend(events);
+                    return;
+                }
+            }
+        };
+        self.post(&subscriber, events).await;
+    }
+
     /// Delivers every pending event of a subscribed stream; returns once the subscriber
     /// answered, or failed to within [`DELIVERY_LIMIT`]. Without a subscription events stay
     /// pending for the one that may come.
@@ -87,11 +104,16 @@ impl Outbox {
             if self.fault == Some(TelemetryFault::EventsDeliveredAfterNextCall) {
                 batch = std::mem::replace(&mut state.held, batch);
             }
-            batch.retain(|event| {
-                Stream::of(event).is_some_and(|stream| subscriber.streams.contains(&stream))
-            });
             (subscriber, batch)
         };
+        self.post(&subscriber, batch).await;
+    }
+
+    /// POSTs the events of `batch` the subscriber asked for, if any.
+    async fn post(&self, subscriber: &Subscriber, mut batch: Vec<Value>) {
+        batch.retain(|event| {
+            Stream::of(event).is_some_and(|stream| subscriber.streams.contains(&stream))
+        });
         if batch.is_empty() {
             return;
         }

@@ -420,7 +420,7 @@ async fn finish(
             success,
         );
     }
-    instance.outbox().flush().await;
+    instance.deliver_telemetry().await;
     if ending.reusable {
         if let Some(instance) = function.put_idle(instance) {
             instance.stop().await;
