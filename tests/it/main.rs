@@ -1,7 +1,8 @@
 //! The project's own tests, one binary (`cargo test`): the corpus against the reference platform
 //! (configured like `cargo run`, through `FGCONFORM_*` variables), plus self-tests proving the
-//! suite catches broken runtimes and survives broken targets.
+//! suite catches broken runtimes and platforms and survives broken targets.
 
+mod broken_telemetry;
 mod cli;
 mod docs;
 mod install;
@@ -35,5 +36,7 @@ fn main() -> ExitCode {
     selftests.extend(telemetry_deploy::trials());
     selftests.extend(mutants::trials());
     selftests.extend(platforms::trials());
+    selftests.extend(broken_telemetry::trials());
+    selftests.push(broken_telemetry::every_fault_is_proven());
     run_with(cli, &tokio_runtime, selftests)
 }

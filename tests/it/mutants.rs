@@ -475,7 +475,7 @@ pub const MUTANTS: &[Mutant] = &[
 ];
 
 /// Trial-name parts of the areas that check the platform rather than the Node.js runtime.
-const PLATFORM_AREAS: [&str; 9] = [
+const PLATFORM_AREAS: [&str; 11] = [
     "::api::",
     "::summary::",
     "::logs::",
@@ -485,6 +485,8 @@ const PLATFORM_AREAS: [&str; 9] = [
     "::sizes::",
     "::instances::",
     "::environment::",
+    "::extensions::",
+    "::telemetry::",
 ];
 
 pub fn trials() -> Vec<Trial> {

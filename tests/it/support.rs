@@ -21,6 +21,7 @@ pub fn fgconform(args: &[&str], env: &[(&str, &Path)]) -> Output {
         "FGCONFORM_LEVEL",
         "FGCONFORM_FEATURE",
         "FGREF_NODEJS_BOOTSTRAP",
+        fgref::TELEMETRY_FAULT_VAR,
         "npm_config_registry",
     ] {
         command.env_remove(var);

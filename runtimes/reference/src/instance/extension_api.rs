@@ -144,8 +144,9 @@ impl ExtensionApi {
             .parse::<SocketAddrV4>()
             .ok()
             .filter(|a| {
-                self.fault == Some(TelemetryFault::RegisterAcceptsAnyPort)
-                    || (*a.ip() == Ipv4Addr::LOCALHOST && PORTS.contains(&a.port()))
+                *a.ip() == Ipv4Addr::LOCALHOST
+                    && (PORTS.contains(&a.port())
+                        || self.fault == Some(TelemetryFault::RegisterAcceptsAnyPort))
             })
             .ok_or_else(|| {
                 format!("address {address:?} is not within 127.0.0.1:8081-127.0.0.1:8090")
