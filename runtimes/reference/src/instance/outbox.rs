@@ -74,14 +74,15 @@ impl Outbox {
     }
 
     /// Delivers `events` at once, beside whatever is pending; kept pending instead while
-    /// nobody subscribed.
+    /// nobody subscribed (or, broken on purpose, until the next call).
     pub(crate) async fn deliver_now(&self, events: Vec<Value>) {
         let _turn = self.delivering.lock().await;
         let subscriber = {
             let mut state = self.state();
+            let holding = self.fault == Some(TelemetryFault::EventsDeliveredAfterNextCall);
             match state.subscriber.clone() {
-                Some(subscriber) => subscriber,
-                None => {
+                Some(subscriber) if !holding => subscriber,
+                _ => {
                     state.pending.extend(events);
                     return;
                 }
