@@ -135,11 +135,7 @@ impl TelemetryExpectation {
                 mismatches.push(Mismatch {
                     path: format!("{field}.exhaustive"),
                     expected: format!("only the {} events listed", self.events.len()),
-                    actual: format!(
-                        "event {} is not one of them: {}",
-                        at + 1,
-                        brief(&events[at])
-                    ),
+                    actual: format!("an extra event {}, {}", at + 1, brief(&events[at])),
                 });
                 // Left out of the expected side, so the diff shows it as an addition.
             } else {
@@ -150,9 +146,17 @@ impl TelemetryExpectation {
 }
 
 /// An event in a mismatch line: its name when it has one, else the JSON.
+/// An event in a few words: its name, and its `logs` line for a log event.
 fn brief(event: &Value) -> String {
-    match event.get("name") {
-        Some(Value::String(name)) => format!("\"{name}\""),
+    match (event.get("name"), event.get("logs")) {
+        (Some(Value::String(name)), Some(Value::String(logs))) => {
+            let mut logs = logs.clone();
+            if logs.chars().count() > 80 {
+                logs = logs.chars().take(77).collect::<String>() + "...";
+            }
+            format!("{name:?} with logs {logs:?}")
+        }
+        (Some(Value::String(name)), _) => format!("{name:?}"),
         _ => event.to_string(),
     }
 }
@@ -224,7 +228,7 @@ mod tests {
         assert_eq!(mismatches[0].path, "telemetry.exhaustive");
         assert_eq!(
             mismatches[0].actual,
-            "event 1 is not one of them: \"platform.initStart\""
+            "an extra event 1, \"platform.initStart\""
         );
         // The extra event is left out of the expected side, so the diff adds it.
         assert_eq!(reconciled.as_array().unwrap().len(), 4);
