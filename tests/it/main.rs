@@ -7,6 +7,7 @@ mod cli;
 mod docs;
 mod install;
 mod mutants;
+mod orphans;
 mod platforms;
 mod support;
 mod targets;
@@ -34,6 +35,7 @@ fn main() -> ExitCode {
     selftests.extend(targets::trials());
     selftests.extend(telemetry::trials());
     selftests.extend(telemetry_deploy::trials());
+    selftests.extend(orphans::trials());
     selftests.extend(mutants::trials());
     selftests.extend(platforms::trials());
     selftests.extend(broken_telemetry::trials());

@@ -150,12 +150,25 @@ fn base_command(program: &Path, launch: &Launch<'_>, network: &Network) -> Comma
         // Its own group, so killing the group also kills whatever the process started.
         .process_group(0)
         .kill_on_drop(true);
-    if let Some(ns) = network.enter_before_exec() {
-        // SAFETY: `network` (and so the namespace's descriptor) outlives the spawn, and
-        // `network::enter` only makes the setns syscall.
-        unsafe {
-            command.pre_exec(move || network::enter(ns));
-        }
+    let platform = rustix::process::getpid();
+    let ns = network.enter_before_exec();
+    // SAFETY: between fork and exec this makes only the prctl, getppid and setns syscalls; the
+    // namespace's descriptor is open in the parent (held by `network`) across the spawn.
+    unsafe {
+        command.pre_exec(move || {
+            // Killed with the platform even when the platform itself is SIGKILLed and cannot
+            // kill its groups; a parent already gone by now is a platform that died meanwhile.
+            rustix::process::set_parent_process_death_signal(Some(Signal::KILL))?;
+            if rustix::process::getppid() != Some(platform) {
+                return Err(std::io::Error::other(
+                    "the platform exited during the spawn",
+                ));
+            }
+            match ns {
+                Some(ns) => network::enter(ns),
+                None => Ok(()),
+            }
+        });
     }
     command
 }
