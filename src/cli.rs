@@ -2,24 +2,31 @@
 //! signals, and exit codes. It turns flags into a plain [`Selection`] and hands it on; it renders
 //! what the run produced once the run is over.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use chrono::Utc;
 use clap::Parser;
 use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use libtest_mimic::Trial;
 
 use crate::case::Level;
+use crate::corpus_digest::corpus_digest;
 use crate::coverage;
+use crate::discover;
 use crate::feature::FEATURES;
+use crate::record::TrialRecord;
 use crate::reference;
+use crate::report::RunInfo;
 use crate::report::progress::InstallProgress;
 use crate::report::ran_on;
 use crate::report::rerun::RerunFlags;
+use crate::report::{html, json, junit};
 use crate::runtime_id::RuntimeId;
 use crate::select::Selection;
 use crate::suite::{self, Suite};
+use crate::target::TargetKind;
 
 /// Exit code for a run that could not start: bad flags, an unreadable target or corpus.
 pub const EXIT_SETUP: u8 = 2;
@@ -83,6 +90,18 @@ pub struct Cli {
     #[arg(long, env = "FGREF_NODE_CACHE", value_name = "DIR")]
     pub node_cache: Option<PathBuf>,
 
+    /// After the run, write the JSON report (REPORT-FORMAT.md) to FILE.
+    #[arg(long, env = "FGCONFORM_JSON", value_name = "FILE")]
+    pub json: Option<PathBuf>,
+
+    /// After the run, write a JUnit XML report to FILE (one testsuite per runtime id).
+    #[arg(long, env = "FGCONFORM_JUNIT", value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+
+    /// After the run, write the HTML report to FILE.
+    #[arg(long, env = "FGCONFORM_HTML", value_name = "FILE")]
+    pub html: Option<PathBuf>,
+
     #[command(flatten)]
     pub libtest: libtest_mimic::Arguments,
 }
@@ -96,6 +115,8 @@ Examples:
   cargo run --release -- --exact 'Node.js20.15::handler::callback-error'
   cargo run --release -- --level documented             only what the documentation states
   cargo run --release -- --coverage                     cases per feature, area, runtime and level
+  cargo run --release -- --json out/report.json --junit out/junit.xml --html out/report.html
+                                                        write the reports (REPORT-FORMAT.md)
   cargo run --release -- --target runtimes/mine.toml    another FunctionGraph-compatible target
   FGREF_NODEJS_BOOTSTRAP=my-runtime.js cargo run --release
                                                         your Node.js runtime inside fgref
@@ -150,6 +171,12 @@ impl Cli {
         }
     }
 
+    /// Whether a run writes whole-run reports (`--list` runs nothing, so it writes none).
+    fn wants_reports(&self) -> bool {
+        let any = self.json.is_some() || self.junit.is_some() || self.html.is_some();
+        any && !self.libtest.list
+    }
+
     fn reference_settings(&self) -> reference::Settings {
         let progress = Arc::new(InstallProgress::default());
         reference::Settings {
@@ -193,6 +220,11 @@ pub fn run_with(cli: Cli, tokio_runtime: &tokio::runtime::Runtime, extra: Vec<Tr
             std::process::exit(130);
         }
     });
+    let mut info = match cli.wants_reports().then(|| run_info(&cli, &suite)) {
+        Some(Ok(info)) => Some(info),
+        Some(Err(error)) => return setup_failed(&error),
+        None => None,
+    };
     let (conclusion, records) = match suite.run(tokio_runtime, &cli.libtest, extra) {
         Ok(finished) => finished,
         Err(error) => return setup_failed(&error),
@@ -200,7 +232,84 @@ pub fn run_with(cli: Cli, tokio_runtime: &tokio::runtime::Runtime, extra: Vec<Tr
     if let Some(block) = ran_on::render(&records) {
         eprint!("\n{block}");
     }
+    if let Some(info) = &mut info {
+        info.finished_at = Utc::now();
+        if let Err(error) = write_reports(&cli, info, &records) {
+            return setup_failed(&error);
+        }
+    }
     conclusion.exit_code()
+}
+
+/// What the reports say about the run beside its records; `started_at` is now.
+fn run_info(cli: &Cli, suite: &Suite) -> Result<RunInfo, String> {
+    let root = suite.cases_root();
+    let digest = corpus_digest(root)
+        .map_err(|e| format!("cannot read the corpus {}: {e}", root.display()))?;
+    let cases = discover::case_dirs(root).map_err(|e| e.to_string())?.len();
+    let target = suite.target();
+    let (kind, url) = match &target.kind {
+        TargetKind::Embedded => ("embedded", None),
+        TargetKind::Command { .. } => ("command", None),
+        TargetKind::Url(url) => ("url", Some(url.clone())),
+    };
+    let now = Utc::now();
+    Ok(RunInfo {
+        git_revision: git_revision(),
+        corpus_root: root.to_owned(),
+        corpus_digest: digest,
+        corpus_cases: cases,
+        target_name: target.name.clone(),
+        target_kind: kind,
+        target_url: url,
+        runtimes: suite.runtimes().to_vec(),
+        levels: cli.level.iter().map(|l| l.name().to_owned()).collect(),
+        features: cli.feature.clone(),
+        started_at: now,
+        finished_at: now,
+    })
+}
+
+/// The suite checkout's `git rev-parse HEAD`, when it is a git checkout and git is at hand.
+fn git_revision() -> Option<String> {
+    let output = std::process::Command::new("git")
+        .args(["rev-parse", "HEAD"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    let revision = String::from_utf8(output.stdout).ok()?.trim().to_owned();
+    let hex = !revision.is_empty() && revision.chars().all(|c| c.is_ascii_hexdigit());
+    (output.status.success() && hex).then_some(revision)
+}
+
+/// Writes the reports the flags ask for; an error names the file.
+fn write_reports(cli: &Cli, info: &RunInfo, records: &[TrialRecord]) -> Result<(), String> {
+    let report = json::report(info, records);
+    let files = [
+        (&cli.json, "--json"),
+        (&cli.junit, "--junit"),
+        (&cli.html, "--html"),
+    ];
+    for (file, flag) in files {
+        let Some(file) = file else { continue };
+        let text = match flag {
+            "--json" => json::render(&report),
+            "--junit" => junit::render(info, records),
+            _ => html::render(&report),
+        };
+        write_file(file, &text)
+            .map_err(|e| format!("{flag}: cannot write {}: {e}", file.display()))?;
+    }
+    Ok(())
+}
+
+fn write_file(file: &Path, text: &str) -> std::io::Result<()> {
+    if let Some(parent) = file.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)?;
+    }
+    std::fs::write(file, text)
 }
 
 /// `--coverage`: counts over the whole corpus; a case that does not load makes the counts wrong,

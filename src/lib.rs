@@ -9,6 +9,7 @@
 
 pub mod case;
 pub mod cli;
+pub mod corpus_digest;
 pub mod coverage;
 pub mod deploy;
 pub mod discover;

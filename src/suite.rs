@@ -112,6 +112,16 @@ impl Suite {
         &self.runtimes
     }
 
+    /// The target, as its descriptor describes it.
+    pub fn target(&self) -> &Target {
+        &self.target.target
+    }
+
+    /// The corpus root the run reads.
+    pub fn cases_root(&self) -> &Path {
+        &self.cases_root
+    }
+
     /// One trial per selected (runtime, case); a case that does not load becomes one failing
     /// trial of its own, so the rest of the corpus still runs. `args` tells which trials will
     /// run, so that the target prepares only their runtimes.
@@ -164,6 +174,7 @@ impl Suite {
             node_version: None,
             duration: Duration::ZERO,
             rerun: String::new(),
+            expected_failure: None,
         };
         Trial::ignorable_test(name, move || report(&records, record))
     }
@@ -187,6 +198,7 @@ impl Suite {
             node_version: None,
             duration: Duration::ZERO,
             rerun: self.rerun.command(runtime, &name),
+            expected_failure: None,
         };
         let records = Arc::clone(&self.records);
         if let Some(reason) = self.skip_reason(&case, runtime) {

@@ -14,16 +14,25 @@ use crate::verdict::{Evidence, Failure, FieldDiff, Verdict};
 
 /// What libtest shows for `record`.
 pub fn outcome(record: &TrialRecord) -> Result<Completion, Failed> {
-    let rerun = &record.rerun;
     match &record.verdict {
         Verdict::Pass => Ok(Completion::Completed),
         Verdict::Skipped(reason) => Ok(Completion::ignored_with(reason)),
-        Verdict::CaseInvalid(message) => Err(format!("the case does not load: {message}").into()),
-        Verdict::Fail(failure) => Err(format!("{}\nrerun: {rerun}\n", failure_text(failure)).into()),
-        Verdict::Error(error) => Err(format!(
+        _ => Err(message(record).unwrap_or_default().into()),
+    }
+}
+
+/// The text libtest shows under a trial that did not pass (for a skipped one, the reason it
+/// prints); `None` for a pass. The whole-run reports quote it as it is.
+pub fn message(record: &TrialRecord) -> Option<String> {
+    let rerun = &record.rerun;
+    match &record.verdict {
+        Verdict::Pass => None,
+        Verdict::Skipped(reason) => Some(reason.clone()),
+        Verdict::CaseInvalid(message) => Some(format!("the case does not load: {message}")),
+        Verdict::Fail(failure) => Some(format!("{}\nrerun: {rerun}\n", failure_text(failure))),
+        Verdict::Error(error) => Some(format!(
             "ERROR (the target or the harness broke; this is not a conformance verdict): {error}\nrerun: {rerun}\n"
-        )
-        .into()),
+        )),
     }
 }
 
@@ -122,6 +131,7 @@ mod tests {
             node_version: None,
             duration: Duration::ZERO,
             rerun: "cargo run --release -- --exact 'x'".into(),
+            expected_failure: None,
         };
         let Err(failed) = outcome(&record) else {
             panic!("a failure must fail the trial");

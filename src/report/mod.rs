@@ -1,12 +1,21 @@
 //! Reports: sinks over trial records. Running produces records; a report renders them, and
 //! nothing else prints. libtest's lines are the first sink (`libtest`: each record's outcome as
-//! its trial ends); the rest render the whole run once it is over (`ran_on` now; JUnit, JSON and
-//! HTML will stand beside it). `progress` tells the install events of a run's set-up.
+//! its trial ends); the rest render the whole run once it is over (`ran_on`, `json`, `junit`,
+//! `html`), with what `summary` gives them all (verdict names, `RunInfo`). `progress` tells the
+//! install events of a run's set-up.
 
+pub mod html;
+pub mod json;
+pub mod junit;
 pub mod libtest;
 pub mod progress;
 pub mod ran_on;
 pub mod rerun;
+#[cfg(test)]
+mod sample;
+mod summary;
+
+pub use summary::{RunInfo, VERDICT_NAMES, verdict_name};
 
 use std::sync::Mutex;
 

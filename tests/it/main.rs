@@ -9,6 +9,7 @@ mod install;
 mod mutants;
 mod orphans;
 mod platforms;
+mod reports;
 mod support;
 mod targets;
 mod telemetry;
@@ -32,6 +33,7 @@ fn main() -> ExitCode {
     selftests.extend(cli::trials());
     selftests.extend(docs::trials());
     selftests.extend(install::trials());
+    selftests.extend(reports::trials());
     selftests.extend(targets::trials());
     selftests.extend(telemetry::trials());
     selftests.extend(telemetry_deploy::trials());

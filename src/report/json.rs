@@ -1,0 +1,413 @@
+//! The JSON report (`--json`, format `fgconform-report/1`): the run's facts and every trial, as
+//! REPORT-FORMAT.md describes them field by field. The types here are that format; serde writes
+//! them in declaration order, trials sorted by id.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use super::libtest;
+use super::summary::{RunInfo as Given, VERDICT_NAMES, verdict_name};
+use crate::record::TrialRecord;
+use crate::verdict::Verdict;
+
+pub const FORMAT: &str = "fgconform-report/1";
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    pub format: String,
+    pub run_info: RunInfo,
+    pub totals: Totals,
+    pub trials: Vec<Trial>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunInfo {
+    pub suite: SuiteInfo,
+    pub corpus: CorpusInfo,
+    pub target: TargetInfo,
+    pub runtimes: BTreeMap<String, RuntimeInfo>,
+    pub selection: SelectionInfo,
+    pub host: HostInfo,
+    pub started_at: String,
+    pub finished_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SuiteInfo {
+    pub name: String,
+    pub version: String,
+    pub git_revision: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CorpusInfo {
+    pub root: String,
+    pub digest: String,
+    pub cases: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TargetInfo {
+    pub name: String,
+    pub kind: String,
+    pub url: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RuntimeInfo {
+    pub node_versions: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SelectionInfo {
+    pub runtimes: Vec<String>,
+    pub levels: Vec<String>,
+    pub features: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HostInfo {
+    pub os: String,
+    pub arch: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Totals {
+    pub pass: usize,
+    pub fail: usize,
+    pub error: usize,
+    pub skipped: usize,
+    #[serde(rename = "case-invalid")]
+    pub case_invalid: usize,
+    #[serde(rename = "expected-failure")]
+    pub expected_failure: usize,
+    #[serde(rename = "unexpected-pass")]
+    pub unexpected_pass: usize,
+    pub total: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Trial {
+    pub id: String,
+    pub case: String,
+    pub area: String,
+    pub case_path: String,
+    pub runtime: Option<String>,
+    pub level: Option<String>,
+    pub features: Vec<String>,
+    pub verdict: String,
+    pub expected: String,
+    pub expected_reason: Option<String>,
+    pub duration_ms: f64,
+    pub node_version: Option<String>,
+    pub steps: Vec<Step>,
+    pub message: Option<String>,
+    pub failure: Option<FailureInfo>,
+    pub rerun: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Step {
+    pub label: String,
+    pub request_ids: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FailureInfo {
+    pub step: usize,
+    pub steps: usize,
+    pub step_label: String,
+    pub request_id: Option<String>,
+    pub mismatches: Vec<MismatchInfo>,
+    pub diffs: Vec<DiffInfo>,
+    pub log: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MismatchInfo {
+    pub path: String,
+    pub expected: String,
+    pub actual: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DiffInfo {
+    pub field: String,
+    pub unified: String,
+}
+
+impl Totals {
+    fn count(&mut self, verdict: &str) {
+        let slot = match verdict {
+            "pass" => &mut self.pass,
+            "fail" => &mut self.fail,
+            "error" => &mut self.error,
+            "skipped" => &mut self.skipped,
+            "case-invalid" => &mut self.case_invalid,
+            "expected-failure" => &mut self.expected_failure,
+            _ => &mut self.unexpected_pass,
+        };
+        *slot += 1;
+        self.total += 1;
+    }
+}
+
+/// The report of a run: `given` (what `cli` gathered) and its records.
+pub fn report(given: &Given, records: &[TrialRecord]) -> Report {
+    let mut trials: Vec<Trial> = records
+        .iter()
+        .map(|record| trial(record, &given.corpus_root))
+        .collect();
+    trials.sort_by(|a, b| a.id.cmp(&b.id));
+    let mut totals = Totals::default();
+    for trial in &trials {
+        debug_assert!(VERDICT_NAMES.contains(&trial.verdict.as_str()));
+        totals.count(&trial.verdict);
+    }
+    Report {
+        format: FORMAT.into(),
+        run_info: run_info(given, records),
+        totals,
+        trials,
+    }
+}
+
+/// The report as written to a file: pretty, with a final newline.
+pub fn render(report: &Report) -> String {
+    let mut text = serde_json::to_string_pretty(report).expect("a report always serializes");
+    text.push('\n');
+    text
+}
+
+fn run_info(given: &Given, records: &[TrialRecord]) -> RunInfo {
+    let mut versions: BTreeMap<String, BTreeSet<String>> = given
+        .runtimes
+        .iter()
+        .map(|runtime| (runtime.to_string(), BTreeSet::new()))
+        .collect();
+    for record in records {
+        if let (Some(runtime), Some(version)) = (record.runtime, &record.node_version) {
+            versions
+                .entry(runtime.to_string())
+                .or_default()
+                .insert(version.clone());
+        }
+    }
+    let iso = |at: &chrono::DateTime<chrono::Utc>| {
+        at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+    };
+    RunInfo {
+        suite: SuiteInfo {
+            name: "fgconform".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            git_revision: given.git_revision.clone(),
+        },
+        corpus: CorpusInfo {
+            root: given.corpus_root.to_string_lossy().into_owned(),
+            digest: given.corpus_digest.clone(),
+            cases: given.corpus_cases,
+        },
+        target: TargetInfo {
+            name: given.target_name.clone(),
+            kind: given.target_kind.into(),
+            url: given.target_url.clone(),
+        },
+        runtimes: versions
+            .into_iter()
+            .map(|(runtime, versions)| {
+                let node_versions = versions.into_iter().collect();
+                (runtime, RuntimeInfo { node_versions })
+            })
+            .collect(),
+        selection: SelectionInfo {
+            runtimes: given.runtimes.iter().map(ToString::to_string).collect(),
+            levels: given.levels.clone(),
+            features: given.features.clone(),
+        },
+        host: HostInfo {
+            os: std::env::consts::OS.into(),
+            arch: std::env::consts::ARCH.into(),
+        },
+        started_at: iso(&given.started_at),
+        finished_at: iso(&given.finished_at),
+    }
+}
+
+fn trial(record: &TrialRecord, corpus_root: &Path) -> Trial {
+    // `<runtime>::<area>::<case>` or `case-format::<area>::<case>`: the case id follows the first
+    // `::`.
+    let case = record
+        .id
+        .split_once("::")
+        .map_or(record.id.as_str(), |(_, case)| case)
+        .to_owned();
+    let area = case.split("::").next().unwrap_or_default().to_owned();
+    let failure = match &record.verdict {
+        Verdict::Fail(failure) => Some(FailureInfo {
+            step: failure.step,
+            steps: failure.steps,
+            step_label: failure.step_label.clone(),
+            request_id: failure.evidence.request_id.clone(),
+            mismatches: failure
+                .evidence
+                .mismatches
+                .iter()
+                .map(|m| MismatchInfo {
+                    path: m.path.clone(),
+                    expected: m.expected.clone(),
+                    actual: m.actual.clone(),
+                })
+                .collect(),
+            diffs: failure
+                .evidence
+                .diffs
+                .iter()
+                .map(|diff| DiffInfo {
+                    field: diff.field.clone(),
+                    unified: libtest::unified_diff(diff),
+                })
+                .collect(),
+            log: failure.evidence.log.clone(),
+        }),
+        _ => None,
+    };
+    Trial {
+        id: record.id.clone(),
+        case,
+        area,
+        case_path: case_path(&record.case_dir, corpus_root),
+        runtime: record.runtime.map(|r| r.to_string()),
+        level: record.level.map(|l| l.name().to_owned()),
+        features: record.features.clone(),
+        verdict: verdict_name(record).into(),
+        expected: if record.expected_failure.is_some() {
+            "fail"
+        } else {
+            "pass"
+        }
+        .into(),
+        expected_reason: record.expected_failure.clone(),
+        duration_ms: record.duration.as_secs_f64() * 1000.0,
+        node_version: record.node_version.clone(),
+        steps: record
+            .steps
+            .iter()
+            .map(|step| Step {
+                label: step.label.clone(),
+                request_ids: step.request_ids.clone(),
+            })
+            .collect(),
+        message: libtest::message(record),
+        failure,
+        rerun: record.rerun.clone(),
+    }
+}
+
+/// The case directory relative to the corpus root's parent (`cases/handler/x`), `/`-separated.
+fn case_path(case_dir: &Path, corpus_root: &Path) -> String {
+    let base = corpus_root.parent().unwrap_or(Path::new(""));
+    let relative = case_dir.strip_prefix(base).unwrap_or(case_dir);
+    relative
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::sample;
+
+    #[test]
+    fn has_the_contract_shape_sorted_trials_totals_and_verdict_names() {
+        let report = report(&sample::run_info(), &sample::records());
+        let value = serde_json::to_value(&report).unwrap();
+        assert_eq!(value["format"], "fgconform-report/1");
+        let keys = |v: &serde_json::Value| -> Vec<String> {
+            v.as_object().unwrap().keys().cloned().collect()
+        };
+        assert_eq!(keys(&value), ["format", "run_info", "totals", "trials"]);
+        assert_eq!(
+            keys(&value["run_info"]),
+            [
+                "suite",
+                "corpus",
+                "target",
+                "runtimes",
+                "selection",
+                "host",
+                "started_at",
+                "finished_at"
+            ]
+        );
+        assert_eq!(
+            keys(&value["totals"]),
+            VERDICT_NAMES
+                .iter()
+                .chain(&["total"])
+                .map(|s| s.to_string())
+                .collect::<Vec<_>>()
+        );
+        assert_eq!(
+            value["totals"],
+            serde_json::json!({"pass": 1, "fail": 1, "error": 1, "skipped": 1, "case-invalid": 1,
+                "expected-failure": 1, "unexpected-pass": 1, "total": 7})
+        );
+        let ids: Vec<_> = report.trials.iter().map(|t| t.id.as_str()).collect();
+        let mut sorted = ids.clone();
+        sorted.sort();
+        assert_eq!(ids, sorted);
+        assert_eq!(value["run_info"]["started_at"], "2026-01-02T03:04:05.000Z");
+        assert_eq!(
+            value["run_info"]["runtimes"],
+            serde_json::json!({"Node.js20.15": {"node_versions": ["20.15.1"]},
+                "Node.js6.10": {"node_versions": []}})
+        );
+
+        let by_id = |id: &str| report.trials.iter().find(|t| t.id == id).unwrap();
+        let failed = by_id("Node.js20.15::handler::fails");
+        assert_eq!(failed.verdict, "fail");
+        assert_eq!(failed.case, "handler::fails");
+        assert_eq!(failed.area, "handler");
+        assert_eq!(failed.case_path, "cases/handler/fails");
+        assert_eq!(failed.level.as_deref(), Some("documented"));
+        assert_eq!(failed.duration_ms, 1500.0);
+        let failure = failed.failure.as_ref().unwrap();
+        assert_eq!(failure.mismatches[0].path, "result.a");
+        assert!(
+            failure.diffs[0].unified.contains("-  \"a\": 1"),
+            "{}",
+            failure.diffs[0].unified
+        );
+        let message = failed.message.as_deref().unwrap();
+        assert!(message.starts_with("FAIL at step 1 of 1"), "{message}");
+        assert!(
+            message.ends_with("rerun: cargo run -- --exact x\n"),
+            "{message}"
+        );
+
+        let invalid = by_id("case-format::handler::broken");
+        assert_eq!(
+            (invalid.case.as_str(), invalid.runtime.as_deref()),
+            ("handler::broken", None)
+        );
+        assert_eq!(invalid.verdict, "case-invalid");
+        let expected = by_id("Node.js20.15::handler::known");
+        assert_eq!(expected.verdict, "expected-failure");
+        assert_eq!(
+            (
+                expected.expected.as_str(),
+                expected.expected_reason.as_deref()
+            ),
+            ("fail", Some("known bug"))
+        );
+        assert_eq!(by_id("Node.js20.15::handler::ok").message, None);
+
+        let text = render(&report);
+        let back: Report = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, report);
+    }
+}
