@@ -29,6 +29,9 @@ pub struct TrialRecord {
     pub duration: Duration,
     /// The command that runs this trial again, with the same target and corpus.
     pub rerun: String,
+    /// The reason the target's expectations file gives for this trial being expected to fail
+    /// (None: expected to pass).
+    pub expected_failure: Option<String>,
 }
 
 /// One step that ran.

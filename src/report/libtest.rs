@@ -122,6 +122,7 @@ mod tests {
             node_version: None,
             duration: Duration::ZERO,
             rerun: "cargo run --release -- --exact 'x'".into(),
+            expected_failure: None,
         };
         let Err(failed) = outcome(&record) else {
             panic!("a failure must fail the trial");

@@ -68,6 +68,7 @@ mod tests {
             node_version: Some(version.into()),
             duration: std::time::Duration::ZERO,
             rerun: String::new(),
+            expected_failure: None,
         }
     }
 
