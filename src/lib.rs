@@ -3,9 +3,10 @@
 //! The modules follow the pipeline a trial goes through (ARCHITECTURE.md has the code map):
 //! `discover` → `case` (load) → `select` → `suite` (plan trials) → `package` → `deploy` →
 //! `invoke` (over `wire`) → `observe` → `judge` (with `expect` and `matcher`) → `verdict` and
-//! `record` → `report`. `cli` is the command line; `target` and `reference` start what is tested;
-//! `telemetry` collects the events a function's forwarder sends; `feature` and `runtime_id` hold
-//! the project's two lists; `coverage` counts the corpus.
+//! `record` → `report`; `expectations` says which trials the target is expected to fail. `cli` is
+//! the command line; `target` and `reference` start what is tested; `telemetry` collects the
+//! events a function's forwarder sends; `feature` and `runtime_id` hold the project's two lists;
+//! `coverage` counts the corpus.
 
 pub mod case;
 pub mod cli;
@@ -14,6 +15,7 @@ pub mod coverage;
 pub mod deploy;
 pub mod discover;
 pub mod expect;
+pub mod expectations;
 pub mod feature;
 pub mod invoke;
 pub mod judge;

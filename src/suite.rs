@@ -1,6 +1,8 @@
 //! The suite: the selected cases as one libtest trial per (runtime, case), run against a target
 //! that the first trial needing it starts; each trial's record goes to the reports. It never
-//! sees the command line: it takes a [`Selection`].
+//! sees the command line: it takes a [`Selection`]. A trial the target's expectations file lists
+//! passes in libtest when it fails, and fails when it passes; an entry that lists no trial is a
+//! failing trial of its own.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -11,6 +13,8 @@ use libtest_mimic::{Arguments, Completion, Conclusion, Failed, Trial};
 
 use crate::case::{Case, CaseError};
 use crate::discover::{self, DiscoverError};
+use crate::expectations::bless::Blessing;
+use crate::expectations::{Dangling, Entry, Expectations, ExpectationsError};
 use crate::record::TrialRecord;
 use crate::reference;
 use crate::report::Records;
@@ -30,12 +34,19 @@ pub enum SetupError {
     Discover(#[from] DiscoverError),
     #[error(transparent)]
     Select(#[from] SelectError),
+    #[error(transparent)]
+    Expectations(#[from] ExpectationsError),
 }
 
 /// Everything a run needs before its trials start.
 pub struct Suite {
     cases_root: PathBuf,
+    /// The target descriptor's path.
+    descriptor: PathBuf,
     selection: Selection,
+    /// The target's expectations file, when its descriptor names one (and it exists, when
+    /// blessing).
+    expectations: Option<Arc<Expectations>>,
     target: Arc<SharedTarget>,
     runtimes: Vec<RuntimeId>,
     rerun: Rerun,
@@ -84,17 +95,28 @@ pub fn load_corpus(root: &Path) -> Result<Vec<LoadedCase>, DiscoverError> {
 }
 
 impl Suite {
+    /// The suite of `selection`. When `blessing`, an expectations file the descriptor names but
+    /// that does not exist yet is no error: blessing writes it.
     pub fn new(
         selection: Selection,
         reference: reference::Settings,
         rerun: &RerunFlags,
+        blessing: bool,
     ) -> Result<Suite, SetupError> {
-        let target = Target::load(&selection.target_path())?;
+        let descriptor = selection.target_path();
+        let target = Target::load(&descriptor)?;
         let runtimes = selection.runtimes_of(&target)?;
         selection.check_features()?;
+        let expectations = match &target.expectations {
+            Some(file) if blessing && !file.exists() => None,
+            Some(file) => Some(Arc::new(Expectations::load(file)?)),
+            None => None,
+        };
         Ok(Suite {
             cases_root: selection.cases_root(),
+            descriptor,
             selection,
+            expectations,
             target: Arc::new(SharedTarget {
                 target,
                 reference,
@@ -122,9 +144,49 @@ impl Suite {
         &self.cases_root
     }
 
+    /// Every trial id of the corpus on the target that is not skipped, whatever the selection:
+    /// the trials an expectations entry may name.
+    fn expectable(&self, corpus: &[LoadedCase]) -> Vec<String> {
+        let mut ids = Vec::new();
+        for case in corpus.iter().filter_map(|(_, loaded)| loaded.as_ref().ok()) {
+            for &runtime in &self.target.target.runtimes {
+                if self.skip_reason(case, runtime).is_none() {
+                    ids.push(format!("{runtime}::{}", case.id));
+                }
+            }
+        }
+        ids
+    }
+
+    /// What `--bless-expectations` needs before the run: the file to write (the descriptor's,
+    /// else `<descriptor stem>.expectations.toml` beside it), what it said, and every trial.
+    pub fn blessing(&self) -> Result<Blessing, SetupError> {
+        let corpus = load_corpus(&self.cases_root)?;
+        let (file, unnamed_in) = match &self.target.target.expectations {
+            Some(file) => (file.clone(), None),
+            None => {
+                let stem = self
+                    .descriptor
+                    .file_stem()
+                    .map_or_else(|| "target".into(), |s| s.to_string_lossy().into_owned());
+                let file = self
+                    .descriptor
+                    .with_file_name(format!("{stem}.expectations.toml"));
+                (file, Some(self.descriptor.clone()))
+            }
+        };
+        Ok(Blessing {
+            file,
+            unnamed_in,
+            existing: self.expectations.as_deref().cloned(),
+            trials: self.expectable(&corpus),
+        })
+    }
+
     /// One trial per selected (runtime, case); a case that does not load becomes one failing
-    /// trial of its own, so the rest of the corpus still runs. `args` tells which trials will
-    /// run, so that the target prepares only their runtimes.
+    /// trial of its own, so the rest of the corpus still runs, and so does an expectations entry
+    /// that lists no trial. `args` tells which trials will run, so that the target prepares only
+    /// their runtimes.
     pub fn trials(
         &self,
         handle: &tokio::runtime::Handle,
@@ -132,7 +194,14 @@ impl Suite {
     ) -> Result<Vec<Trial>, SetupError> {
         let mut trials = Vec::new();
         let mut needs = BTreeSet::new();
-        for (dir, loaded) in load_corpus(&self.cases_root)? {
+        let corpus = load_corpus(&self.cases_root)?;
+        if let Some(expectations) = &self.expectations {
+            let expectable = self.expectable(&corpus);
+            for entry in expectations.dangling(&expectable) {
+                trials.push(self.dangling_trial(expectations, entry));
+            }
+        }
+        for (dir, loaded) in corpus {
             let case = match loaded {
                 Ok(case) => Arc::new(case),
                 Err(error) => {
@@ -176,7 +245,32 @@ impl Suite {
             rerun: String::new(),
             expected_failure: None,
         };
-        Trial::ignorable_test(name, move || report(&records, record))
+        Trial::ignorable_test(name, move || report(&records, record, None))
+    }
+
+    /// The failing trial of an expectations entry that lists no trial, named
+    /// `expectations::<file>:<line>`.
+    fn dangling_trial(&self, expectations: &Expectations, entry: &Entry) -> Trial {
+        let name = format!("expectations::{}", entry.at(&expectations.file));
+        let message = Dangling(&expectations.file, entry).to_string();
+        let records = Arc::clone(&self.records);
+        let record = TrialRecord {
+            id: name.clone(),
+            case_dir: expectations.file.clone(),
+            runtime: None,
+            level: None,
+            features: Vec::new(),
+            verdict: Verdict::CaseInvalid(message.clone()),
+            steps: Vec::new(),
+            node_version: None,
+            duration: Duration::ZERO,
+            rerun: String::new(),
+            expected_failure: None,
+        };
+        Trial::test(name, move || {
+            records.push(record);
+            Err(message.into())
+        })
     }
 
     /// The trial, and whether running it reaches the target (a skipped one does not).
@@ -207,10 +301,19 @@ impl Suite {
                 ..record
             };
             return (
-                Trial::ignorable_test(name, move || report(&records, skipped)),
+                Trial::ignorable_test(name, move || report(&records, skipped, None)),
                 false,
             );
         }
+        // A listed trial: its entry, and the file for the message of an unexpected pass.
+        let listed = self.expectations.as_ref().and_then(|expectations| {
+            let entry = expectations.lookup(&name)?.clone();
+            Some((expectations.file.clone(), entry))
+        });
+        let record = TrialRecord {
+            expected_failure: listed.as_ref().map(|(_, entry)| entry.reason.clone()),
+            ..record
+        };
         let plan = TrialPlan {
             case,
             runtime,
@@ -236,7 +339,7 @@ impl Suite {
                 duration: started.elapsed(),
                 ..record
             };
-            report(&records, record)
+            report(&records, record, listed.as_ref())
         });
         (trial, true)
     }
@@ -300,9 +403,16 @@ fn unrun(error: TrialError) -> TrialOutcome {
     }
 }
 
-/// Hands `record` to the reports, and its outcome to libtest.
-fn report(records: &Records, record: TrialRecord) -> Result<Completion, Failed> {
-    let outcome = libtest::outcome(&record);
+/// Hands `record` to the reports, and its outcome to libtest: as the expectations file's entry
+/// says for a listed trial that ran, else as its verdict says.
+fn report(
+    records: &Records,
+    record: TrialRecord,
+    listed: Option<&(PathBuf, Entry)>,
+) -> Result<Completion, Failed> {
+    let outcome = listed
+        .and_then(|(file, entry)| entry.outcome(file, &record.verdict))
+        .unwrap_or_else(|| libtest::outcome(&record));
     records.push(record);
     outcome
 }

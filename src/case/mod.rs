@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use toml::Spanned;
 
-pub use file::CaseError;
+pub use file::{CaseError, line_of};
 pub use function::FunctionSettings;
 pub use step::{Action, DeployCheck, Pause, Step};
 
@@ -21,7 +21,7 @@ use crate::expect::{ExpectError, PREBOUND};
 use crate::feature;
 use crate::observe::CallKind;
 use crate::runtime_id::RuntimeRange;
-use file::{expect_error, line_of, load_expected, read};
+use file::{expect_error, load_expected, read};
 use function::{FunctionFile, Source, load_function};
 use step::{StepFile, load_step};
 

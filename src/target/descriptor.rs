@@ -1,6 +1,6 @@
 //! Target descriptors (`runtimes/<name>.toml`), read and checked: which kind of target, how to
-//! reach it, the runtime ids it serves, the features it declares, and where its functions send
-//! telemetry.
+//! reach it, the runtime ids it serves, the features it declares, where its functions send
+//! telemetry, and which file lists the trials it is expected to fail.
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -33,6 +33,9 @@ pub struct Target {
     pub collector_listen: SocketAddr,
     /// The base URL the target's functions reach the collector at; `None`: its own address.
     pub collector_url: Option<String>,
+    /// The expectations file (the trials the target is expected to fail), relative to the
+    /// current directory as the descriptor's `expectations` key, relative to the descriptor, says.
+    pub expectations: Option<PathBuf>,
 }
 
 /// How the harness reaches a target.
@@ -82,6 +85,9 @@ struct Descriptor {
     /// `http://HOST:PORT`: how the target's functions reach the collector, for a target
     /// elsewhere (the operator makes it reachable there); default the collector's own address.
     collector_url: Option<String>,
+    /// The expectations file, relative to the descriptor: the trials the target is expected to
+    /// fail, each with a reason (README, "Adopting the suite on a runtime that does not pass yet").
+    expectations: Option<String>,
 }
 
 /// A list of names, or `"all"` of them.
@@ -117,6 +123,18 @@ pub fn load(path: &Path) -> Result<Target, TargetError> {
         message,
     };
     let d: Descriptor = toml::from_str(&text).map_err(|e| invalid(e.to_string()))?;
+    let dir = path
+        .parent()
+        .map_or_else(|| PathBuf::from("."), Path::to_owned);
+    let expectations = match d.expectations {
+        Some(file) if file.trim().is_empty() => {
+            return Err(invalid(
+                "`expectations` is empty; give a file relative to the descriptor".into(),
+            ));
+        }
+        Some(file) => Some(dir.join(file)),
+        None => None,
+    };
     let kind = match (d.embedded, d.command, d.url) {
         (Some(embedded), None, None) if embedded == "fgref" => TargetKind::Embedded,
         (Some(embedded), None, None) => {
@@ -126,9 +144,7 @@ pub fn load(path: &Path) -> Result<Target, TargetError> {
         }
         (None, Some(command), None) => TargetKind::Command {
             program: command,
-            dir: path
-                .parent()
-                .map_or_else(|| PathBuf::from("."), Path::to_owned),
+            dir,
         },
         (None, None, Some(url)) => TargetKind::Url(url),
         _ => {
@@ -210,6 +226,7 @@ pub fn load(path: &Path) -> Result<Target, TargetError> {
         idle_timeout: Duration::from_secs_f64(d.idle_timeout),
         collector_listen,
         collector_url,
+        expectations,
     })
 }
 
@@ -251,6 +268,25 @@ mod tests {
     }
 
     #[test]
+    fn expectations_are_relative_to_the_descriptor() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.toml");
+        std::fs::write(
+            &path,
+            "name = \"t\"\nurl = \"http://x\"\nruntimes = \"all\"\nfeatures = []\nexpectations = \"t.expectations.toml\"\n",
+        )
+        .unwrap();
+        let target = load(&path).unwrap();
+        assert_eq!(
+            target.expectations,
+            Some(dir.path().join("t.expectations.toml"))
+        );
+        let bare =
+            load_text("name = \"t\"\nurl = \"http://x\"\nruntimes = \"all\"\nfeatures = []\n");
+        assert_eq!(bare.unwrap().expectations, None);
+    }
+
+    #[test]
     fn bad_descriptors_say_what_to_fix() {
         for (text, needle) in [
             (
@@ -280,6 +316,10 @@ mod tests {
             (
                 "name = \"t\"\nurl = \"http://x\"\nruntimes = \"all\"\nfeatures = []\ncollector_url = \"https://h\"\n",
                 "`collector_url` is `https://h`",
+            ),
+            (
+                "name = \"t\"\nurl = \"http://x\"\nruntimes = \"all\"\nfeatures = []\nexpectations = \"\"\n",
+                "`expectations` is empty",
             ),
         ] {
             let error = load_text(text).unwrap_err().to_string();

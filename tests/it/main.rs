@@ -5,6 +5,7 @@
 mod broken_telemetry;
 mod cli;
 mod docs;
+mod expectations;
 mod install;
 mod mutants;
 mod orphans;
@@ -32,6 +33,7 @@ fn main() -> ExitCode {
     let mut selftests = Vec::new();
     selftests.extend(cli::trials());
     selftests.extend(docs::trials());
+    selftests.extend(expectations::trials());
     selftests.extend(install::trials());
     selftests.extend(reports::trials());
     selftests.extend(targets::trials());
