@@ -1,8 +1,10 @@
 //! Reports: sinks over trial records. Running produces records; a report renders them, and
 //! nothing else prints. libtest's lines are the first sink (`libtest`: each record's outcome as
-//! its trial ends); the rest render the whole run once it is over (`ran_on` now; JUnit, JSON and
-//! HTML will stand beside it). `progress` tells the install events of a run's set-up.
+//! its trial ends); the rest render the whole run once it is over (`ran_on`, and `html`, the page
+//! over a run's JSON report; JUnit and JSON will stand beside them). `progress` tells the install
+//! events of a run's set-up.
 
+pub mod html;
 pub mod libtest;
 pub mod progress;
 pub mod ran_on;

@@ -5,6 +5,7 @@
 mod broken_telemetry;
 mod cli;
 mod docs;
+mod html_report;
 mod install;
 mod mutants;
 mod orphans;
@@ -31,6 +32,7 @@ fn main() -> ExitCode {
     let mut selftests = Vec::new();
     selftests.extend(cli::trials());
     selftests.extend(docs::trials());
+    selftests.extend(html_report::trials());
     selftests.extend(install::trials());
     selftests.extend(targets::trials());
     selftests.extend(telemetry::trials());
