@@ -240,13 +240,15 @@ fn filters(page: &mut String, info: &Value, trials: &[Value]) {
     let mut areas: Vec<String> = trials.iter().map(|t| text(&t["area"])).collect();
     let mut levels: Vec<String> = trials.iter().map(|t| text(&t["level"])).collect();
     let mut features: Vec<String> = trials.iter().flat_map(|t| list(&t["features"])).collect();
+    // Runtime ids keep the grid's order; a trial without one is found by "all" alone.
+    let mut runtimes = runtime_columns(info, trials);
+    runtimes.retain(|runtime| !runtime.is_empty());
     for values in [&mut areas, &mut levels, &mut features] {
         values.retain(|value| !value.is_empty());
         values.sort();
         values.dedup();
     }
     let verdicts: Vec<String> = VERDICTS.iter().map(|v| v.to_string()).collect();
-    let runtimes = runtime_columns(info, trials);
     page.push_str("<form class=\"filters\" id=\"filters\">\n");
     for (name, values) in [
         ("verdict", verdicts),

@@ -39,15 +39,19 @@ pub fn trials() -> Vec<Trial> {
             Some(browser) => Trial::test(name, move || check(&browser)),
             None => Trial::ignorable_test(name, || {
                 Ok(Completion::ignored_with(format!(
-                    "skipped: no chromium on PATH; {INSTALL}"
+                    "skipped: no chromium (FGCONFORM_CHROMIUM, /usr/bin/chromium, PATH); {INSTALL}"
                 )))
             }),
         })
         .collect()
 }
 
-/// `/usr/bin/chromium`, else a `chromium` or `chromium-browser` on PATH.
+/// `FGCONFORM_CHROMIUM` when set, else `/usr/bin/chromium`, else a `chromium` or
+/// `chromium-browser` on PATH.
 fn chromium() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os("FGCONFORM_CHROMIUM") {
+        return Some(PathBuf::from(path)).filter(|path| path.is_file());
+    }
     let fixed = PathBuf::from("/usr/bin/chromium");
     if fixed.is_file() {
         return Some(fixed);

@@ -140,6 +140,12 @@ fn grid_counts_per_area_and_runtime() {
     assert!(page.contains(
         "data-area=\"handler\" data-runtime=\"Node.js20.15\" data-pass=\"1\" data-fail=\"1\""
     ));
+    // Each filter's one empty option is "all", even with a trial that has no runtime.
+    let mut invalid = trial("Node.js20.15::handler::bad", "case-invalid");
+    invalid["runtime"] = Value::Null;
+    let with_invalid = render_value(&report(vec![invalid]));
+    assert_eq!(with_invalid.matches("<option value=\"\">").count(), 5);
+    assert!(with_invalid.contains("<th>(none)</th>"));
     // A runtime the run did not select but a trial names still gets its column.
     assert!(page.contains("<th>Node.js18.15</th>"));
 }
