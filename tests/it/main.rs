@@ -6,6 +6,7 @@ mod broken_telemetry;
 mod cli;
 mod docs;
 mod expectations;
+mod html_report;
 mod install;
 mod mutants;
 mod orphans;
@@ -34,6 +35,7 @@ fn main() -> ExitCode {
     selftests.extend(cli::trials());
     selftests.extend(docs::trials());
     selftests.extend(expectations::trials());
+    selftests.extend(html_report::trials());
     selftests.extend(install::trials());
     selftests.extend(reports::trials());
     selftests.extend(targets::trials());
