@@ -204,7 +204,7 @@ impl Cli {
     }
 }
 
-/// `fgconform certify`: a certification bundle (README.md, \"Certifying a platform\").
+/// `fgconform certify`: a certification bundle (README.md, "Certifying a platform").
 ///
 /// Runs every `documented` case on every runtime the target declares (`--runtime all`) as a child
 /// of this binary and writes into DIR: report.json, junit.xml, report.html, run.log (the run's
@@ -215,7 +215,7 @@ impl Cli {
 #[command(name = "fgconform certify")]
 pub struct CertifyCli {
     /// The target descriptor (runtimes/<name>.toml) [default: the embedded fgref].
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, env = "FGCONFORM_TARGET", value_name = "FILE")]
     pub target: Option<PathBuf>,
 
     /// The bundle directory, created when missing.
@@ -223,7 +223,7 @@ pub struct CertifyCli {
     pub out: PathBuf,
 
     /// The corpus root [default: the project's cases/].
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, env = "FGCONFORM_CASES", value_name = "DIR")]
     pub cases: Option<PathBuf>,
 
     /// Runtime ids, comma-separated, or `all` [default: all]. A bundle for fewer runtimes than

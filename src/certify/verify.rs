@@ -157,6 +157,10 @@ pub fn verify(options: &VerifyOptions) -> Verification {
         ));
     }
     checks.check("selection: every documented case", problems);
+    checks.text.push_str(&format!(
+        "     runtimes certified: {}\n",
+        selection.runtimes.join(", ")
+    ));
 
     let in_json: Vec<(String, &'static str)> = report
         .trials
