@@ -9,6 +9,7 @@
 //! `coverage` counts the corpus.
 
 pub mod case;
+pub mod certify;
 pub mod cli;
 pub mod corpus_digest;
 pub mod coverage;

@@ -6,7 +6,11 @@ use clap::Parser;
 use fgconform::cli::{self, Cli};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let args: Vec<_> = std::env::args_os().collect();
+    if let Some(code) = cli::command(&args) {
+        return code;
+    }
+    let cli = Cli::parse_from(args);
     // One tokio runtime for the whole run; trials are synchronous and block on it (libtest-mimic
     // runs them on its own threads, so `main` must not itself be inside the runtime).
     let tokio_runtime = match tokio::runtime::Builder::new_multi_thread()

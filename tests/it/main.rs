@@ -3,6 +3,7 @@
 //! suite catches broken runtimes and platforms and survives broken targets.
 
 mod broken_telemetry;
+mod certify;
 mod cli;
 mod docs;
 mod expectations;
@@ -32,6 +33,7 @@ fn main() -> ExitCode {
         .build()
         .expect("tokio runtime");
     let mut selftests = Vec::new();
+    selftests.extend(certify::trials());
     selftests.extend(cli::trials());
     selftests.extend(docs::trials());
     selftests.extend(expectations::trials());
