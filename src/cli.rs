@@ -1,6 +1,6 @@
 //! The command line: flags and help, the modes (`--coverage`, `--install-runtimes`, a run, the
-//! `certify` and `verify` commands), signals, and exit codes. It turns flags into a plain [`Selection`] and hands it on; it renders
-//! what the run produced once the run is over.
+//! `certify` and `verify` commands), signals, and exit codes. It turns flags into a plain
+//! [`Selection`] and hands it on; it renders what the run produced once the run is over.
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
