@@ -1,5 +1,5 @@
 //! Deliberately broken extension and telemetry behaviours, for the project's self-tests only:
-//! fgconform must fail exactly the cases that check each (tests/it/platforms.rs). Off unless
+//! fgconform must fail exactly the cases that check each (tests/it/broken_telemetry.rs). Off unless
 //! `FGREF_TELEMETRY_FAULT` names one; a correct fgref never consults this otherwise.
 
 /// The environment variable that switches one fault on.

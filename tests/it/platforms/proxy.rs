@@ -1,0 +1,389 @@
+//! The faulty proxy the broken platforms put in front of a correct fgref: each [`Fault`] is one
+//! platform behaviour it gets wrong, by rewriting requests and answers (or fgref's settings).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
+use axum::response::Response;
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use libtest_mimic::Failed;
+use serde_json::{Value, json};
+
+/// The idle time the proxy's descriptor declares (and a correct fgref behind it keeps).
+pub const IDLE_SECONDS: u64 = 2;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// Bills in 100 ms units, as FunctionGraph did years ago.
+    BillingRoundedTo100Ms,
+    /// Leaves out `X-CFF-Billing-Duration`.
+    NoBillingHeader,
+    /// Reports no memory used.
+    MemoryUsedZero,
+    /// The log without the `Start invoke request` / `Finish invoke request` lines.
+    NoPlatformLogLines,
+    /// Returns the log even when the caller did not ask for the tail.
+    LogWithoutAsking,
+    /// `X-Cff-Function-Log` as plain text instead of base64.
+    LogHeaderNotBase64,
+    /// Puts the previous call's log in front of this call's.
+    LogOfPreviousCall,
+    /// Runs functions with ten times their configured timeout.
+    TimeoutNotEnforced,
+    /// Runs functions with four times their memory_size (and reports the configured size).
+    MemoryNotEnforced,
+    /// Accepts bodies over 6 MB (it passes the function `{}` instead).
+    OversizedBodyAccepted,
+    /// Accepts a body that is not JSON (passes it on as a JSON string).
+    NonJsonAccepted,
+    /// Answers every FSS.1xxx validation error as a generic FSS.0400.
+    GenericErrorCodes,
+    /// CreateFunction with an existing name replaces the function.
+    DuplicateReplaces,
+    /// DeleteFunction answers 204 but keeps the function.
+    DeleteKeepsFunction,
+    /// One call at a time per function: concurrent calls queue for the one warm instance.
+    ConcurrentCallsShareAnInstance,
+    /// Never recycles idle instances (fgref's idle time is an hour behind the proxy).
+    IdleNeverRecycled,
+    /// Leaves out `X-Cff-Invoke-Summary`.
+    NoSummary,
+}
+
+/// A correct fgref and the faulty proxy in front of it, on a thread of their own; both stop
+/// (and fgref's instances with them) when this is dropped.
+pub struct Proxy {
+    pub url: String,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Proxy {
+    pub fn start(fault: Fault) -> Result<Proxy, Failed> {
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel::<Result<String, String>>();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let tokio_runtime = match tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+            {
+                Ok(tokio_runtime) => tokio_runtime,
+                Err(e) => {
+                    let _ = ready_tx.send(Err(e.to_string()));
+                    return;
+                }
+            };
+            tokio_runtime.block_on(async move {
+                let idle = if fault == Fault::IdleNeverRecycled {
+                    Duration::from_secs(3600)
+                } else {
+                    Duration::from_secs(IDLE_SECONDS)
+                };
+                let config = fgref::Config {
+                    idle_timeout: idle,
+                    ..fgref::Config::default()
+                };
+                let server = match fgref::Server::start(config).await {
+                    Ok(server) => server,
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(e.to_string()));
+                        return;
+                    }
+                };
+                let state = Arc::new(ProxyState {
+                    fault,
+                    upstream: server.url(),
+                    http: fgref::http::plain_client_builder()
+                        .no_proxy()
+                        .build()
+                        .expect("reqwest client"),
+                    last_log: Mutex::default(),
+                    one_at_a_time: tokio::sync::Mutex::default(),
+                });
+                let app = axum::Router::new()
+                    .fallback(forward)
+                    .with_state(state)
+                    .layer(axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024));
+                let listener = match tokio::net::TcpListener::bind("127.0.0.1:0").await {
+                    Ok(listener) => listener,
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(e.to_string()));
+                        return;
+                    }
+                };
+                let url = format!("http://{}", listener.local_addr().expect("local addr"));
+                let _ = ready_tx.send(Ok(url));
+                // Bounded: a proxy nobody stops goes away by itself.
+                let serve = axum::serve(listener, app).with_graceful_shutdown(async {
+                    let _ = stopped.await;
+                });
+                let _ = tokio::time::timeout(Duration::from_secs(600), serve).await;
+                server.shutdown().await;
+            });
+        });
+        let url = ready_rx
+            .recv_timeout(Duration::from_secs(30))
+            .map_err(|e| format!("the proxy did not start: {e}"))??;
+        Ok(Proxy {
+            url,
+            stop: Some(stop),
+            thread: Some(thread),
+        })
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+struct ProxyState {
+    fault: Fault,
+    upstream: String,
+    http: reqwest::Client,
+    /// The last log answered per function URN path, for [`Fault::LogOfPreviousCall`].
+    last_log: Mutex<HashMap<String, String>>,
+    one_at_a_time: tokio::sync::Mutex<()>,
+}
+
+async fn forward(State(state): State<Arc<ProxyState>>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let body = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap_or_default();
+    let path = parts
+        .uri
+        .path_and_query()
+        .map_or("/", |p| p.as_str())
+        .to_owned();
+    let invoke = path.ends_with("/invocations");
+    let create = parts.method == Method::POST && path.ends_with("/fgs/functions");
+    let mut headers = parts.headers.clone();
+    let mut body = body;
+    let fault = state.fault;
+
+    if invoke && fault == Fault::LogWithoutAsking {
+        headers.insert("x-cff-log-type", HeaderValue::from_static("tail"));
+    }
+    if invoke && fault == Fault::OversizedBodyAccepted && body.len() > 6 * 1024 * 1024 {
+        body = Bytes::from_static(b"{}");
+    }
+    if invoke
+        && fault == Fault::NonJsonAccepted
+        && serde_json::from_slice::<serde::de::IgnoredAny>(&body).is_err()
+    {
+        let text = String::from_utf8_lossy(&body).into_owned();
+        body = Bytes::from(serde_json::to_vec(&text).unwrap_or_default());
+    }
+    if create {
+        body = rewrite_create(fault, body);
+        if fault == Fault::DuplicateReplaces
+            && let Ok(model) = serde_json::from_slice::<Value>(&body)
+        {
+            let urn = format!(
+                "urn:fss:fgref:{}:function:{}:{}:latest",
+                path.split('/').nth(2).unwrap_or_default(),
+                model["package"].as_str().unwrap_or_default(),
+                model["func_name"].as_str().unwrap_or_default()
+            );
+            let url = format!("{}{path}/{}", state.upstream, urn.replace(':', "%3A"));
+            let mut delete = state.http.delete(url);
+            if let Some(token) = headers.get("x-auth-token") {
+                delete = delete.header("x-auth-token", token);
+            }
+            let _ = delete.send().await;
+        }
+    }
+    if parts.method == Method::DELETE && fault == Fault::DeleteKeepsFunction {
+        return Response::builder()
+            .status(StatusCode::NO_CONTENT)
+            .body(Body::empty())
+            .unwrap_or_default();
+    }
+
+    let _serial = if invoke && fault == Fault::ConcurrentCallsShareAnInstance {
+        Some(state.one_at_a_time.lock().await)
+    } else {
+        None
+    };
+    headers.remove(axum::http::header::HOST);
+    headers.remove(axum::http::header::CONTENT_LENGTH);
+    let upstream = state
+        .http
+        .request(parts.method.clone(), format!("{}{path}", state.upstream))
+        .headers(headers)
+        .body(body)
+        .send()
+        .await;
+    let upstream = match upstream {
+        Ok(upstream) => upstream,
+        Err(e) => {
+            return Response::builder()
+                .status(StatusCode::BAD_GATEWAY)
+                .body(Body::from(format!("proxy: {e}")))
+                .unwrap_or_default();
+        }
+    };
+    let status = upstream.status();
+    let mut headers = upstream.headers().clone();
+    let mut body = upstream.bytes().await.unwrap_or_default();
+    if invoke && status == StatusCode::OK {
+        rewrite_invoke(&state, &path, &mut headers, &mut body);
+    }
+    if fault == Fault::GenericErrorCodes
+        && !status.is_success()
+        && let Ok(mut error) = serde_json::from_slice::<Value>(&body)
+        && error["error_code"]
+            .as_str()
+            .is_some_and(|code| code.starts_with("FSS.1"))
+    {
+        error["error_code"] = json!("FSS.0400");
+        body = Bytes::from(error.to_string());
+    }
+    if create && fault == Fault::MemoryNotEnforced && status.is_success() {
+        // The model must still say what the caller configured.
+        body = restore_memory_size(body);
+    }
+    headers.remove(axum::http::header::CONTENT_LENGTH);
+    headers.remove(axum::http::header::TRANSFER_ENCODING);
+    let mut response = Response::builder().status(status);
+    if let Some(h) = response.headers_mut() {
+        *h = headers;
+    }
+    response.body(Body::from(body)).unwrap_or_default()
+}
+
+fn rewrite_create(fault: Fault, body: Bytes) -> Bytes {
+    let Ok(mut request) = serde_json::from_slice::<Value>(&body) else {
+        return body;
+    };
+    match fault {
+        Fault::TimeoutNotEnforced => {
+            // Only valid timeouts: refusing invalid ones is another behaviour.
+            if let Some(t) = request["timeout"]
+                .as_u64()
+                .filter(|t| (3..=900).contains(t))
+            {
+                request["timeout"] = json!(t * 10);
+            }
+        }
+        Fault::MemoryNotEnforced => {
+            if let Some(m) = request["memory_size"].as_u64() {
+                request["memory_size"] = json!((m * 4).min(4096));
+            }
+        }
+        _ => return body,
+    }
+    Bytes::from(request.to_string())
+}
+
+fn restore_memory_size(body: Bytes) -> Bytes {
+    let Ok(mut model) = serde_json::from_slice::<Value>(&body) else {
+        return body;
+    };
+    if let Some(m) = model["memory_size"].as_u64() {
+        model["memory_size"] = json!((m / 4).max(128));
+    }
+    Bytes::from(model.to_string())
+}
+
+fn rewrite_invoke(state: &ProxyState, path: &str, headers: &mut HeaderMap, body: &mut Bytes) {
+    let summary_header = HeaderName::from_static("x-cff-invoke-summary");
+    let billing_header = HeaderName::from_static("x-cff-billing-duration");
+    let log_header = HeaderName::from_static("x-cff-function-log");
+    let mut v1: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+    let set = |headers: &mut HeaderMap, name: &HeaderName, value: String| {
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            headers.insert(name.clone(), value);
+        }
+    };
+    let summary: Option<Value> = headers
+        .get(&summary_header)
+        .and_then(|v| serde_json::from_slice(v.as_bytes()).ok());
+    let decoded_log = headers
+        .get(&log_header)
+        .and_then(|v| BASE64.decode(v.as_bytes()).ok())
+        .map(|bytes| String::from_utf8_lossy(&bytes).into_owned());
+    match state.fault {
+        Fault::BillingRoundedTo100Ms => {
+            if let Some(mut summary) = summary {
+                let duration = summary["duration"].as_f64().unwrap_or(0.0);
+                let billed = ((duration / 100.0).ceil() * 100.0).max(100.0) as u64;
+                summary["billingDuration"] = json!(billed);
+                set(headers, &summary_header, summary.to_string());
+                set(headers, &billing_header, billed.to_string());
+            }
+        }
+        Fault::NoBillingHeader => {
+            headers.remove(&billing_header);
+        }
+        Fault::NoSummary => {
+            headers.remove(&summary_header);
+        }
+        Fault::MemoryUsedZero => {
+            if let Some(mut summary) = summary {
+                summary["memoryUsed"] = json!(0);
+                set(headers, &summary_header, summary.to_string());
+            }
+        }
+        Fault::MemoryNotEnforced => {
+            if let Some(mut summary) = summary
+                && let Some(m) = summary["memorySize"].as_u64()
+            {
+                summary["memorySize"] = json!((m / 4).max(128));
+                set(headers, &summary_header, summary.to_string());
+            }
+        }
+        Fault::NoPlatformLogLines => {
+            let strip = |log: &str| {
+                log.lines()
+                    .filter(|line| {
+                        !line.contains("Start invoke request")
+                            && !line.contains("Finish invoke request")
+                    })
+                    .map(|line| format!("{line}\n"))
+                    .collect::<String>()
+            };
+            if let Some(log) = v1["log"].as_str() {
+                v1["log"] = json!(strip(log));
+            }
+            if let Some(log) = &decoded_log {
+                set(headers, &log_header, BASE64.encode(strip(log)));
+            }
+        }
+        Fault::LogHeaderNotBase64 => {
+            if let Some(log) = &decoded_log {
+                let plain: String = log
+                    .chars()
+                    .map(|c| if c.is_ascii_graphic() { c } else { ' ' })
+                    .collect();
+                set(headers, &log_header, plain);
+            }
+        }
+        Fault::LogOfPreviousCall => {
+            let current = v1["log"].as_str().unwrap_or_default().to_owned();
+            let mut last = state.last_log.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(previous) = last.insert(path.to_owned(), current.clone())
+                && !current.is_empty()
+            {
+                v1["log"] = json!(format!("{previous}{current}"));
+            }
+        }
+        _ => return,
+    }
+    if !v1.is_null() {
+        *body = Bytes::from(v1.to_string());
+    }
+}
