@@ -238,7 +238,7 @@ impl Suite {
             runtime: None,
             level: None,
             features: Vec::new(),
-            verdict: Verdict::CaseInvalid(error.to_string()),
+            verdict: Verdict::CaseInvalid(format!("the case does not load: {error}")),
             steps: Vec::new(),
             node_version: None,
             duration: Duration::ZERO,

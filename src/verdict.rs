@@ -19,7 +19,8 @@ pub enum Verdict {
     /// Not run: the runtime is outside the case's range, or the target does not declare a
     /// feature the case needs. The reason says which.
     Skipped(String),
-    /// The case does not load: an error in the corpus, named with its file, key and line.
+    /// An input does not load (a case, or an expectations entry naming no trial): the message,
+    /// naming its file, key and line, as printed.
     CaseInvalid(String),
 }
 

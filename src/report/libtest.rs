@@ -28,11 +28,7 @@ pub fn message(record: &TrialRecord) -> Option<String> {
     match &record.verdict {
         Verdict::Pass => None,
         Verdict::Skipped(reason) => Some(reason.clone()),
-        // A dangling expectations entry is an input error too, but not a case's.
-        Verdict::CaseInvalid(message) if record.id.starts_with("expectations::") => {
-            Some(message.clone())
-        }
-        Verdict::CaseInvalid(message) => Some(format!("the case does not load: {message}")),
+        Verdict::CaseInvalid(message) => Some(message.clone()),
         Verdict::Fail(failure) => Some(format!("{}\nrerun: {rerun}\n", failure_text(failure))),
         Verdict::Error(error) => Some(format!(
             "ERROR (the target or the harness broke; this is not a conformance verdict): {error}\nrerun: {rerun}\n"
