@@ -2,7 +2,6 @@
 //! `certify` and `verify` commands), signals, and exit codes. It turns flags into a plain
 //! [`Selection`] and hands it on; it renders what the run produced once the run is over.
 
-use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -13,7 +12,6 @@ use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use libtest_mimic::Trial;
 
 use crate::case::Level;
-use crate::certify::{self, CertifyOptions, VerifyOptions};
 use crate::corpus_digest::corpus_digest;
 use crate::coverage;
 use crate::discover;
@@ -31,6 +29,10 @@ use crate::select::Selection;
 use crate::suite::{self, Suite};
 use crate::target::TargetKind;
 use crate::verdict::Verdict;
+
+mod commands;
+
+pub use commands::{CertifyCli, VerifyCli, command};
 
 /// Exit code for a run that could not start: bad flags, an unreadable target or corpus.
 pub const EXIT_SETUP: u8 = 2;
@@ -201,101 +203,6 @@ impl Cli {
             offline: self.offline,
             events: Arc::new(move |event| progress.show(event)),
         }
-    }
-}
-
-/// `fgconform certify`: a certification bundle (README.md, "Certifying a platform").
-///
-/// Runs every `documented` case on every runtime the target declares (`--runtime all`) as a child
-/// of this binary and writes into DIR: report.json, junit.xml, report.html, run.log (the run's
-/// text output), PRODUCT.toml (for the vendor; an existing one is kept) and MANIFEST.toml (the
-/// sha256 of every other file, the suite version, the corpus digest). Exit status: 0 when the
-/// bundle was written, failing trials or not (`verify` judges them); 2 when it could not be.
-#[derive(Debug, Parser)]
-#[command(name = "fgconform certify")]
-pub struct CertifyCli {
-    /// The target descriptor (runtimes/<name>.toml) [default: the embedded fgref].
-    #[arg(long, env = "FGCONFORM_TARGET", value_name = "FILE")]
-    pub target: Option<PathBuf>,
-
-    /// The bundle directory, created when missing.
-    #[arg(long, value_name = "DIR")]
-    pub out: PathBuf,
-
-    /// The corpus root [default: the project's cases/].
-    #[arg(long, env = "FGCONFORM_CASES", value_name = "DIR")]
-    pub cases: Option<PathBuf>,
-
-    /// Runtime ids, comma-separated, or `all` [default: all]. A bundle for fewer runtimes than
-    /// the target declares certifies only those.
-    #[arg(long, value_delimiter = ',', value_name = "ID|all")]
-    pub runtime: Vec<String>,
-
-    /// Run nothing: rewrite MANIFEST.toml over the files in DIR (after filling PRODUCT.toml).
-    #[arg(long)]
-    pub rehash: bool,
-}
-
-/// `fgconform verify`: checks a certification bundle offline.
-///
-/// Prints each check as `ok   <check>` or `FAIL <check>: <why>`: the files against MANIFEST.toml
-/// (nothing missing, changed or unlisted); the suite version; the corpus digest (MANIFEST.toml,
-/// report.json and this suite's corpus agree); every documented case present exactly once per
-/// runtime in report.json and in junit.xml, the two agreeing trial by trial; the totals against
-/// the trials and run.log's `test result:` line; no verdict but pass, skipped with a reason, or
-/// expected-failure with a reason (listed); PRODUCT.toml's six fields filled in.
-/// Exit status: 0 all checks pass, 1 a check failed, 2 the bundle cannot be read.
-#[derive(Debug, Parser)]
-#[command(name = "fgconform verify")]
-pub struct VerifyCli {
-    /// The bundle directory `fgconform certify` wrote.
-    #[arg(value_name = "DIR")]
-    pub dir: PathBuf,
-
-    /// The corpus to check against [default: the project's cases/].
-    #[arg(long, value_name = "DIR")]
-    pub cases: Option<PathBuf>,
-}
-
-/// When the first argument is a command (`certify`, `verify`), runs it and returns its exit
-/// status; otherwise `None`, and the arguments are a run's.
-pub fn command(args: &[OsString]) -> Option<ExitCode> {
-    let name = args.get(1)?.to_str()?;
-    let rest = || {
-        std::iter::once(OsString::from(format!("fgconform {name}")))
-            .chain(args[2..].iter().cloned())
-    };
-    match name {
-        "certify" => {
-            let cli = CertifyCli::parse_from(rest());
-            let options = CertifyOptions {
-                target: cli.target,
-                out: cli.out,
-                cases: cli.cases,
-                runtimes: cli.runtime,
-                rehash: cli.rehash,
-            };
-            Some(match certify::certify(&options) {
-                Ok(said) => {
-                    eprintln!("{said}");
-                    ExitCode::SUCCESS
-                }
-                Err(error) => {
-                    eprintln!("error: {error}");
-                    ExitCode::from(certify::EXIT_UNREADABLE)
-                }
-            })
-        }
-        "verify" => {
-            let cli = VerifyCli::parse_from(rest());
-            let verification = certify::verify(&VerifyOptions {
-                dir: cli.dir,
-                cases: cli.cases,
-            });
-            print!("{}", verification.text);
-            Some(ExitCode::from(verification.code))
-        }
-        _ => None,
     }
 }
 
