@@ -32,6 +32,19 @@ pub struct TrialRecord {
     /// The reason the target's expectations file gives for this trial being expected to fail;
     /// `None`: expected to pass.
     pub expected_failure: Option<String>,
+    /// The attempts before the last when `--retries` ran the trial again, oldest first: each
+    /// failed or errored. A trial whose last attempt passed after failed ones is flaky.
+    pub failed_attempts: Vec<Attempt>,
+}
+
+/// One attempt of a trial that failed or errored and was run again (`--retries`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Attempt {
+    /// `fail` or `error`.
+    pub verdict: &'static str,
+    /// The text libtest would have printed under it.
+    pub message: String,
+    pub duration: Duration,
 }
 
 /// One step that ran.

@@ -2,7 +2,9 @@
 //! that the first trial needing it starts; each trial's record goes to the reports. It never
 //! sees the command line: it takes a [`Selection`]. A trial the target's expectations file lists
 //! passes in libtest when it fails, and fails when it passes; an entry that lists no trial is a
-//! failing trial of its own.
+//! failing trial of its own. `--partition` keeps one shard of the trials every other filter left
+//! (the others are not run and have no record); `--retries` runs a failed or errored trial again,
+//! before the expectations file maps its verdict.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -15,7 +17,8 @@ use crate::case::{Case, CaseError};
 use crate::discover::{self, DiscoverError};
 use crate::expectations::bless::Blessing;
 use crate::expectations::{Dangling, Entry, Expectations, ExpectationsError};
-use crate::record::TrialRecord;
+use crate::partition::Partition;
+use crate::record::{Attempt, TrialRecord};
 use crate::reference;
 use crate::report::Records;
 use crate::report::libtest;
@@ -51,6 +54,10 @@ pub struct Suite {
     runtimes: Vec<RuntimeId>,
     rerun: Rerun,
     records: Arc<Records>,
+    /// `--partition`: only this shard of the selected trials runs.
+    partition: Option<Partition>,
+    /// `--retries`: how many more times a failed or errored trial runs.
+    retries: u32,
 }
 
 /// The target, started by the first trial that needs it.
@@ -126,7 +133,22 @@ impl Suite {
             runtimes,
             rerun: Rerun::new(rerun),
             records: Arc::default(),
+            partition: None,
+            retries: 0,
         })
+    }
+
+    /// Runs only `partition`'s shard of the trials that every other filter leaves.
+    pub fn partitioned(mut self, partition: Option<Partition>) -> Suite {
+        self.partition = partition;
+        self
+    }
+
+    /// Runs a trial that fails or errors up to `retries` more times; one that then passes is
+    /// flaky.
+    pub fn retrying(mut self, retries: u32) -> Suite {
+        self.retries = retries;
+        self
     }
 
     /// The runtime ids the run covers.
@@ -185,27 +207,28 @@ impl Suite {
 
     /// One trial per selected (runtime, case); a case that does not load becomes one failing
     /// trial of its own, so the rest of the corpus still runs, and so does an expectations entry
-    /// that lists no trial. `args` tells which trials will run, so that the target prepares only
-    /// their runtimes.
-    pub fn trials(
+    /// that lists no trial. Then `extra`, and the partition over them all. `args` tells which
+    /// trials will run, so that the target prepares only their runtimes.
+    fn trials(
         &self,
         handle: &tokio::runtime::Handle,
         args: &Arguments,
+        extra: Vec<Trial>,
     ) -> Result<Vec<Trial>, SetupError> {
-        let mut trials = Vec::new();
-        let mut needs = BTreeSet::new();
+        // Each trial with the runtime the target must prepare for it, if it reaches the target.
+        let mut trials: Vec<(Trial, Option<RuntimeId>)> = Vec::new();
         let corpus = load_corpus(&self.cases_root)?;
         if let Some(expectations) = &self.expectations {
             let expectable = self.expectable(&corpus);
             for entry in expectations.dangling(&expectable) {
-                trials.push(self.dangling_trial(expectations, entry));
+                trials.push((self.dangling_trial(expectations, entry), None));
             }
         }
         for (dir, loaded) in corpus {
             let case = match loaded {
                 Ok(case) => Arc::new(case),
                 Err(error) => {
-                    trials.push(self.invalid_case_trial(dir, error));
+                    trials.push((self.invalid_case_trial(dir, error), None));
                     continue;
                 }
             };
@@ -214,14 +237,40 @@ impl Suite {
             }
             for &runtime in &self.runtimes {
                 let (trial, reaches_target) = self.trial(handle, Arc::clone(&case), runtime);
-                if reaches_target && !args.is_filtered_out(&trial) && !args.is_ignored(&trial) {
-                    needs.insert(runtime);
-                }
-                trials.push(trial);
+                trials.push((trial, reaches_target.then_some(runtime)));
             }
         }
+        trials.extend(extra.into_iter().map(|trial| (trial, None)));
+        let trials = self.shard(trials, args);
+        let needs: BTreeSet<RuntimeId> = trials
+            .iter()
+            .filter(|(trial, _)| !args.is_filtered_out(trial) && !args.is_ignored(trial))
+            .filter_map(|(_, runtime)| *runtime)
+            .collect();
         let _ = self.target.needs.set(needs.into_iter().collect());
-        Ok(trials)
+        Ok(trials.into_iter().map(|(trial, _)| trial).collect())
+    }
+
+    /// The trials of the partition's shard, after libtest's own filters (which keep the trials
+    /// they filter out, for libtest to count); the rest are dropped, as if they did not exist.
+    fn shard<T>(&self, trials: Vec<(Trial, T)>, args: &Arguments) -> Vec<(Trial, T)> {
+        let Some(partition) = self.partition else {
+            return trials;
+        };
+        let selected: Vec<usize> = (0..trials.len())
+            .filter(|&i| !args.is_filtered_out(&trials[i].0))
+            .collect();
+        let ids: Vec<&str> = selected.iter().map(|&i| trials[i].0.name()).collect();
+        let mut dropped = vec![false; trials.len()];
+        for (&i, keep) in selected.iter().zip(partition.keeps(&ids)) {
+            dropped[i] = !keep;
+        }
+        trials
+            .into_iter()
+            .zip(dropped)
+            .filter(|(_, dropped)| !dropped)
+            .map(|(trial, _)| trial)
+            .collect()
     }
 
     fn invalid_case_trial(&self, dir: PathBuf, error: CaseError) -> Trial {
@@ -244,6 +293,7 @@ impl Suite {
             duration: Duration::ZERO,
             rerun: String::new(),
             expected_failure: None,
+            failed_attempts: Vec::new(),
         };
         Trial::ignorable_test(name, move || report(&records, record, None))
     }
@@ -266,6 +316,7 @@ impl Suite {
             duration: Duration::ZERO,
             rerun: String::new(),
             expected_failure: None,
+            failed_attempts: Vec::new(),
         };
         Trial::test(name, move || {
             records.push(record);
@@ -293,6 +344,7 @@ impl Suite {
             duration: Duration::ZERO,
             rerun: self.rerun.command(runtime, &name),
             expected_failure: None,
+            failed_attempts: Vec::new(),
         };
         let records = Arc::clone(&self.records);
         if let Some(reason) = self.skip_reason(&case, runtime) {
@@ -321,25 +373,46 @@ impl Suite {
         };
         let target = Arc::clone(&self.target);
         let handle = handle.clone();
+        let retries = self.retries as usize;
         let trial = Trial::ignorable_test(name, move || {
-            let started = Instant::now();
-            let outcome = handle.block_on(async {
-                match target.running().await {
-                    Ok(running) => match running.unavailable(runtime) {
-                        Some(why) => unrun(TrialError::RuntimeUnavailable(why.to_owned())),
-                        None => trial::run(&running.client, &running.collector, &plan).await,
-                    },
-                    Err(why) => unrun(TrialError::TargetUnavailable(why)),
+            let mut failed_attempts = Vec::new();
+            loop {
+                let started = Instant::now();
+                let outcome = handle.block_on(async {
+                    match target.running().await {
+                        Ok(running) => match running.unavailable(runtime) {
+                            Some(why) => unrun(TrialError::RuntimeUnavailable(why.to_owned())),
+                            None => trial::run(&running.client, &running.collector, &plan).await,
+                        },
+                        Err(why) => unrun(TrialError::TargetUnavailable(why)),
+                    }
+                });
+                let attempt = TrialRecord {
+                    verdict: outcome.verdict,
+                    steps: outcome.steps,
+                    node_version: outcome.node_version,
+                    duration: started.elapsed(),
+                    ..again(&record)
+                };
+                let failed = match attempt.verdict {
+                    Verdict::Fail(_) => "fail",
+                    Verdict::Error(_) => "error",
+                    _ => "",
+                };
+                if !failed.is_empty() && failed_attempts.len() < retries {
+                    failed_attempts.push(Attempt {
+                        verdict: failed,
+                        message: libtest::message(&attempt).unwrap_or_default(),
+                        duration: attempt.duration,
+                    });
+                    continue;
                 }
-            });
-            let record = TrialRecord {
-                verdict: outcome.verdict,
-                steps: outcome.steps,
-                node_version: outcome.node_version,
-                duration: started.elapsed(),
-                ..record
-            };
-            report(&records, record, listed.as_ref())
+                let record = TrialRecord {
+                    failed_attempts,
+                    ..attempt
+                };
+                return report(&records, record, listed.as_ref());
+            }
         });
         (trial, true)
     }
@@ -359,7 +432,8 @@ impl Suite {
         ))
     }
 
-    /// Runs the trials (the corpus's and `extra`) as libtest's `args` say, then brings the target
+    /// Runs the trials (the corpus's and `extra`, of the partition's shard) as libtest's `args`
+    /// say, then brings the target
     /// down. Answers libtest's conclusion and the record of every trial that ran.
     pub fn run(
         self,
@@ -367,8 +441,8 @@ impl Suite {
         args: &Arguments,
         extra: Vec<Trial>,
     ) -> Result<(Conclusion, Vec<TrialRecord>), SetupError> {
-        let trials = self.trials(tokio_runtime.handle(), args)?;
-        let conclusion = libtest_mimic::run(args, trials.into_iter().chain(extra).collect());
+        let trials = self.trials(tokio_runtime.handle(), args, extra)?;
+        let conclusion = libtest_mimic::run(args, trials);
         let records = self.records.take();
         tokio_runtime.block_on(self.stop());
         Ok((conclusion, records))
@@ -391,6 +465,25 @@ impl Suite {
                 running.kill_now().await;
             }
         }
+    }
+}
+
+/// A fresh copy of a trial's record before it runs (a record holds a verdict, which has no
+/// `Clone`), for each attempt.
+fn again(record: &TrialRecord) -> TrialRecord {
+    TrialRecord {
+        id: record.id.clone(),
+        case_dir: record.case_dir.clone(),
+        runtime: record.runtime,
+        level: record.level,
+        features: record.features.clone(),
+        verdict: Verdict::Pass,
+        steps: Vec::new(),
+        node_version: None,
+        duration: Duration::ZERO,
+        rerun: record.rerun.clone(),
+        expected_failure: record.expected_failure.clone(),
+        failed_attempts: Vec::new(),
     }
 }
 

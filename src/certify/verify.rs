@@ -332,7 +332,7 @@ fn agreement(json: &[(String, &str)], junit: &[(String, &str)]) -> Vec<String> {
 /// A verdict name as JUnit can tell it: pass, fail, error or skipped.
 fn json_class(verdict: &str) -> &'static str {
     match verdict {
-        "pass" | "expected-failure" => "pass",
+        "pass" | "flaky" | "expected-failure" => "pass",
         "fail" | "unexpected-pass" => "fail",
         "error" | "case-invalid" => "error",
         "skipped" => "skipped",
@@ -361,6 +361,7 @@ fn totals_problems(report: &Report, run_log: &str) -> Vec<String> {
     for trial in &report.trials {
         let slot = match trial.verdict.as_str() {
             "pass" => &mut counted.pass,
+            "flaky" => &mut counted.flaky,
             "fail" => &mut counted.fail,
             "error" => &mut counted.error,
             "skipped" => &mut counted.skipped,
@@ -380,7 +381,7 @@ fn totals_problems(report: &Report, run_log: &str) -> Vec<String> {
             totals_text(&counted)
         ));
     }
-    let passed = counted.pass + counted.expected_failure;
+    let passed = counted.pass + counted.flaky + counted.expected_failure;
     let failed = counted.fail + counted.error + counted.case_invalid + counted.unexpected_pass;
     let ignored = counted.skipped;
     match libtest_counts(run_log) {
@@ -397,9 +398,10 @@ fn totals_problems(report: &Report, run_log: &str) -> Vec<String> {
 
 fn totals_text(t: &Totals) -> String {
     format!(
-        "pass {} fail {} error {} skipped {} case-invalid {} expected-failure {} unexpected-pass \
-         {} total {}",
+        "pass {} flaky {} fail {} error {} skipped {} case-invalid {} expected-failure {} \
+         unexpected-pass {} total {}",
         t.pass,
+        t.flaky,
         t.fail,
         t.error,
         t.skipped,
@@ -447,6 +449,10 @@ fn verdict_problems(report: &Report) -> (Vec<String>, Vec<String>) {
                     "{REPORT_JSON}: trial {id} is an expected failure without a reason"
                 )),
             },
+            "flaky" => problems.push(format!(
+                "{REPORT_JSON}: trial {id} is flaky: it passed only on a retry, which \
+                 certification counts as a failure"
+            )),
             other => problems.push(format!("{REPORT_JSON}: trial {id} is {other}")),
         }
     }

@@ -1,5 +1,5 @@
-//! The commands that are not a run (`certify`, `verify`): each its own flags, dispatched before
-//! libtest's flags are parsed.
+//! The commands that are not a run (`certify`, `verify`, `merge`): each its own flags, dispatched
+//! before libtest's flags are parsed.
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use crate::certify::{self, CertifyOptions, VerifyOptions};
+use crate::merge::{self, MergeOptions};
 
 /// `fgconform certify`: a certification bundle (README.md, "Certifying a platform").
 ///
@@ -62,7 +63,39 @@ pub struct VerifyCli {
     pub cases: Option<PathBuf>,
 }
 
-/// When the first argument is a command (`certify`, `verify`), runs it and returns its exit
+/// `fgconform merge`: one report from the JSON reports of a run's shards.
+///
+/// Reads each SHARD (the `--json` report of one `--partition hash:K/N` or `slice:K/N` run, or of
+/// any job of a run split over CI jobs) and writes the merged report: its trials are the shards'
+/// trials, its totals recounted, its run_info the earliest start, the latest finish and every
+/// runtime and node version. Refuses shards of different suite versions, corpus digests, targets
+/// or level and feature selections, and a trial two shards both hold, naming the files.
+/// Exit status: 0 when the report was merged (whatever its verdicts), 2 when it was refused or
+/// could not be read or written.
+#[derive(Debug, Parser)]
+#[command(name = "fgconform merge")]
+pub struct MergeCli {
+    /// The shards' JSON reports.
+    #[arg(value_name = "SHARD.json", required = true)]
+    pub shards: Vec<PathBuf>,
+
+    /// Write the merged JSON report (REPORT-FORMAT.md) to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+
+    /// Write the merged JUnit XML report to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+
+    /// Write the merged HTML report to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+}
+
+/// Exit status of `merge` when it refused or failed.
+const EXIT_MERGE_REFUSED: u8 = 2;
+
+/// When the first argument is a command (`certify`, `verify`, `merge`), runs it and returns its exit
 /// status; otherwise `None`, and the arguments are a run's.
 pub fn command(args: &[OsString]) -> Option<ExitCode> {
     let name = args.get(1)?.to_str()?;
@@ -99,6 +132,25 @@ pub fn command(args: &[OsString]) -> Option<ExitCode> {
             });
             print!("{}", verification.text);
             Some(ExitCode::from(verification.code))
+        }
+        "merge" => {
+            let cli = MergeCli::parse_from(rest());
+            let options = MergeOptions {
+                shards: cli.shards,
+                json: cli.json,
+                junit: cli.junit,
+                html: cli.html,
+            };
+            Some(match merge::merge_files(&options) {
+                Ok(merged) => {
+                    eprintln!("{}", merged.summary);
+                    ExitCode::SUCCESS
+                }
+                Err(error) => {
+                    eprintln!("error: {error}");
+                    ExitCode::from(EXIT_MERGE_REFUSED)
+                }
+            })
         }
         _ => None,
     }

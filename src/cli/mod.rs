@@ -17,12 +17,13 @@ use crate::coverage;
 use crate::discover;
 use crate::expectations::bless::Blessed;
 use crate::feature::FEATURES;
+use crate::partition::Partition;
 use crate::record::TrialRecord;
 use crate::reference;
-use crate::report::RunInfo;
 use crate::report::progress::InstallProgress;
 use crate::report::ran_on;
 use crate::report::rerun::RerunFlags;
+use crate::report::{RunInfo, verdict_name};
 use crate::report::{html, json, junit};
 use crate::runtime_id::RuntimeId;
 use crate::select::Selection;
@@ -32,7 +33,7 @@ use crate::verdict::Verdict;
 
 mod commands;
 
-pub use commands::{CertifyCli, VerifyCli, command};
+pub use commands::{CertifyCli, MergeCli, VerifyCli, command};
 
 /// Exit code for a run that could not start: bad flags, an unreadable target or corpus.
 pub const EXIT_SETUP: u8 = 2;
@@ -108,6 +109,18 @@ pub struct Cli {
     #[arg(long, env = "FGCONFORM_HTML", value_name = "FILE")]
     pub html: Option<PathBuf>,
 
+    /// Run only shard K of N of the selected trials (after every other filter), as cargo-nextest
+    /// does: `hash:K/N` by a hash of the trial id (a trial keeps its shard when others are
+    /// added), `slice:K/N` round robin over the trials sorted by id. The other trials are not run
+    /// and not reported; `fgconform merge` joins the shards' JSON reports.
+    #[arg(long, env = "FGCONFORM_PARTITION", value_name = "hash:K/N|slice:K/N")]
+    pub partition: Option<Partition>,
+
+    /// Run a trial that fails or errors up to N more times; one that passes on a retry is
+    /// FLAKY (ok in libtest's lines, `flaky` in the reports, a failure for certification).
+    #[arg(long, env = "FGCONFORM_RETRIES", value_name = "N", default_value_t = 0)]
+    pub retries: u32,
+
     /// After the run, rewrite the target's expectations file (its descriptor's `expectations`,
     /// else <descriptor>.expectations.toml beside it) with one entry per trial that failed or
     /// errored; reasons already given are kept, new entries say `TODO: say why`.
@@ -124,6 +137,8 @@ Commands (before any flag; `fgconform certify --help` for theirs):
                                     and write a certification bundle into DIR (README.md)
   verify DIR                        check a bundle offline: exit 0 all checks pass, 1 a check
                                     failed, 2 the bundle cannot be read
+  merge SHARD.json... [--json F] [--junit F] [--html F]
+                                    one report from the JSON reports of a run's shards
 Examples:
   cargo run --release                                   every case on the default runtime of fgref
   cargo run --release -- --runtime all                  every runtime the target serves
@@ -134,6 +149,10 @@ Examples:
   cargo run --release -- --coverage                     cases per feature, area, runtime and level
   cargo run --release -- --json out/report.json --junit out/junit.xml --html out/report.html
                                                         write the reports (REPORT-FORMAT.md)
+  cargo run --release -- --partition hash:1/3 --json shards/1.json
+                                                        shard 1 of 3 (docs/ci/: sharding over CI jobs)
+  cargo run --release -- merge shards/*.json --junit junit.xml --html report.html
+  cargo run --release -- --retries 2                    rerun failures twice; a pass then is FLAKY
   cargo run --release -- --target runtimes/mine.toml    another FunctionGraph-compatible target
   cargo run --release -- --target runtimes/mine.toml --bless-expectations
                                                         list what it fails in its expectations file
@@ -227,7 +246,7 @@ pub fn run_with(cli: Cli, tokio_runtime: &tokio::runtime::Runtime, extra: Vec<Tr
         &cli.rerun_flags(),
         cli.bless_expectations,
     ) {
-        Ok(suite) => suite,
+        Ok(suite) => suite.partitioned(cli.partition).retrying(cli.retries),
         Err(error) => return setup_failed(&error),
     };
     let blessing = match cli.bless_expectations.then(|| suite.blessing()) {
@@ -270,6 +289,9 @@ pub fn run_with(cli: Cli, tokio_runtime: &tokio::runtime::Runtime, extra: Vec<Tr
     if let Some(line) = expected_failures(&records) {
         eprintln!("{line}");
     }
+    if let Some(line) = flaky(&records) {
+        eprintln!("{line}");
+    }
     if let Some(blessing) = blessing {
         match blessing.write(&records) {
             Ok(blessed) => eprintln!("{}", blessed_line(&blessed)),
@@ -309,6 +331,7 @@ fn run_info(cli: &Cli, suite: &Suite) -> Result<RunInfo, String> {
         runtimes: suite.runtimes().to_vec(),
         levels: cli.level.iter().map(|l| l.name().to_owned()).collect(),
         features: cli.feature.clone(),
+        partition: cli.partition.map(|p| p.to_string()),
         started_at: now,
         finished_at: now,
     })
@@ -340,7 +363,7 @@ fn write_reports(cli: &Cli, info: &RunInfo, records: &[TrialRecord]) -> Result<(
         let Some(file) = file else { continue };
         let text = match flag {
             "--json" => json::render(&report),
-            "--junit" => junit::render(info, records),
+            "--junit" => junit::render(&report),
             _ => html::render(&report),
         };
         write_file(file, &text)
@@ -373,6 +396,29 @@ fn expected_failures(records: &[TrialRecord]) -> Option<String> {
         "expectations: {failed} of {} listed trial(s) failed as expected (their libtest lines say ok)",
         listed.len()
     ))
+}
+
+/// The trials that passed only on a retry (`--retries`), when there are any: libtest says ok for
+/// them.
+fn flaky(records: &[TrialRecord]) -> Option<String> {
+    let flaky: Vec<String> = records
+        .iter()
+        .filter(|r| verdict_name(r) == "flaky")
+        .map(|r| {
+            format!(
+                "{} (after {} failed attempt(s))",
+                r.id,
+                r.failed_attempts.len()
+            )
+        })
+        .collect();
+    (!flaky.is_empty()).then(|| {
+        format!(
+            "flaky: {} trial(s) passed only on a retry (their libtest lines say ok): {}",
+            flaky.len(),
+            flaky.join(", ")
+        )
+    })
 }
 
 /// The one line `--bless-expectations` ends with.

@@ -213,6 +213,7 @@ fn record(id: &str, verdict: Verdict) -> TrialRecord {
         duration: Duration::ZERO,
         rerun: String::new(),
         expected_failure: None,
+        failed_attempts: Vec::new(),
     }
 }
 

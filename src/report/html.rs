@@ -13,21 +13,14 @@ const CSS: &str = include_str!("html/report.css");
 const JS: &str = include_str!("html/report.js");
 
 /// Every verdict name of the report, in the order the page shows them.
-pub const VERDICTS: [&str; 7] = [
-    "pass",
-    "fail",
-    "error",
-    "skipped",
-    "case-invalid",
-    "expected-failure",
-    "unexpected-pass",
-];
+pub const VERDICTS: [&str; 8] = super::VERDICT_NAMES;
 
 /// The verdicts a reader must act on: they count as failing in the grid and open no hint of "ok".
+/// A flaky trial is one: certification counts it as a failure.
 fn failing(verdict: &str) -> bool {
     matches!(
         verdict,
-        "fail" | "error" | "case-invalid" | "unexpected-pass"
+        "fail" | "error" | "case-invalid" | "unexpected-pass" | "flaky"
     )
 }
 
@@ -231,7 +224,7 @@ fn grid(page: &mut String, info: &Value, trials: &[Value]) {
     }
     page.push_str(
         "</tbody>\n</table>\n<p class=\"note\">passed / failing (fail, error, case-invalid, \
-         unexpected-pass) trials per cell.</p>\n</section>\n",
+         unexpected-pass, flaky) trials per cell.</p>\n</section>\n",
     );
 }
 
@@ -316,6 +309,7 @@ fn trial_row(page: &mut String, trial: &Value) {
             esc(reason)
         );
     }
+    attempts(page, trial);
     let failure = &trial["failure"];
     // A failure's message is the text report's whole account (diffs, log, rerun), shown below
     // piece by piece; the text itself waits at the end, behind a toggle.
@@ -384,6 +378,39 @@ fn trial_row(page: &mut String, trial: &Value) {
         );
     }
     page.push_str("</div>\n</details>\n");
+}
+
+/// The attempts `--retries` ran before the last, each with the text the run printed for it.
+fn attempts(page: &mut String, trial: &Value) {
+    let attempts = trial["failed_attempts"]
+        .as_array()
+        .map_or(&[][..], Vec::as_slice);
+    if attempts.is_empty() {
+        return;
+    }
+    let last = attempts.len() + 1;
+    let outcome = if text(&trial["verdict"]) == "flaky" {
+        "passed"
+    } else {
+        "did not pass"
+    };
+    let _ = writeln!(
+        page,
+        "<p class=\"attempts\">{outcome} on attempt {last} of {last}; the earlier ones did not:</p>"
+    );
+    for (n, attempt) in attempts.iter().enumerate() {
+        let mut at = format!("attempt {}: {}", n + 1, text(&attempt["verdict"]));
+        if let Some(ms) = attempt["duration_ms"].as_f64() {
+            let _ = write!(at, " · {}", duration(ms));
+        }
+        let _ = writeln!(
+            page,
+            "<details class=\"text attempt\"><summary>{}</summary><pre class=\"message\">{}</pre>\
+             </details>",
+            esc(&at),
+            esc(&text(&attempt["message"]))
+        );
+    }
 }
 
 /// A unified diff, one `<span>` a line: headers, hunks, removed (`-`, red) and added (`+`, green).

@@ -65,6 +65,9 @@ pub struct SelectionInfo {
     pub runtimes: Vec<String>,
     pub levels: Vec<String>,
     pub features: Vec<String>,
+    /// `--partition` (`hash:K/N`, `slice:K/N`); `None`: the whole selection.
+    #[serde(default)]
+    pub partition: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -76,6 +79,8 @@ pub struct HostInfo {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Totals {
     pub pass: usize,
+    #[serde(default)]
+    pub flaky: usize,
     pub fail: usize,
     pub error: usize,
     pub skipped: usize,
@@ -106,6 +111,16 @@ pub struct Trial {
     pub message: Option<String>,
     pub failure: Option<FailureInfo>,
     pub rerun: String,
+    /// The attempts before the last (`--retries`), oldest first.
+    #[serde(default)]
+    pub failed_attempts: Vec<AttemptInfo>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AttemptInfo {
+    pub verdict: String,
+    pub duration_ms: f64,
+    pub message: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -139,9 +154,20 @@ pub struct DiffInfo {
 }
 
 impl Totals {
+    /// The totals of `trials`.
+    pub fn of(trials: &[Trial]) -> Totals {
+        let mut totals = Totals::default();
+        for trial in trials {
+            debug_assert!(VERDICT_NAMES.contains(&trial.verdict.as_str()));
+            totals.count(&trial.verdict);
+        }
+        totals
+    }
+
     fn count(&mut self, verdict: &str) {
         let slot = match verdict {
             "pass" => &mut self.pass,
+            "flaky" => &mut self.flaky,
             "fail" => &mut self.fail,
             "error" => &mut self.error,
             "skipped" => &mut self.skipped,
@@ -161,15 +187,10 @@ pub fn report(given: &Given, records: &[TrialRecord]) -> Report {
         .map(|record| trial(record, &given.corpus_root))
         .collect();
     trials.sort_by(|a, b| a.id.cmp(&b.id));
-    let mut totals = Totals::default();
-    for trial in &trials {
-        debug_assert!(VERDICT_NAMES.contains(&trial.verdict.as_str()));
-        totals.count(&trial.verdict);
-    }
     Report {
         format: FORMAT.into(),
         run_info: run_info(given, records),
-        totals,
+        totals: Totals::of(&trials),
         trials,
     }
 }
@@ -225,6 +246,7 @@ fn run_info(given: &Given, records: &[TrialRecord]) -> RunInfo {
             runtimes: given.runtimes.iter().map(ToString::to_string).collect(),
             levels: given.levels.clone(),
             features: given.features.clone(),
+            partition: given.partition.clone(),
         },
         host: HostInfo {
             os: std::env::consts::OS.into(),
@@ -302,6 +324,15 @@ fn trial(record: &TrialRecord, corpus_root: &Path) -> Trial {
         message: libtest::message(record),
         failure,
         rerun: record.rerun.clone(),
+        failed_attempts: record
+            .failed_attempts
+            .iter()
+            .map(|attempt| AttemptInfo {
+                verdict: attempt.verdict.into(),
+                duration_ms: attempt.duration.as_secs_f64() * 1000.0,
+                message: attempt.message.clone(),
+            })
+            .collect(),
     }
 }
 
@@ -353,8 +384,8 @@ mod tests {
         );
         assert_eq!(
             value["totals"],
-            serde_json::json!({"pass": 1, "fail": 1, "error": 1, "skipped": 1, "case-invalid": 1,
-                "expected-failure": 1, "unexpected-pass": 1, "total": 7})
+            serde_json::json!({"pass": 1, "flaky": 1, "fail": 1, "error": 1, "skipped": 1, "case-invalid": 1,
+                "expected-failure": 1, "unexpected-pass": 1, "total": 8})
         );
         let ids: Vec<_> = report.trials.iter().map(|t| t.id.as_str()).collect();
         let mut sorted = ids.clone();
@@ -405,6 +436,19 @@ mod tests {
             ("fail", Some("known bug"))
         );
         assert_eq!(by_id("Node.js20.15::handler::ok").message, None);
+        let flaky = by_id("Node.js20.15::handler::flaky");
+        assert_eq!(
+            (flaky.verdict.as_str(), flaky.message.as_deref()),
+            ("flaky", None)
+        );
+        assert_eq!(flaky.failed_attempts.len(), 1);
+        assert_eq!(flaky.failed_attempts[0].verdict, "fail");
+        assert_eq!(flaky.failed_attempts[0].duration_ms, 700.0);
+        assert!(flaky.failed_attempts[0].message.contains("(first try)"));
+        assert_eq!(
+            value["run_info"]["selection"]["partition"],
+            serde_json::Value::Null
+        );
 
         let text = render(&report);
         let back: Report = serde_json::from_str(&text).unwrap();

@@ -1,34 +1,42 @@
-//! The JUnit XML report (`--junit`), written with quick-junit as cargo-nextest writes its own:
-//! one `testsuite` per runtime id (`case-format` for cases that do not load), one `testcase`
-//! per trial; REPORT-FORMAT.md gives the mapping.
+//! The JUnit XML report (`--junit`), written with quick-junit as cargo-nextest writes its own,
+//! from the JSON report (so a run and a merge of shards write the same XML): one `testsuite` per
+//! runtime id (`case-format` for cases that do not load), one `testcase` per trial, a flaky
+//! trial's failed attempts as `flakyFailure`/`flakyError`; REPORT-FORMAT.md gives the mapping.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
-use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
+use chrono::DateTime;
+use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestRerun, TestSuite};
 
-use super::libtest;
-use super::summary::{RunInfo, verdict_name};
-use crate::record::TrialRecord;
-use crate::verdict::Verdict;
+use super::json::{self, AttemptInfo};
 
-/// The report's XML.
-pub fn render(given: &RunInfo, records: &[TrialRecord]) -> String {
-    let mut suites: BTreeMap<String, Vec<&TrialRecord>> = BTreeMap::new();
-    for record in records {
-        let suite = record
+/// The XML of a JSON report (a run's or a merge's: both render through here).
+pub fn render(json: &json::Report) -> String {
+    let mut suites: BTreeMap<String, Vec<&json::Trial>> = BTreeMap::new();
+    for trial in &json.trials {
+        let suite = trial
             .runtime
-            .map_or_else(|| "case-format".to_owned(), |r| r.to_string());
-        suites.entry(suite).or_default().push(record);
+            .clone()
+            .unwrap_or_else(|| "case-format".to_owned());
+        suites.entry(suite).or_default().push(trial);
     }
     let mut report = Report::new("fgconform");
-    report.set_timestamp(given.started_at);
-    if let Ok(time) = (given.finished_at - given.started_at).to_std() {
-        report.set_time(time);
+    let at = |text: &str| DateTime::parse_from_rfc3339(text).ok();
+    let (started, finished) = (
+        at(&json.run_info.started_at),
+        at(&json.run_info.finished_at),
+    );
+    if let Some(started) = started {
+        report.set_timestamp(started);
+        if let Some(Ok(time)) = finished.map(|finished| (finished - started).to_std()) {
+            report.set_time(time);
+        }
     }
-    for (name, mut records) in suites {
-        records.sort_by(|a, b| a.id.cmp(&b.id));
+    for (name, mut trials) in suites {
+        trials.sort_by(|a, b| a.id.cmp(&b.id));
         let mut suite = TestSuite::new(name);
-        suite.add_test_cases(records.into_iter().map(test_case));
+        suite.add_test_cases(trials.into_iter().map(test_case));
         report.add_test_suite(suite);
     }
     report
@@ -36,18 +44,21 @@ pub fn render(given: &RunInfo, records: &[TrialRecord]) -> String {
         .expect("a report of strings always serializes")
 }
 
-fn test_case(record: &TrialRecord) -> TestCase {
-    let name = record
+fn millis(ms: f64) -> Duration {
+    Duration::try_from_secs_f64(ms / 1000.0).unwrap_or_default()
+}
+
+fn test_case(trial: &json::Trial) -> TestCase {
+    let name = trial
         .id
         .split_once("::")
-        .map_or(record.id.as_str(), |(_, case)| case);
-    let area = name.split("::").next().unwrap_or_default();
-    let message = libtest::message(record).unwrap_or_default();
-    let verdict = verdict_name(record);
-    let reason = record.expected_failure.as_deref().unwrap_or_default();
+        .map_or(trial.id.as_str(), |(_, case)| case);
+    let message = trial.message.clone().unwrap_or_default();
+    let verdict = trial.verdict.as_str();
+    let reason = trial.expected_reason.as_deref().unwrap_or_default();
     let mut out = None;
-    let status = match verdict {
-        "pass" => TestCaseStatus::success(),
+    let mut status = match verdict {
+        "pass" | "flaky" => TestCaseStatus::success(),
         "expected-failure" => {
             out = Some(format!("failed as expected: {reason}\n\n{message}"));
             TestCaseStatus::success()
@@ -73,20 +84,37 @@ fn test_case(record: &TrialRecord) -> TestCase {
                 .set_type(verdict)
                 .set_message(text.lines().next().unwrap_or_default())
                 .set_description(text.as_str());
-            if let Verdict::Fail(failure) = &record.verdict
-                && !failure.evidence.log.is_empty()
-            {
-                out = Some(failure.evidence.log.clone());
+            if let Some(failure) = trial.failure.as_ref().filter(|f| !f.log.is_empty()) {
+                out = Some(failure.log.clone());
             }
             status
         }
     };
+    // Failed attempts before the last: on a success `flakyFailure`/`flakyError`, on a failure
+    // `rerunFailure`/`rerunError`, as cargo-nextest writes them.
+    status.add_reruns(trial.failed_attempts.iter().map(rerun));
     let mut case = TestCase::new(name, status);
-    case.set_classname(area).set_time(record.duration);
+    case.set_classname(trial.area.as_str())
+        .set_time(millis(trial.duration_ms));
     if let Some(out) = out {
         case.set_system_out(out);
     }
     case
+}
+
+fn rerun(attempt: &AttemptInfo) -> TestRerun {
+    let kind = if attempt.verdict == "error" {
+        NonSuccessKind::Error
+    } else {
+        NonSuccessKind::Failure
+    };
+    let mut rerun = TestRerun::new(kind);
+    rerun
+        .set_type(attempt.verdict.as_str())
+        .set_message(attempt.message.lines().next().unwrap_or_default())
+        .set_description(attempt.message.as_str())
+        .set_time(millis(attempt.duration_ms));
+    rerun
 }
 
 #[cfg(test)]
@@ -140,7 +168,17 @@ mod tests {
         ("property", &[], &["name", "value"]),
         (
             "testcase",
-            &["skipped", "error", "failure", "system-out", "system-err"],
+            &[
+                "skipped",
+                "error",
+                "failure",
+                "flakyFailure",
+                "flakyError",
+                "rerunFailure",
+                "rerunError",
+                "system-out",
+                "system-err",
+            ],
             &[
                 "name",
                 "assertions",
@@ -154,9 +192,17 @@ mod tests {
         ("skipped", &[], &["message"]),
         ("error", &[], &["message", "type"]),
         ("failure", &[], &["message", "type"]),
+        ("flakyFailure", RERUN_CHILDREN, RERUN_ATTRIBUTES),
+        ("flakyError", RERUN_CHILDREN, RERUN_ATTRIBUTES),
+        ("rerunFailure", RERUN_CHILDREN, RERUN_ATTRIBUTES),
+        ("rerunError", RERUN_CHILDREN, RERUN_ATTRIBUTES),
+        ("stackTrace", &[], &[]),
         ("system-out", &[], &[]),
         ("system-err", &[], &[]),
     ];
+
+    const RERUN_CHILDREN: &[&str] = &["stackTrace", "system-out", "system-err"];
+    const RERUN_ATTRIBUTES: &[&str] = &["message", "type", "timestamp", "time"];
 
     /// Walks `xml` and checks every element and attribute against [`SCHEMA`].
     fn check_structure(xml: &str) {
@@ -203,12 +249,12 @@ mod tests {
 
     #[test]
     fn parses_back_with_one_suite_per_runtime_the_counts_and_the_schema() {
-        let xml = render(&sample::run_info(), &sample::records());
+        let xml = render(&json::report(&sample::run_info(), &sample::records()));
         check_structure(&xml);
         let report = quick_junit::Report::deserialize_from_str(&xml).unwrap();
         assert_eq!(
             (report.tests, report.failures, report.errors),
-            (7, 2, 2),
+            (8, 2, 2),
             "{xml}"
         );
         let names: Vec<_> = report.test_suites.iter().map(|s| s.name.as_str()).collect();
@@ -216,7 +262,7 @@ mod tests {
         let node = &report.test_suites[0];
         assert_eq!(
             (node.tests, node.failures, node.errors, node.skipped),
-            (6, 2, 1, 1)
+            (7, 2, 1, 1)
         );
         let case = |name: &str| {
             report
@@ -268,6 +314,15 @@ mod tests {
                 ..
             }
         ));
+        let TestCaseStatus::Success { flaky_runs } = &case("handler::flaky").status else {
+            panic!("a flaky trial is a success with its failed attempts");
+        };
+        assert_eq!(flaky_runs.len(), 1);
+        assert_eq!(flaky_runs[0].kind, NonSuccessKind::Failure);
+        assert!(
+            xml.contains("<flakyFailure") && xml.contains("(first try)"),
+            "{xml}"
+        );
         assert!(matches!(
             case("handler::skips").status,
             TestCaseStatus::Skipped { .. }

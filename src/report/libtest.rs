@@ -132,6 +132,7 @@ mod tests {
             duration: Duration::ZERO,
             rerun: "cargo run --release -- --exact 'x'".into(),
             expected_failure: None,
+            failed_attempts: Vec::new(),
         };
         let Err(failed) = outcome(&record) else {
             panic!("a failure must fail the trial");

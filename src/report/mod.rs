@@ -12,7 +12,7 @@ pub mod progress;
 pub mod ran_on;
 pub mod rerun;
 #[cfg(test)]
-mod sample;
+pub(crate) mod sample;
 mod summary;
 
 pub use summary::{RunInfo, VERDICT_NAMES, verdict_name};

@@ -69,6 +69,7 @@ mod tests {
             duration: std::time::Duration::ZERO,
             rerun: String::new(),
             expected_failure: None,
+            failed_attempts: Vec::new(),
         }
     }
 

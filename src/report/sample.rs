@@ -8,7 +8,7 @@ use serde_json::json;
 use super::summary::RunInfo;
 use crate::case::Level;
 use crate::matcher::Mismatch;
-use crate::record::{StepRecord, TrialRecord};
+use crate::record::{Attempt, StepRecord, TrialRecord};
 use crate::runtime_id::RuntimeId;
 use crate::verdict::{Evidence, Failure, FieldDiff, TrialError, Verdict};
 
@@ -28,6 +28,7 @@ pub fn run_info() -> RunInfo {
         ],
         levels: Vec::new(),
         features: Vec::new(),
+        partition: None,
         started_at: at,
         finished_at: at,
     }
@@ -55,6 +56,7 @@ fn record(name: &str, verdict: Verdict, expected_failure: Option<&str>) -> Trial
         duration: Duration::from_millis(1500),
         rerun: "cargo run -- --exact x".into(),
         expected_failure: expected_failure.map(str::to_owned),
+        failed_attempts: Vec::new(),
     }
 }
 
@@ -103,5 +105,13 @@ pub fn records() -> Vec<TrialRecord> {
             None,
         ),
         record("Node.js20.15::handler::known", failure(), Some("known bug")),
+        TrialRecord {
+            failed_attempts: vec![Attempt {
+                verdict: "fail",
+                message: "FAIL at step 1 of 1 (first try)\nrerun: x\n".into(),
+                duration: Duration::from_millis(700),
+            }],
+            ..record("Node.js20.15::handler::flaky", Verdict::Pass, None)
+        },
     ]
 }

@@ -8,8 +8,9 @@ use crate::runtime_id::RuntimeId;
 use crate::verdict::Verdict;
 
 /// Every name [`verdict_name`] answers, in the order reports list them.
-pub const VERDICT_NAMES: [&str; 7] = [
+pub const VERDICT_NAMES: [&str; 8] = [
     "pass",
+    "flaky",
     "fail",
     "error",
     "skipped",
@@ -18,14 +19,16 @@ pub const VERDICT_NAMES: [&str; 7] = [
     "unexpected-pass",
 ];
 
-/// The verdict as reports name it: `pass`, `fail`, `error`, `skipped`, `case-invalid`, and for
-/// a trial the target's expectations file lists, `expected-failure` (it failed or errored) or
-/// `unexpected-pass` (it passed).
+/// The verdict as reports name it: `pass`, `flaky` (passed after failed attempts, `--retries`),
+/// `fail`, `error`, `skipped`, `case-invalid`, and for a trial the target's expectations file
+/// lists, `expected-failure` (it failed or errored) or `unexpected-pass` (it passed, on whichever
+/// attempt: retries come before the expectations file).
 pub fn verdict_name(record: &TrialRecord) -> &'static str {
     let expected_to_fail = record.expected_failure.is_some();
     match &record.verdict {
         Verdict::Pass if expected_to_fail => "unexpected-pass",
         Verdict::Fail(_) | Verdict::Error(_) if expected_to_fail => "expected-failure",
+        Verdict::Pass if !record.failed_attempts.is_empty() => "flaky",
         Verdict::Pass => "pass",
         Verdict::Fail(_) => "fail",
         Verdict::Error(_) => "error",
@@ -56,6 +59,8 @@ pub struct RunInfo {
     pub levels: Vec<String>,
     /// `--feature` (empty: every feature).
     pub features: Vec<String>,
+    /// `--partition`, as given (`hash:1/3`); `None`: the whole selection.
+    pub partition: Option<String>,
     pub started_at: DateTime<Utc>,
     pub finished_at: DateTime<Utc>,
 }
@@ -78,6 +83,18 @@ mod tests {
             duration: std::time::Duration::ZERO,
             rerun: String::new(),
             expected_failure: expected_failure.map(str::to_owned),
+            failed_attempts: Vec::new(),
+        }
+    }
+
+    fn flaky(expected_failure: Option<&str>) -> TrialRecord {
+        TrialRecord {
+            failed_attempts: vec![crate::record::Attempt {
+                verdict: "fail",
+                message: "FAIL".into(),
+                duration: std::time::Duration::ZERO,
+            }],
+            ..record(Verdict::Pass, expected_failure)
         }
     }
 
@@ -95,6 +112,8 @@ mod tests {
             (record(error(), Some("why")), "expected-failure"),
             (record(Verdict::Pass, Some("why")), "unexpected-pass"),
             (record(Verdict::Skipped("s".into()), Some("why")), "skipped"),
+            (flaky(None), "flaky"),
+            (flaky(Some("why")), "unexpected-pass"),
         ];
         for (record, name) in cases {
             assert_eq!(verdict_name(&record), name, "{:?}", record.verdict);

@@ -4,7 +4,7 @@
   "use strict";
   var form = document.querySelector("form.filters");
   var rows = Array.prototype.slice.call(document.querySelectorAll("#trials .trial"));
-  var failing = ["fail", "error", "case-invalid", "unexpected-pass"];
+  var failing = ["fail", "error", "case-invalid", "unexpected-pass", "flaky"];
   var shown = document.getElementById("shown");
   var expanded = "";
 

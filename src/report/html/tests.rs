@@ -95,6 +95,20 @@ fn totals_are_the_documents() {
 }
 
 #[test]
+fn a_flaky_trial_shows_its_failed_attempts_and_counts_as_failing() {
+    let mut flaky = trial("Node.js20.15::handler::f", "flaky");
+    flaky["failed_attempts"] = json!([{"verdict": "fail", "duration_ms": 700.0,
+        "message": "FAIL at step 1 of 1 <first>"}]);
+    let page = render_value(&report(vec![flaky.clone()]));
+    assert!(page.contains("data-total=\"flaky\">1</span>"));
+    assert!(page.contains("<option value=\"flaky\">flaky</option>"));
+    assert!(page.contains("passed on attempt 2 of 2"), "{page}");
+    assert!(page.contains("attempt 1: fail · 700 ms"), "{page}");
+    assert!(page.contains("FAIL at step 1 of 1 &lt;first&gt;"), "{page}");
+    assert_eq!(grid_counts(&[flaky])["handler"]["Node.js20.15"].fail, 1);
+}
+
+#[test]
 fn grid_counts_per_area_and_runtime() {
     let trials = vec![
         trial("Node.js20.15::handler::a", "pass"),
