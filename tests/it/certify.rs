@@ -1,6 +1,6 @@
 //! Certification end to end on a tiny corpus against fgref: `certify` writes a bundle that
 //! `verify` accepts once PRODUCT.toml is filled in, and each tampering (a verdict flipped in
-//! report.json or junit.xml, a trial removed with and without re-hashing, a changed case, an
+//! report.json or junit.xml, a trial made flaky, a trial removed with and without re-hashing, a changed case, an
 //! empty PRODUCT.toml, a missing bundle) makes `verify` fail, naming the file and the trial.
 
 use std::path::Path;
@@ -15,8 +15,9 @@ const TRIAL: &str = "Node.js20.15::area::passes";
 type Test = fn() -> Result<(), Failed>;
 
 pub fn trials() -> Vec<Trial> {
-    let tests: [(&str, Test); 8] = [
+    let tests: [(&str, Test); 9] = [
         ("verifies", verifies),
+        ("flaky-trial", flaky_trial),
         ("json-verdict-flipped", json_verdict_flipped),
         ("junit-verdict-flipped", junit_verdict_flipped),
         ("trial-removed", trial_removed),
@@ -185,6 +186,37 @@ fn junit_verdict_flipped() -> Result<(), Failed> {
     fails_with(&bundle.verify(), 1, &["junit.xml", "sha256"])?;
     bundle.rehash()?;
     fails_with(&bundle.verify(), 1, &["junit.xml", "report.json", TRIAL])
+}
+
+/// A trial that passed only on a retry (`--retries`) is no pass for certification, even when
+/// every other check agrees (JUnit shows a flaky trial as a success, run.log counts it passed).
+fn flaky_trial() -> Result<(), Failed> {
+    let bundle = Bundle::new(Some(PRODUCT))?;
+    bundle.edit_json(|report| {
+        for trial in report["trials"].as_array_mut().unwrap() {
+            if trial["id"] == TRIAL {
+                trial["verdict"] = "flaky".into();
+                trial["failed_attempts"] = serde_json::json!([
+                    {"verdict": "fail", "duration_ms": 10.0, "message": "FAIL at step 1 of 1"}
+                ]);
+            }
+        }
+        let totals = &mut report["totals"];
+        totals["pass"] = (totals["pass"].as_u64().unwrap() - 1).into();
+        totals["flaky"] = 1.into();
+    })?;
+    bundle.rehash()?;
+    let output = bundle.verify();
+    fails_with(&output, 1, &["verdicts", "report.json", TRIAL, "flaky"])?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let others: Vec<_> = stdout
+        .lines()
+        .filter(|line| line.starts_with("FAIL ") && !line.starts_with("FAIL verdicts"))
+        .collect();
+    if !others.is_empty() {
+        return Err(format!("only the verdicts check may fail:\n{stdout}").into());
+    }
+    Ok(())
 }
 
 fn remove_trial(bundle: &Bundle) -> Result<(), Failed> {

@@ -5,7 +5,7 @@
 //! that behaviour and pass every other platform case: proof that each platform behaviour the
 //! corpus claims to check is really checked.
 
-mod proxy;
+pub mod proxy;
 
 use libtest_mimic::{Completion, Failed, Trial};
 

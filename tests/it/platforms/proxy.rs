@@ -2,6 +2,7 @@
 //! platform behaviour it gets wrong, by rewriting requests and answers (or fgref's settings).
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -53,6 +54,9 @@ pub enum Fault {
     IdleNeverRecycled,
     /// Leaves out `X-Cff-Invoke-Summary`.
     NoSummary,
+    /// A flaky platform: the first invoke answer of the proxy's life carries a wrong result
+    /// (`"the first answer is wrong"`); every later one is right (`selftest::retries`).
+    FirstInvokeWrong,
 }
 
 /// A correct fgref and the faulty proxy in front of it, on a thread of their own; both stop
@@ -105,6 +109,7 @@ impl Proxy {
                         .expect("reqwest client"),
                     last_log: Mutex::default(),
                     one_at_a_time: tokio::sync::Mutex::default(),
+                    answered: AtomicBool::new(false),
                 });
                 let app = axum::Router::new()
                     .fallback(forward)
@@ -156,6 +161,8 @@ struct ProxyState {
     /// The last log answered per function URN path, for [`Fault::LogOfPreviousCall`].
     last_log: Mutex<HashMap<String, String>>,
     one_at_a_time: tokio::sync::Mutex<()>,
+    /// Whether an invoke was answered yet, for [`Fault::FirstInvokeWrong`].
+    answered: AtomicBool,
 }
 
 async fn forward(State(state): State<Arc<ProxyState>>, request: Request) -> Response {
@@ -371,6 +378,12 @@ fn rewrite_invoke(state: &ProxyState, path: &str, headers: &mut HeaderMap, body:
                     .collect();
                 set(headers, &log_header, plain);
             }
+        }
+        Fault::FirstInvokeWrong => {
+            if state.answered.swap(true, Ordering::SeqCst) {
+                return;
+            }
+            v1["result"] = json!("\"the first answer is wrong\"");
         }
         Fault::LogOfPreviousCall => {
             let current = v1["log"].as_str().unwrap_or_default().to_owned();
