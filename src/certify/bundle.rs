@@ -107,7 +107,12 @@ fn run_suite(options: &CertifyOptions) -> Result<Option<i32>, String> {
         command.arg("--cases").arg(cases);
     }
     // The bundle covers every documented case: no variable may narrow it.
-    for var in ["FGCONFORM_FEATURE", "FGCONFORM_LEVEL", "FGCONFORM_RUNTIME"] {
+    for var in [
+        "FGCONFORM_FEATURE",
+        "FGCONFORM_LEVEL",
+        "FGCONFORM_RUNTIME",
+        "FGCONFORM_PARTITION",
+    ] {
         command.env_remove(var);
     }
     let status = command

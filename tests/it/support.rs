@@ -23,6 +23,8 @@ pub fn fgconform(args: &[&str], env: &[(&str, &Path)]) -> Output {
         "FGCONFORM_JSON",
         "FGCONFORM_JUNIT",
         "FGCONFORM_HTML",
+        "FGCONFORM_PARTITION",
+        "FGCONFORM_RETRIES",
         "FGREF_NODEJS_BOOTSTRAP",
         fgref::TELEMETRY_FAULT_VAR,
         "npm_config_registry",
