@@ -323,6 +323,24 @@ mod tests {
             xml.contains("<flakyFailure") && xml.contains("(first try)"),
             "{xml}"
         );
+        // A trial that failed every attempt carries the earlier ones as reruns.
+        let mut report = json::report(&sample::run_info(), &sample::records());
+        let fails = report
+            .trials
+            .iter_mut()
+            .find(|t| t.id == "Node.js20.15::handler::fails")
+            .unwrap();
+        fails.failed_attempts = vec![AttemptInfo {
+            verdict: "error".into(),
+            duration_ms: 5.0,
+            message: "ERROR (the target broke)".into(),
+        }];
+        let rerun = render(&report);
+        check_structure(&rerun);
+        assert!(
+            rerun.contains("<rerunError") && rerun.contains("ERROR (the target broke)"),
+            "{rerun}"
+        );
         assert!(matches!(
             case("handler::skips").status,
             TestCaseStatus::Skipped { .. }

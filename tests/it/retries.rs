@@ -1,7 +1,8 @@
 //! `--retries` against a flaky platform: a proxy in front of fgref whose first invoke answer is
 //! wrong. With `--retries 1` the trial passes on its second attempt and is FLAKY (ok in libtest,
 //! `flaky` in the JSON report with the failed attempt's message, `flakyFailure` in JUnit, named
-//! on stderr); without retries the same trial fails.
+//! on stderr); without retries the same trial fails; listed in the target's expectations file,
+//! it passes on the retry, before the file is consulted: an unexpected pass.
 
 use libtest_mimic::{Completion, Failed, Trial};
 
@@ -11,9 +12,13 @@ use crate::support::{CASE_TOML, corpus, fgconform, text};
 type Test = fn() -> Result<(), Failed>;
 
 pub fn trials() -> Vec<Trial> {
-    let tests: [(&str, Test); 2] = [
+    let tests: [(&str, Test); 3] = [
         ("flaky-with-retries", flaky_with_retries),
         ("fail-without-retries", fail_without_retries),
+        (
+            "listed-flaky-is-unexpected-pass",
+            listed_flaky_is_unexpected_pass,
+        ),
     ];
     tests
         .into_iter()
@@ -33,9 +38,12 @@ const ID: &str = "Node.js20.15::area::answers";
 const ANSWERS_JS: &str =
     "exports.handler = function (event, context, callback) { callback(null, {n: 1}); };";
 
-/// Runs the one-case corpus against a fresh flaky proxy with `args` added; the JSON report and the
-/// JUnit XML beside the output.
-fn run(args: &[&str]) -> Result<(std::process::Output, serde_json::Value, String), Failed> {
+/// Runs the one-case corpus against a fresh flaky proxy with `args` added (and, when `listed`,
+/// an expectations file listing its trial); the JSON report and the JUnit XML beside the output.
+fn run(
+    args: &[&str],
+    listed: bool,
+) -> Result<(std::process::Output, serde_json::Value, String), Failed> {
     let cases = corpus(&[(
         "area/answers",
         CASE_TOML,
@@ -45,13 +53,18 @@ fn run(args: &[&str]) -> Result<(std::process::Output, serde_json::Value, String
     let proxy = Proxy::start(Fault::FirstInvokeWrong)?;
     let dir = tempfile::tempdir()?;
     let target = dir.path().join("flaky.toml");
-    std::fs::write(
-        &target,
-        format!(
-            "name = \"flaky\"\nurl = \"{}\"\nruntimes = [\"Node.js20.15\"]\nfeatures = \"all\"\nidle_timeout = {IDLE_SECONDS}\n",
-            proxy.url
-        ),
-    )?;
+    let mut descriptor = format!(
+        "name = \"flaky\"\nurl = \"{}\"\nruntimes = [\"Node.js20.15\"]\nfeatures = \"all\"\nidle_timeout = {IDLE_SECONDS}\n",
+        proxy.url
+    );
+    if listed {
+        descriptor.push_str("expectations = \"flaky.expectations.toml\"\n");
+        std::fs::write(
+            dir.path().join("flaky.expectations.toml"),
+            format!("[[expected_failure]]\nid = \"{ID}\"\nreason = \"known flaky\"\n"),
+        )?;
+    }
+    std::fs::write(&target, descriptor)?;
     let json = dir.path().join("report.json");
     let junit = dir.path().join("junit.xml");
     let mut all = vec![
@@ -83,7 +96,7 @@ fn trial(report: &serde_json::Value) -> serde_json::Value {
 }
 
 fn flaky_with_retries() -> Result<(), Failed> {
-    let (output, report, xml) = run(&["--retries", "1"])?;
+    let (output, report, xml) = run(&["--retries", "1"], false)?;
     let said = text(&output);
     let trial = trial(&report);
     let attempts = trial["failed_attempts"]
@@ -126,7 +139,7 @@ fn flaky_with_retries() -> Result<(), Failed> {
 }
 
 fn fail_without_retries() -> Result<(), Failed> {
-    let (output, report, xml) = run(&[])?;
+    let (output, report, xml) = run(&[], false)?;
     let trial = trial(&report);
     if output.status.code() != Some(101)
         || trial["verdict"] != "fail"
@@ -142,6 +155,20 @@ fn fail_without_retries() -> Result<(), Failed> {
             text(&output)
         )
         .into());
+    }
+    Ok(())
+}
+
+fn listed_flaky_is_unexpected_pass() -> Result<(), Failed> {
+    let (output, report, _) = run(&["--retries", "1"], true)?;
+    let said = text(&output);
+    let trial = trial(&report);
+    if output.status.code() != Some(101)
+        || trial["verdict"] != "unexpected-pass"
+        || trial["failed_attempts"].as_array().map_or(0, Vec::len) != 1
+        || !said.contains("passes now: remove the entry at")
+    {
+        return Err(format!("expected an unexpected pass:\n{trial:#}\n{said}").into());
     }
     Ok(())
 }
