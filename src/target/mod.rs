@@ -5,17 +5,21 @@
 mod command;
 mod descriptor;
 mod error;
+mod remote;
+mod timeouts;
 
 use std::path::Path;
 use std::time::Duration;
 
 pub use descriptor::{Target, TargetKind};
 pub use error::TargetError;
+pub use remote::Credentials;
+pub use timeouts::Timeouts;
 
 use crate::reference;
 use crate::runtime_id::RuntimeId;
 use crate::telemetry::Collector;
-use crate::wire::Client;
+use crate::wire::{Auth, Client, Settings};
 
 impl Target {
     /// Reads and checks the descriptor at `path`.
@@ -43,13 +47,10 @@ impl Target {
             name: self.name.clone(),
             message,
         };
-        let token = match &self.token_env {
-            Some(var) => Some(std::env::var(var).map_err(|_| {
-                start_error(format!(
-                    "the environment variable {var} (token_env) is not set"
-                ))
-            })?),
-            None => None,
+        let auth = self.credentials.read().map_err(start_error)?;
+        let token = match &auth {
+            Auth::Token(token) => Some(token.clone()),
+            Auth::None | Auth::AccessKey(_) => None,
         };
         let collector = Collector::start(self.collector_listen, self.collector_url.clone())
             .await
@@ -78,7 +79,13 @@ impl Target {
             }
             TargetKind::Url(url) => (url.clone(), Process::Remote),
         };
-        let client = Client::new(&url, &self.project_id, token)?;
+        let client = Client::new(Settings {
+            base: url,
+            project_id: self.project_id.clone(),
+            auth,
+            ca: self.ca_certs.clone(),
+            api_timeout: self.timeouts.api_call,
+        })?;
         Ok(RunningTarget {
             client,
             collector,
