@@ -140,22 +140,15 @@ fn transport_message(error: &reqwest::Error) -> String {
     }
 }
 
-/// The certificate error somewhere in `error`'s causes (rustls's, inside an `io::Error`).
+/// The certificate error somewhere in `error`'s causes: rustls's, wrapped in `io::Error`s,
+/// whose `source` skips the error they wrap, so each is also looked into.
 fn certificate_error(error: &(dyn std::error::Error + 'static)) -> Option<String> {
-    let mut cause = Some(error);
-    while let Some(error) = cause {
-        let inner = error
-            .downcast_ref::<std::io::Error>()
-            .and_then(|io| io.get_ref())
-            .map(|inner| inner as &(dyn std::error::Error + 'static));
-        for candidate in [Some(error), inner].into_iter().flatten() {
-            if let Some(rustls::Error::InvalidCertificate(why)) =
-                candidate.downcast_ref::<rustls::Error>()
-            {
-                return Some(format!("{why:?}"));
-            }
-        }
-        cause = error.source();
+    if let Some(rustls::Error::InvalidCertificate(why)) = error.downcast_ref::<rustls::Error>() {
+        return Some(format!("{why:?}"));
     }
-    None
+    let wrapped = error
+        .downcast_ref::<std::io::Error>()
+        .and_then(|io| io.get_ref())
+        .and_then(|inner| certificate_error(inner));
+    wrapped.or_else(|| error.source().and_then(certificate_error))
 }

@@ -12,6 +12,7 @@ mod install;
 mod mutants;
 mod orphans;
 mod platforms;
+mod remote;
 mod reports;
 mod support;
 mod targets;
@@ -40,6 +41,7 @@ fn main() -> ExitCode {
     selftests.extend(html_report::trials());
     selftests.extend(install::trials());
     selftests.extend(reports::trials());
+    selftests.extend(remote::trials());
     selftests.extend(targets::trials());
     selftests.extend(telemetry::trials());
     selftests.extend(telemetry_deploy::trials());
