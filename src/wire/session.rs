@@ -30,13 +30,23 @@ pub struct Settings {
 }
 
 /// The credentials sent with every call.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub enum Auth {
     None,
     /// `X-Auth-Token`.
     Token(String),
     /// An `SDK-HMAC-SHA256` signature over each request.
     AccessKey(Signer),
+}
+
+impl std::fmt::Debug for Auth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Auth::None => f.write_str("None"),
+            Auth::Token(_) => f.write_str("Token(<hidden>)"),
+            Auth::AccessKey(signer) => f.debug_tuple("AccessKey").field(signer).finish(),
+        }
+    }
 }
 
 impl Auth {
