@@ -48,9 +48,17 @@ impl Target {
             message,
         };
         let auth = self.credentials.read().map_err(start_error)?;
-        let token = match &auth {
-            Auth::Token(token) => Some(token.clone()),
-            Auth::None | Auth::AccessKey(_) => None,
+        // The embedded fgref takes exactly the credentials the harness sends.
+        let (token, access_key) = match &auth {
+            Auth::None => (None, None),
+            Auth::Token(token) => (Some(token.clone()), None),
+            Auth::AccessKey(signer) => (
+                None,
+                Some(fgref::AccessKey {
+                    id: signer.access.clone(),
+                    secret: signer.secret.clone(),
+                }),
+            ),
         };
         let collector = Collector::start(self.collector_listen, self.collector_url.clone())
             .await
@@ -60,7 +68,8 @@ impl Target {
                 let embedded = reference::Embedded::start(
                     reference,
                     runtimes,
-                    token.clone(),
+                    token,
+                    access_key,
                     self.idle_timeout,
                     // Instances with extensions live in a network namespace of their own; the
                     // collector's port is how their forwarder gets out.
