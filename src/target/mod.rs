@@ -36,6 +36,18 @@ impl Target {
         self.features.contains(&feature)
     }
 
+    /// A client of this target at `url` (where it runs) sending `auth` (`credentials.read()`),
+    /// over HTTPS as its `ca_file` says, with its `api_call` limit.
+    pub fn client(&self, url: String, auth: Auth) -> Result<Client, TargetError> {
+        Ok(Client::new(Settings {
+            base: url,
+            project_id: self.project_id.clone(),
+            auth,
+            ca: self.ca_certs.clone(),
+            api_timeout: self.timeouts.api_call,
+        })?)
+    }
+
     /// Starts the telemetry collector, then starts (or reaches) the target for a run whose trials
     /// use `runtimes`; the embedded fgref takes its settings from `reference`.
     pub async fn start(
@@ -88,13 +100,7 @@ impl Target {
             }
             TargetKind::Url(url) => (url.clone(), Process::Remote),
         };
-        let client = Client::new(Settings {
-            base: url,
-            project_id: self.project_id.clone(),
-            auth,
-            ca: self.ca_certs.clone(),
-            api_timeout: self.timeouts.api_call,
-        })?;
+        let client = self.client(url, auth)?;
         Ok(RunningTarget {
             client,
             collector,
