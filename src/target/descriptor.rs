@@ -6,9 +6,8 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use serde::Deserialize;
-
 use rustls::pki_types::CertificateDer;
+use serde::Deserialize;
 
 use super::error::TargetError;
 use super::remote::{self, Credentials};

@@ -175,6 +175,20 @@ mod tests {
     }
 
     #[test]
+    fn a_ca_file_must_hold_a_certificate() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ca.pem");
+        std::fs::write(&path, "not a certificate\n").unwrap();
+        let error = load_ca(&path).unwrap_err();
+        assert!(
+            error.contains("`ca_file`") && error.contains("no `BEGIN CERTIFICATE` block"),
+            "{error}"
+        );
+        let missing = load_ca(&dir.path().join("gone.pem")).unwrap_err();
+        assert!(missing.contains("cannot read it"), "{missing}");
+    }
+
+    #[test]
     fn loopback_targets_get_the_local_time_limits() {
         for url in [
             "http://127.0.0.1:8080",
