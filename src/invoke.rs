@@ -7,7 +7,7 @@ use std::time::Duration;
 use crate::case::{Action, Step};
 use crate::judge;
 use crate::matcher::Captures;
-use crate::telemetry::{self, TrialTelemetry};
+use crate::telemetry::TrialTelemetry;
 use crate::verdict::Evidence;
 use crate::wire::{Client, CreateFunctionRequest, ProtocolError, Reply};
 
@@ -33,20 +33,31 @@ impl StepOutcome {
     }
 }
 
-/// Runs `step` against the function `func_urn`, created by `request`; every invoke may take
-/// `timeout`. `telemetry` is the trial's, when its function subscribes to any.
+/// How long a step's calls and its telemetry may take.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Each invoke.
+    pub invoke: Duration,
+    /// The wait, after the answers, for the telemetry events the step expects.
+    pub telemetry_wait: Duration,
+}
+
+/// Runs `step` against the function `func_urn`, created by `request`, within `limits`.
+/// `telemetry` is the trial's, when its function subscribes to any.
 pub async fn run_step(
     client: &Client,
     request: &CreateFunctionRequest,
     func_urn: &str,
     step: &Step,
-    timeout: Duration,
+    limits: Limits,
     captures: &mut Captures,
     telemetry: Option<&mut TrialTelemetry>,
 ) -> StepOutcome {
     match step.action {
-        Action::Invoke => match send(client, func_urn, step, timeout).await {
-            Ok(replies) => judge_invokes(step, &replies, captures, telemetry).await,
+        Action::Invoke => match send(client, func_urn, step, limits.invoke).await {
+            Ok(replies) => {
+                judge_invokes(step, &replies, captures, telemetry, limits.telemetry_wait).await
+            }
             Err(error) => StepOutcome::of(Err(error)),
         },
         Action::Create => StepOutcome::of(match client.create_function(request).await {
@@ -109,6 +120,7 @@ async fn judge_invokes(
     replies: &[Reply],
     captures: &mut Captures,
     telemetry: Option<&mut TrialTelemetry>,
+    telemetry_wait: Duration,
 ) -> StepOutcome {
     let calls: Vec<Option<String>> = replies
         .iter()
@@ -121,7 +133,7 @@ async fn judge_invokes(
                 let expected = &step.expected;
                 let captures = &*captures;
                 telemetry
-                    .wait(&calls, telemetry::WAIT, |events| {
+                    .wait(&calls, telemetry_wait, |events| {
                         replies.iter().zip(events).all(|(reply, events)| {
                             judge::telemetry_holds(expected, reply, events, captures)
                         })

@@ -370,6 +370,7 @@ impl Suite {
             case,
             runtime,
             idle_pause: self.target.target.idle_pause(),
+            timeouts: self.target.target.timeouts,
         };
         let target = Arc::clone(&self.target);
         let handle = handle.clone();

@@ -7,22 +7,17 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::case::{Case, Pause, Step};
+use crate::case::{Action, Case, Pause, Step};
 use crate::deploy::{self, Created};
 use crate::invoke;
 use crate::matcher::Captures;
 use crate::record::StepRecord;
 use crate::runtime_id::RuntimeId;
-use crate::telemetry::{self, Collector, TrialTelemetry};
+use crate::target::Timeouts;
+use crate::telemetry::{Collector, TrialTelemetry};
 use crate::verdict::{Failure, TrialError, Verdict};
 use crate::wire::Client;
 
-/// Allowance over a step's own timeouts for process start-up and the network.
-const STEP_SLACK: Duration = Duration::from_secs(10);
-/// Allowance for packaging and deploying the function.
-const DEPLOY_SLACK: Duration = Duration::from_secs(60);
-/// Allowance for zipping and creating one dependency version.
-const DEPENDENCY_SLACK: Duration = Duration::from_secs(30);
 /// A bound on deleting what the trial created, after its deadline.
 const CLEANUP_DEADLINE: Duration = Duration::from_secs(60);
 
@@ -33,34 +28,53 @@ pub struct TrialPlan {
     pub runtime: RuntimeId,
     /// What `pause = "idle"` waits: longer than the target's idle time.
     pub idle_pause: Duration,
+    /// The target's time limits (its descriptor's `[timeouts]`).
+    pub timeouts: Timeouts,
 }
 
 impl TrialPlan {
     /// A bound on the whole trial but its cleanup (which has `CLEANUP_DEADLINE` of its own):
-    /// the deploy, each dependency version, and each step's pause, timeouts and telemetry wait.
+    /// the deploy, each dependency version (an API call each), and each step's pause, timeouts
+    /// and telemetry wait.
     pub fn deadline(&self) -> Duration {
-        let steps: Duration = self
-            .case
-            .steps
-            .iter()
-            .map(|step| {
+        let steps: Duration = (0..self.case.steps.len())
+            .map(|index| {
+                let step = &self.case.steps[index];
                 let wait = if step.expected.awaits_events() {
-                    telemetry::WAIT
+                    self.timeouts.telemetry_wait
                 } else {
                     Duration::ZERO
                 };
-                self.pause(step) + self.step_timeout() + wait
+                self.pause(step) + self.step_timeout(index) + wait
             })
             .sum();
         let function = &self.case.function;
         let versions = function.dependencies.len() + usize::from(!function.telemetry.is_empty());
-        DEPLOY_SLACK + DEPENDENCY_SLACK * versions as u32 + steps
+        self.timeouts.deploy + self.timeouts.api_call * versions as u32 + steps
     }
 
-    fn step_timeout(&self) -> Duration {
+    /// How long each call of step `index` may take: the function's own timeouts, and the
+    /// allowance for a cold or a warm start.
+    fn step_timeout(&self, index: usize) -> Duration {
         let f = &self.case.function;
+        let allowance = if self.is_cold(index) {
+            self.timeouts.cold_invoke
+        } else {
+            self.timeouts.warm_invoke
+        };
         Duration::from_secs(u64::from(f.timeout) + u64::from(f.initializer_timeout.unwrap_or(0)))
-            + STEP_SLACK
+            + allowance
+    }
+
+    /// Whether step `index` may start an instance: the first invoke, one after an idle pause,
+    /// and concurrent ones.
+    fn is_cold(&self, index: usize) -> bool {
+        let steps = &self.case.steps;
+        let step = &steps[index];
+        let first_invoke = !steps[..index]
+            .iter()
+            .any(|earlier| earlier.action == Action::Invoke);
+        first_invoke || step.pause == Pause::Idle || step.concurrent > 1
     }
 
     fn pause(&self, step: &Step) -> Duration {
@@ -153,7 +167,10 @@ async fn run_steps(
             &request,
             &model.func_urn,
             step,
-            plan.step_timeout(),
+            invoke::Limits {
+                invoke: plan.step_timeout(index),
+                telemetry_wait: plan.timeouts.telemetry_wait,
+            },
             &mut captures,
             telemetry.as_deref_mut(),
         )
@@ -186,4 +203,50 @@ async fn run_steps(
         break;
     }
     verdict
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A case of three invokes (the third after an idle pause), `timeout = 3`, one dependency.
+    fn plan(timeouts: Timeouts) -> TrialPlan {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("area/name");
+        std::fs::create_dir_all(dir.join("code")).unwrap();
+        std::fs::create_dir_all(dir.join("deps/lib")).unwrap();
+        let mut toml = "description = \"d\"\nspec = [\"https://example.com\"]\nlevel = \"documented\"\n[function]\ntimeout = 3\ndependencies = [\"lib\"]\n".to_owned();
+        for pause in ["", "", "pause = \"idle\"\n"] {
+            toml.push_str(&format!("[[steps]]\nexpected = \"e.json\"\n{pause}"));
+        }
+        std::fs::write(dir.join("case.toml"), toml).unwrap();
+        std::fs::write(dir.join("e.json"), "{}").unwrap();
+        let case = Case::load(root.path(), &dir).unwrap();
+        TrialPlan {
+            case: Arc::new(case),
+            runtime: RuntimeId::parse("Node.js20.15").unwrap(),
+            idle_pause: Duration::from_secs(4),
+            timeouts,
+        }
+    }
+
+    #[test]
+    fn the_time_limits_make_the_deadline_and_each_step_timeout() {
+        let secs = Duration::from_secs;
+        let local = plan(Timeouts::LOCAL);
+        // Today's local deadline: 60 s deploy, 30 s per dependency, 3 s + 10 s per step, the pause.
+        assert_eq!(local.deadline(), secs(60 + 30 + 3 * 13 + 4));
+        let remote = plan(Timeouts {
+            deploy: secs(100),
+            api_call: secs(20),
+            cold_invoke: secs(40),
+            warm_invoke: secs(7),
+            telemetry_wait: secs(9),
+        });
+        // Cold: the first invoke and the one after the idle pause; warm: the second.
+        assert_eq!(remote.step_timeout(0), secs(43));
+        assert_eq!(remote.step_timeout(1), secs(10));
+        assert_eq!(remote.step_timeout(2), secs(43));
+        assert_eq!(remote.deadline(), secs(100 + 20 + 43 + 10 + 43 + 4));
+    }
 }

@@ -28,12 +28,14 @@ pub struct Embedded {
 }
 
 impl Embedded {
-    /// Installs the releases `runtimes` need (unless offline), then starts fgref; instances in a
-    /// network namespace of their own reach `host_ports` of this machine's loopback.
+    /// Installs the releases `runtimes` need (unless offline), then starts fgref, taking only
+    /// calls with `token` or signed by `access_key` when either is given; instances in a network
+    /// namespace of their own reach `host_ports` of this machine's loopback.
     pub async fn start(
         settings: &Settings,
         runtimes: &[RuntimeId],
         token: Option<String>,
+        access_key: Option<fgref::AccessKey>,
         idle_timeout: Duration,
         host_ports: Vec<u16>,
     ) -> Result<Embedded, String> {
@@ -43,6 +45,7 @@ impl Embedded {
         let config = fgref::Config {
             nodejs_bootstrap: bootstrap_override(),
             token,
+            access_key,
             node_cache: settings.node_cache.clone(),
             idle_timeout,
             host_ports,

@@ -6,9 +6,12 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use rustls::pki_types::CertificateDer;
 use serde::Deserialize;
 
 use super::error::TargetError;
+use super::remote::{self, Credentials};
+use super::timeouts::{self, Timeouts};
 use crate::feature;
 use crate::runtime_id::RuntimeId;
 
@@ -19,8 +22,6 @@ pub struct Target {
     pub description: String,
     pub kind: TargetKind,
     pub project_id: String,
-    /// The environment variable holding the `X-Auth-Token` to send, if the target needs one.
-    pub token_env: Option<String>,
     /// Runtime ids the target serves, oldest first.
     pub runtimes: Vec<RuntimeId>,
     /// Runtime ids a run covers when `--runtime` is not given.
@@ -36,6 +37,12 @@ pub struct Target {
     /// The expectations file (the trials the target is expected to fail), relative to the
     /// current directory as the descriptor's `expectations` key, relative to the descriptor, says.
     pub expectations: Option<PathBuf>,
+    /// Where the credentials come from (`token_env`, or `access_key_env`/`secret_key_env`).
+    pub credentials: Credentials,
+    /// `ca_file`'s certificates: https trusts exactly these CAs; `None`: the system's roots.
+    pub ca_certs: Option<Vec<CertificateDer<'static>>>,
+    /// The `[timeouts]` table over the defaults for where the target is.
+    pub timeouts: Timeouts,
 }
 
 /// How the harness reaches a target.
@@ -47,12 +54,12 @@ pub enum TargetKind {
     /// `listening on http://ADDR`; a relative program path with a slash is relative to `dir`,
     /// the descriptor's directory.
     Command { program: Vec<String>, dir: PathBuf },
-    /// A target already running at this URL.
+    /// A target already running at this URL (`url`, or `region`'s endpoint).
     Url(String),
 }
 
-/// `runtimes/<name>.toml`, as written. Exactly one of `embedded`, `command` and `url` says how to
-/// reach the target.
+/// `runtimes/<name>.toml`, as written. Exactly one of `embedded`, `command`, `url` and `region`
+/// says how to reach the target.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Descriptor {
@@ -88,6 +95,17 @@ struct Descriptor {
     /// The expectations file, relative to the descriptor: the trials the target is expected to
     /// fail, each with a reason (README, "Adopting the suite on a runtime that does not pass yet").
     expectations: Option<String>,
+    /// A Huawei Cloud region id: the target is FunctionGraph there,
+    /// `https://functiongraph.{region}.myhuaweicloud.com`.
+    region: Option<String>,
+    /// The environment variables holding an access key pair, to sign every call (AK/SK).
+    access_key_env: Option<String>,
+    secret_key_env: Option<String>,
+    /// A PEM file of the CA(s) the target's certificate chains to, relative to the descriptor;
+    /// then only these are trusted.
+    ca_file: Option<String>,
+    /// Time limits, in seconds, over the defaults for a target here or elsewhere.
+    timeouts: Option<timeouts::Table>,
 }
 
 /// A list of names, or `"all"` of them.
@@ -135,24 +153,46 @@ pub fn load(path: &Path) -> Result<Target, TargetError> {
         Some(file) => Some(dir.join(file)),
         None => None,
     };
-    let kind = match (d.embedded, d.command, d.url) {
-        (Some(embedded), None, None) if embedded == "fgref" => TargetKind::Embedded,
-        (Some(embedded), None, None) => {
+    let kind = match (d.embedded, d.command, d.url, &d.region) {
+        (Some(embedded), None, None, None) if embedded == "fgref" => TargetKind::Embedded,
+        (Some(embedded), None, None, None) => {
             return Err(invalid(format!(
                 "unknown embedded target `{embedded}`; the only one is `fgref`"
             )));
         }
-        (None, Some(command), None) => TargetKind::Command {
+        (None, Some(command), None, None) => TargetKind::Command {
             program: command,
-            dir,
+            dir: dir.clone(),
         },
-        (None, None, Some(url)) => TargetKind::Url(url),
+        (None, None, Some(url), None) => {
+            remote::check_url(&url).map_err(invalid)?;
+            TargetKind::Url(url)
+        }
+        (None, None, None, Some(region)) => {
+            TargetKind::Url(remote::region_url(region).map_err(invalid)?)
+        }
         _ => {
             return Err(invalid(
-                "set exactly one of `embedded`, `command` and `url`".into(),
+                "set exactly one of `embedded`, `command`, `url` and `region`".into(),
             ));
         }
     };
+    let credentials =
+        Credentials::from_keys(d.token_env, d.access_key_env, d.secret_key_env).map_err(invalid)?;
+    let ca_certs = match &d.ca_file {
+        Some(file) if file.trim().is_empty() => {
+            return Err(invalid(
+                "`ca_file` is empty; give a PEM file relative to the descriptor".into(),
+            ));
+        }
+        Some(file) => Some(remote::load_ca(&dir.join(file)).map_err(invalid)?),
+        None => None,
+    };
+    let default_timeouts = match &kind {
+        TargetKind::Embedded | TargetKind::Command { .. } => Timeouts::LOCAL,
+        TargetKind::Url(url) => remote::default_timeouts(url),
+    };
+    let timeouts = timeouts::resolve(d.timeouts.as_ref(), default_timeouts).map_err(invalid)?;
     let ids = |list: &[String], key: &str| {
         list.iter()
             .map(|id| {
@@ -219,7 +259,6 @@ pub fn load(path: &Path) -> Result<Target, TargetError> {
         description: d.description,
         kind,
         project_id: d.project_id,
-        token_env: d.token_env,
         runtimes,
         default_runtimes,
         features,
@@ -227,6 +266,9 @@ pub fn load(path: &Path) -> Result<Target, TargetError> {
         collector_listen,
         collector_url,
         expectations,
+        credentials,
+        ca_certs,
+        timeouts,
     })
 }
 
@@ -291,7 +333,7 @@ mod tests {
         for (text, needle) in [
             (
                 "name = \"t\"\nurl = \"http://x\"\ncommand = [\"x\"]\nruntimes = \"all\"\nfeatures = []\n",
-                "exactly one of",
+                "exactly one of `embedded`, `command`, `url` and `region`",
             ),
             (
                 "name = \"t\"\nurl = \"http://x\"\nruntimes = [\"Node.js9\"]\nfeatures = []\n",
@@ -320,6 +362,38 @@ mod tests {
             (
                 "name = \"t\"\nurl = \"http://x\"\nruntimes = \"all\"\nfeatures = []\nexpectations = \"\"\n",
                 "`expectations` is empty",
+            ),
+            (
+                "name = \"t\"\nurl = \"http://x\"\nregion = \"ap-southeast-1\"\nruntimes = \"all\"\nfeatures = []\n",
+                "exactly one of `embedded`, `command`, `url` and `region`",
+            ),
+            (
+                "name = \"t\"\nregion = \"Southeast Asia\"\nruntimes = \"all\"\nfeatures = []\n",
+                "`region` is `Southeast Asia`",
+            ),
+            (
+                "name = \"t\"\nurl = \"ftp://x\"\nruntimes = \"all\"\nfeatures = []\n",
+                "`url` is `ftp://x`",
+            ),
+            (
+                "name = \"t\"\nurl = \"http://x\"\nruntimes = \"all\"\nfeatures = []\naccess_key_env = \"AK\"\n",
+                "`access_key_env` needs `secret_key_env`",
+            ),
+            (
+                "name = \"t\"\nurl = \"http://x\"\nruntimes = \"all\"\nfeatures = []\ntoken_env = \"T\"\naccess_key_env = \"AK\"\nsecret_key_env = \"SK\"\n",
+                "not both",
+            ),
+            (
+                "name = \"t\"\nurl = \"http://x\"\nruntimes = \"all\"\nfeatures = []\nca_file = \"missing.pem\"\n",
+                "`ca_file`",
+            ),
+            (
+                "name = \"t\"\nurl = \"http://x\"\nruntimes = \"all\"\nfeatures = []\n[timeouts]\ncold_invoke = -1\n",
+                "`timeouts.cold_invoke` is -1 seconds",
+            ),
+            (
+                "name = \"t\"\nurl = \"http://x\"\nruntimes = \"all\"\nfeatures = []\n[timeouts]\ncold = 1\n",
+                "unknown field `cold`",
             ),
         ] {
             let error = load_text(text).unwrap_err().to_string();

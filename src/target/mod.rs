@@ -5,17 +5,21 @@
 mod command;
 mod descriptor;
 mod error;
+mod remote;
+mod timeouts;
 
 use std::path::Path;
 use std::time::Duration;
 
 pub use descriptor::{Target, TargetKind};
 pub use error::TargetError;
+pub use remote::Credentials;
+pub use timeouts::Timeouts;
 
 use crate::reference;
 use crate::runtime_id::RuntimeId;
 use crate::telemetry::Collector;
-use crate::wire::Client;
+use crate::wire::{Auth, Client, Settings};
 
 impl Target {
     /// Reads and checks the descriptor at `path`.
@@ -32,6 +36,18 @@ impl Target {
         self.features.contains(&feature)
     }
 
+    /// A client of this target at `url` (where it runs) sending `auth` (`credentials.read()`),
+    /// over HTTPS as its `ca_file` says, with its `api_call` limit.
+    pub fn client(&self, url: String, auth: Auth) -> Result<Client, TargetError> {
+        Ok(Client::new(Settings {
+            base: url,
+            project_id: self.project_id.clone(),
+            auth,
+            ca: self.ca_certs.clone(),
+            api_timeout: self.timeouts.api_call,
+        })?)
+    }
+
     /// Starts the telemetry collector, then starts (or reaches) the target for a run whose trials
     /// use `runtimes`; the embedded fgref takes its settings from `reference`.
     pub async fn start(
@@ -43,13 +59,18 @@ impl Target {
             name: self.name.clone(),
             message,
         };
-        let token = match &self.token_env {
-            Some(var) => Some(std::env::var(var).map_err(|_| {
-                start_error(format!(
-                    "the environment variable {var} (token_env) is not set"
-                ))
-            })?),
-            None => None,
+        let auth = self.credentials.read().map_err(start_error)?;
+        // The embedded fgref takes exactly the credentials the harness sends.
+        let (token, access_key) = match &auth {
+            Auth::None => (None, None),
+            Auth::Token(token) => (Some(token.clone()), None),
+            Auth::AccessKey(signer) => (
+                None,
+                Some(fgref::AccessKey {
+                    id: signer.access.clone(),
+                    secret: signer.secret.clone(),
+                }),
+            ),
         };
         let collector = Collector::start(self.collector_listen, self.collector_url.clone())
             .await
@@ -59,7 +80,8 @@ impl Target {
                 let embedded = reference::Embedded::start(
                     reference,
                     runtimes,
-                    token.clone(),
+                    token,
+                    access_key,
                     self.idle_timeout,
                     // Instances with extensions live in a network namespace of their own; the
                     // collector's port is how their forwarder gets out.
@@ -78,7 +100,7 @@ impl Target {
             }
             TargetKind::Url(url) => (url.clone(), Process::Remote),
         };
-        let client = Client::new(&url, &self.project_id, token)?;
+        let client = self.client(url, auth)?;
         Ok(RunningTarget {
             client,
             collector,

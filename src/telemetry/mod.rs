@@ -15,11 +15,6 @@ pub use filing::{Arrival, file};
 
 use collector::InboxHandle;
 
-/// How long the harness waits, after a step's answers arrived, for the telemetry its expectation
-/// names: FunctionGraph promises no delivery time, and a platform that sends nothing must still
-/// cost only one verdict.
-pub const WAIT: Duration = Duration::from_secs(5);
-
 /// One telemetry stream of FunctionGraph's Telemetry API (research notes §9.2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TelemetryType {
@@ -95,8 +90,9 @@ impl TrialTelemetry {
     }
 
     /// Waits until `holds` accepts the events of each call of the step in flight, or `within`
-    /// passes (the harness gives [`WAIT`]); answers the events as they then are. It wakes only
-    /// when events arrive.
+    /// passes (the harness gives the target's `telemetry_wait`: FunctionGraph promises no
+    /// delivery time, and a platform that sends nothing must still cost only one verdict);
+    /// answers the events as they then are. It wakes only when events arrive.
     pub async fn wait(
         &self,
         calls: &[Option<String>],
@@ -125,6 +121,8 @@ impl TrialTelemetry {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    const WAIT: Duration = Duration::from_secs(5);
 
     #[tokio::test]
     async fn waiting_ends_when_the_events_hold_and_at_the_deadline_otherwise() {

@@ -7,10 +7,7 @@ use super::messages::{
     CreateDependencyVersionRequest, CreateFunctionRequest, DependencyVersion, FunctionModel,
 };
 use super::reply::Reply;
-
-/// How long an API call other than an invoke may take.
-const API_TIMEOUT: Duration = Duration::from_secs(30);
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+use super::session::{self, Auth, Settings};
 
 /// Talks to one target.
 #[derive(Debug, Clone)]
@@ -18,29 +15,19 @@ pub struct Client {
     http: reqwest::Client,
     base: String,
     project_id: String,
-    token: Option<String>,
+    auth: Auth,
+    /// How long an API call other than an invoke may take.
+    api_timeout: Duration,
 }
 
 impl Client {
-    pub fn new(
-        base: &str,
-        project_id: &str,
-        token: Option<String>,
-    ) -> Result<Client, ProtocolError> {
-        let http = fgref::http::plain_client_builder()
-            // Targets are usually on loopback; a proxy from the environment must not intercept them.
-            .no_proxy()
-            .connect_timeout(CONNECT_TIMEOUT)
-            .build()
-            .map_err(|e| ProtocolError::Transport {
-                call: "client setup",
-                message: e.to_string(),
-            })?;
+    pub fn new(settings: Settings) -> Result<Client, ProtocolError> {
         Ok(Client {
-            http,
-            base: base.trim_end_matches('/').to_owned(),
-            project_id: project_id.to_owned(),
-            token,
+            http: session::http_client(&settings)?,
+            base: settings.base.trim_end_matches('/').to_owned(),
+            project_id: settings.project_id,
+            auth: settings.auth,
+            api_timeout: settings.api_timeout,
         })
     }
 
@@ -67,11 +54,19 @@ impl Client {
         url: String,
         timeout: Duration,
     ) -> reqwest::RequestBuilder {
-        let builder = self.http.request(method, url).timeout(timeout);
-        match &self.token {
-            Some(token) => builder.header("X-Auth-Token", token),
-            None => builder,
-        }
+        self.http
+            .request(method, url)
+            .timeout(timeout)
+            .header("X-Project-Id", &self.project_id)
+    }
+
+    /// Sends a request made by `request`, with the target's credentials.
+    async fn send(
+        &self,
+        call: &'static str,
+        builder: reqwest::RequestBuilder,
+    ) -> Result<Reply, ProtocolError> {
+        session::send(&self.http, &self.auth, call, builder).await
     }
 
     /// CreateFunction, whatever it answers: the caller decides what a refusal means.
@@ -79,10 +74,14 @@ impl Client {
         &self,
         request: &CreateFunctionRequest,
     ) -> Result<Reply, ProtocolError> {
-        send(
+        self.send(
             "CreateFunction",
-            self.request(reqwest::Method::POST, self.functions_url(), API_TIMEOUT)
-                .json(request),
+            self.request(
+                reqwest::Method::POST,
+                self.functions_url(),
+                self.api_timeout,
+            )
+            .json(request),
         )
         .await
     }
@@ -93,17 +92,20 @@ impl Client {
     ) -> Result<FunctionModel, ProtocolError> {
         const CALL: &str = "GetFunctionConfig";
         let url = self.function_url(func_urn, "/config");
-        send(CALL, self.request(reqwest::Method::GET, url, API_TIMEOUT))
-            .await?
-            .function_model(CALL)
+        self.send(
+            CALL,
+            self.request(reqwest::Method::GET, url, self.api_timeout),
+        )
+        .await?
+        .function_model(CALL)
     }
 
     /// DeleteFunction, whatever it answers.
     pub async fn delete_function(&self, func_urn: &str) -> Result<Reply, ProtocolError> {
         let url = self.function_url(func_urn, "");
-        send(
+        self.send(
             "DeleteFunction",
-            self.request(reqwest::Method::DELETE, url, API_TIMEOUT),
+            self.request(reqwest::Method::DELETE, url, self.api_timeout),
         )
         .await
     }
@@ -116,12 +118,13 @@ impl Client {
     ) -> Result<DependencyVersion, ProtocolError> {
         const CALL: &str = "CreateDependencyVersion";
         let url = format!("{}/version", self.dependencies_url());
-        let reply = send(
-            CALL,
-            self.request(reqwest::Method::POST, url, API_TIMEOUT)
-                .json(request),
-        )
-        .await?;
+        let reply = self
+            .send(
+                CALL,
+                self.request(reqwest::Method::POST, url, self.api_timeout)
+                    .json(request),
+            )
+            .await?;
         reply.dependency_version(CALL)
     }
 
@@ -132,9 +135,9 @@ impl Client {
         version: u64,
     ) -> Result<Reply, ProtocolError> {
         let url = format!("{}/{dep_id}/version/{version}", self.dependencies_url());
-        send(
+        self.send(
             "DeleteDependencyVersion",
-            self.request(reqwest::Method::DELETE, url, API_TIMEOUT),
+            self.request(reqwest::Method::DELETE, url, self.api_timeout),
         )
         .await
     }
@@ -156,29 +159,7 @@ impl Client {
         if log_tail {
             builder = builder.header("X-Cff-Log-Type", "tail");
         }
-        send("InvokeFunction", builder.body(event.to_vec())).await
+        self.send("InvokeFunction", builder.body(event.to_vec()))
+            .await
     }
-}
-
-async fn send(
-    call: &'static str,
-    builder: reqwest::RequestBuilder,
-) -> Result<Reply, ProtocolError> {
-    let transport = |e: reqwest::Error| ProtocolError::Transport {
-        call,
-        message: if e.is_timeout() {
-            format!("timed out ({e})")
-        } else {
-            fgref::http::error_chain(&e)
-        },
-    };
-    let response = builder.send().await.map_err(transport)?;
-    let status = response.status().as_u16();
-    let headers = response.headers().clone();
-    let body = response.bytes().await.map_err(transport)?.to_vec();
-    Ok(Reply {
-        status,
-        headers,
-        body,
-    })
 }

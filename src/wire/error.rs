@@ -12,6 +12,16 @@ pub enum ProtocolError {
         error_code: String,
         error_msg: String,
     },
+    /// HTTP 401: the target did not accept the client's credentials.
+    #[error("{call}: the target refused {credentials}: HTTP {status} {error_code}: {error_msg}")]
+    Refused {
+        call: &'static str,
+        /// What the client sent: the signature, the token, or nothing.
+        credentials: &'static str,
+        status: u16,
+        error_code: String,
+        error_msg: String,
+    },
     #[error("{call} answered HTTP {status} with a body that is not the protocol's: {detail}")]
     Garbage {
         call: &'static str,

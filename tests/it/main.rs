@@ -13,6 +13,7 @@ mod mutants;
 mod orphans;
 mod partition;
 mod platforms;
+mod remote;
 mod reports;
 mod retries;
 mod support;
@@ -44,6 +45,7 @@ fn main() -> ExitCode {
     selftests.extend(reports::trials());
     selftests.extend(partition::trials());
     selftests.extend(retries::trials());
+    selftests.extend(remote::trials());
     selftests.extend(targets::trials());
     selftests.extend(telemetry::trials());
     selftests.extend(telemetry_deploy::trials());

@@ -83,9 +83,10 @@ fn broken_target(behaviour: Behaviour) -> Result<(), Failed> {
     std::fs::write(
         &target,
         format!(
-            "name = \"broken\"\nurl = \"http://{addr}\"\nruntimes = [\"Node.js20.15\"]\nfeatures = []\n"
+            "name = \"broken\"\nurl = \"http://{addr}\"\nruntimes = [\"Node.js20.15\"]\nfeatures = []\n[timeouts]\ncold_invoke = 1\nwarm_invoke = 1\n"
         ),
     )?;
+    let started = std::time::Instant::now();
     let cases = corpus(&[
         ("area/one", CASE_TOML, ECHO_JS, "{}"),
         ("area/two", CASE_TOML, ECHO_JS, "{}"),
@@ -115,6 +116,18 @@ fn broken_target(behaviour: Behaviour) -> Result<(), Failed> {
             return Err(
                 format!("{name}: expected an error verdict, got {outcome}: {message}").into(),
             );
+        }
+        // The descriptor's `cold_invoke` bounds the invoke: 3 s of the function's timeout + 1 s,
+        // where the local default would wait 13 s.
+        if matches!(behaviour, Behaviour::HangOnInvoke)
+            && (!message.contains("InvokeFunction did not complete: timed out")
+                || started.elapsed() > Duration::from_secs(11))
+        {
+            return Err(format!(
+                "{name}: expected the invoke to time out after about 4 s, got after {:?}: {message}",
+                started.elapsed()
+            )
+            .into());
         }
     }
     Ok(())

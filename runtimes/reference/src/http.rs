@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use rustls::{ClientConfig, RootCertStore, crypto::CryptoProvider};
+use rustls::{ClientConfig, RootCertStore, crypto::CryptoProvider, pki_types::CertificateDer};
 use rustls_platform_verifier::BuilderVerifierExt;
 
 fn ring() -> Arc<CryptoProvider> {
@@ -27,10 +27,26 @@ pub fn plain_client_builder() -> reqwest::ClientBuilder {
 
 /// A builder for clients that reach the internet over HTTPS: the system's root certificates
 /// (on Linux the store `openssl-probe` finds, e.g. /etc/ssl/certs from ca-certificates).
-pub(crate) fn https_client_builder() -> Result<reqwest::ClientBuilder, rustls::Error> {
+pub fn https_client_builder() -> Result<reqwest::ClientBuilder, rustls::Error> {
     let tls = ClientConfig::builder_with_provider(ring())
         .with_safe_default_protocol_versions()?
         .with_platform_verifier()?
+        .with_no_client_auth();
+    Ok(reqwest::Client::builder().tls_backend_preconfigured(tls))
+}
+
+/// A builder for clients of HTTPS servers whose certificates chain to one of `ca_certs` (a
+/// private CA), and to nothing else.
+pub fn ca_client_builder(
+    ca_certs: Vec<CertificateDer<'static>>,
+) -> Result<reqwest::ClientBuilder, rustls::Error> {
+    let mut roots = RootCertStore::empty();
+    for cert in ca_certs {
+        roots.add(cert)?;
+    }
+    let tls = ClientConfig::builder_with_provider(ring())
+        .with_safe_default_protocol_versions()?
+        .with_root_certificates(roots)
         .with_no_client_auth();
     Ok(reqwest::Client::builder().tls_backend_preconfigured(tls))
 }
