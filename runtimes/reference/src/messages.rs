@@ -69,6 +69,17 @@ pub(crate) struct FunctionModel {
     pub depend_version_list: Vec<String>,
 }
 
+/// ListFunctions' answer: `GET /v2/{project_id}/fgs/functions`
+/// (https://support.huaweicloud.com/intl/en-us/api-functiongraph/functiongraph_06_0105.html).
+#[derive(Debug, Serialize)]
+pub(crate) struct ListFunctionsResponse {
+    pub functions: Vec<FunctionModel>,
+    /// Where the next page starts: the `marker` to send for it.
+    pub next_marker: u64,
+    /// How many functions match, on every page.
+    pub count: u64,
+}
+
 /// The function model's `strategy_config`.
 #[derive(Debug, Clone, Serialize)]
 pub(crate) struct StrategyConfig {

@@ -4,6 +4,7 @@
 
 mod dependencies;
 mod extensions;
+mod list_functions;
 mod sdk;
 
 use std::{
