@@ -241,7 +241,7 @@ pub fn run_with(cli: Cli, tokio_runtime: &tokio::runtime::Runtime, extra: Vec<Tr
             Err(error) => setup_failed(&error),
         };
     }
-    // Ctrl-C or a TERM must not leave the target's processes behind.
+    // Ctrl-C or a TERM must leave neither the run's functions on the target nor its processes.
     let stopper = suite.target_stopper();
     tokio_runtime.spawn(async move {
         if wait_for_termination().await {

@@ -10,6 +10,7 @@ use serde::Deserialize;
 
 use super::error::TargetError;
 use crate::feature;
+use crate::names;
 use crate::runtime_id::RuntimeId;
 
 /// A target as its descriptor describes it, checked.
@@ -36,6 +37,8 @@ pub struct Target {
     /// The expectations file (the trials the target is expected to fail), relative to the
     /// current directory as the descriptor's `expectations` key, relative to the descriptor, says.
     pub expectations: Option<PathBuf>,
+    /// The first part of every name the suite creates on the target (`names`), checked.
+    pub function_prefix: String,
 }
 
 /// How the harness reaches a target.
@@ -88,6 +91,11 @@ struct Descriptor {
     /// The expectations file, relative to the descriptor: the trials the target is expected to
     /// fail, each with a reason (README, "Adopting the suite on a runtime that does not pass yet").
     expectations: Option<String>,
+    /// The first part of every function and dependency name the suite creates, so that an
+    /// operator can namespace them on a shared account and `fgconform cleanup` finds them:
+    /// 1–16 letters, digits, `-`, `_` (default `fgc`).
+    #[serde(default = "default_function_prefix")]
+    function_prefix: String,
 }
 
 /// A list of names, or `"all"` of them.
@@ -106,6 +114,10 @@ enum AllWord {
 
 fn default_idle_timeout() -> f64 {
     60.0
+}
+
+fn default_function_prefix() -> String {
+    names::DEFAULT_PREFIX.into()
 }
 
 fn default_project_id() -> String {
@@ -214,6 +226,8 @@ pub fn load(path: &Path) -> Result<Target, TargetError> {
             )));
         }
     };
+    names::check_prefix(&d.function_prefix)
+        .map_err(|message| invalid(format!("`function_prefix`: {message}")))?;
     Ok(Target {
         name: d.name,
         description: d.description,
@@ -227,6 +241,7 @@ pub fn load(path: &Path) -> Result<Target, TargetError> {
         collector_listen,
         collector_url,
         expectations,
+        function_prefix: d.function_prefix,
     })
 }
 
@@ -252,6 +267,7 @@ mod tests {
         assert!(matches!(target.kind, TargetKind::Embedded));
         assert_eq!(target.collector_listen.to_string(), "127.0.0.1:0");
         assert_eq!(target.collector_url, None);
+        assert_eq!(target.function_prefix, "fgc");
     }
 
     #[test]
@@ -320,6 +336,10 @@ mod tests {
             (
                 "name = \"t\"\nurl = \"http://x\"\nruntimes = \"all\"\nfeatures = []\nexpectations = \"\"\n",
                 "`expectations` is empty",
+            ),
+            (
+                "name = \"t\"\nurl = \"http://x\"\nruntimes = \"all\"\nfeatures = []\nfunction_prefix = \"my.team\"\n",
+                "`function_prefix`: `my.team` is no function prefix",
             ),
         ] {
             let error = load_text(text).unwrap_err().to_string();

@@ -1,6 +1,7 @@
 //! Targets: what a descriptor in `runtimes/` describes and the harness drives. A target is one of
 //! three kinds (the embedded fgref, a command started for the run, a URL); `start` brings it up
-//! for a run, with the telemetry collector its functions send to, and both come down at its end.
+//! for a run, with the telemetry collector its functions send to, and both come down at its end,
+//! after what the run's trials left live on the target is deleted (also on Ctrl-C).
 
 mod command;
 mod descriptor;
@@ -12,10 +13,16 @@ use std::time::Duration;
 pub use descriptor::{Target, TargetKind};
 pub use error::TargetError;
 
+use crate::live::Live;
+use crate::names::RunPrefix;
 use crate::reference;
 use crate::runtime_id::RuntimeId;
 use crate::telemetry::Collector;
+use crate::trial::RunScope;
 use crate::wire::Client;
+
+/// A bound on deleting what is still live on the target when the run ends or is interrupted.
+const DELETE_LIVE_TIMEOUT: Duration = Duration::from_secs(20);
 
 impl Target {
     /// Reads and checks the descriptor at `path`.
@@ -82,6 +89,10 @@ impl Target {
         Ok(RunningTarget {
             client,
             collector,
+            scope: RunScope {
+                prefix: RunPrefix::new(&self.function_prefix),
+                live: Live::default(),
+            },
             process,
         })
     }
@@ -92,6 +103,8 @@ pub struct RunningTarget {
     pub client: Client,
     /// Where the target's functions send their telemetry.
     pub collector: Collector,
+    /// The run's name prefix and what its trials have live on the target.
+    pub scope: RunScope,
     process: Process,
 }
 
@@ -111,9 +124,21 @@ impl RunningTarget {
         }
     }
 
-    /// Brings the target down; for a started one, waits until its processes are gone. The
-    /// collector stops after it, so the last events still have somewhere to go.
+    /// Deletes what the run's trials still have on the target (within a bound), closing the
+    /// registry so that nothing more is created.
+    async fn delete_live(&self) {
+        let _ = tokio::time::timeout(
+            DELETE_LIVE_TIMEOUT,
+            self.scope.live.delete_all(&self.client),
+        )
+        .await;
+    }
+
+    /// Brings the target down; for a started one, waits until its processes are gone. What the
+    /// trials left live is deleted first; the collector stops last, so the last events still have
+    /// somewhere to go.
     pub async fn stop(self) {
+        self.delete_live().await;
         match self.process {
             Process::Embedded(embedded) => embedded.stop().await,
             Process::Child(child) => {
@@ -124,8 +149,15 @@ impl RunningTarget {
         self.collector.stop().await;
     }
 
-    /// Kills what the target started, without waiting for trials to let go of it (Ctrl-C).
-    pub async fn kill_now(&self) {
+    /// Ctrl-C: deletes what the trials have live on the target (within a bound, while they may
+    /// still run), then kills what the target started without waiting for them to let go of it.
+    pub async fn abort(&self) {
+        self.delete_live().await;
+        self.kill_now().await;
+    }
+
+    /// Kills what the target started, without waiting for trials to let go of it.
+    async fn kill_now(&self) {
         match &self.process {
             Process::Embedded(embedded) => embedded.kill_now().await,
             Process::Child(child) => {

@@ -5,6 +5,7 @@ use std::time::Duration;
 use super::error::ProtocolError;
 use super::messages::{
     CreateDependencyVersionRequest, CreateFunctionRequest, DependencyVersion, FunctionModel,
+    ListFunctionsResponse,
 };
 use super::reply::Reply;
 
@@ -96,6 +97,24 @@ impl Client {
         send(CALL, self.request(reqwest::Method::GET, url, API_TIMEOUT))
             .await?
             .function_model(CALL)
+    }
+
+    /// ListFunctions: the page of at most `max_items` functions from position `marker` (the
+    /// previous page's `next_marker`). The query is part of the URL handed to `request`, so
+    /// whatever authenticates a request covers it.
+    pub async fn list_functions(
+        &self,
+        marker: u64,
+        max_items: u32,
+    ) -> Result<ListFunctionsResponse, ProtocolError> {
+        const CALL: &str = "ListFunctions";
+        let url = format!(
+            "{}?marker={marker}&maxitems={max_items}",
+            self.functions_url()
+        );
+        send(CALL, self.request(reqwest::Method::GET, url, API_TIMEOUT))
+            .await?
+            .function_list(CALL)
     }
 
     /// DeleteFunction, whatever it answers.

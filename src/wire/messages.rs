@@ -70,6 +70,18 @@ pub struct FunctionModel {
     pub other: serde_json::Map<String, serde_json::Value>,
 }
 
+/// `GET /v2/{project_id}/fgs/functions?marker=M&maxitems=N` (ListFunctions): one page of the
+/// project's functions.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ListFunctionsResponse {
+    #[serde(default)]
+    pub functions: Vec<FunctionModel>,
+    /// The `marker` of the next page.
+    pub next_marker: Option<u64>,
+    /// How many functions match, on every page.
+    pub count: Option<u64>,
+}
+
 /// The v1 body of `POST /v2/{project_id}/fgs/functions/{func_urn}/invocations`.
 #[derive(Debug, Clone, Deserialize)]
 pub struct InvokeResponseV1 {

@@ -11,6 +11,6 @@ pub use client::Client;
 pub use error::ProtocolError;
 pub use messages::{
     ApiErrorBody, CreateDependencyVersionRequest, CreateFunctionRequest, DependencyVersion,
-    FuncCode, FunctionModel, InvokeResponseV1,
+    FuncCode, FunctionModel, InvokeResponseV1, ListFunctionsResponse,
 };
 pub use reply::Reply;

@@ -7,7 +7,9 @@ use reqwest::header::HeaderMap;
 use serde_json::Value;
 
 use super::error::ProtocolError;
-use super::messages::{ApiErrorBody, DependencyVersion, FunctionModel, InvokeResponseV1};
+use super::messages::{
+    ApiErrorBody, DependencyVersion, FunctionModel, InvokeResponseV1, ListFunctionsResponse,
+};
 
 /// One HTTP answer, undecoded.
 #[derive(Debug, Clone)]
@@ -108,6 +110,14 @@ impl Reply {
 
     /// The function model CreateFunction and GetFunctionConfig answer.
     pub fn function_model(&self, call: &'static str) -> Result<FunctionModel, ProtocolError> {
+        self.success_body(call)
+    }
+
+    /// The page ListFunctions answers.
+    pub fn function_list(
+        &self,
+        call: &'static str,
+    ) -> Result<ListFunctionsResponse, ProtocolError> {
         self.success_body(call)
     }
 
