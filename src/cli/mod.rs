@@ -1,6 +1,6 @@
 //! The command line: flags and help, the modes (`--coverage`, `--install-runtimes`, a run, the
-//! `certify` and `verify` commands), signals, and exit codes. It turns flags into a plain
-//! [`Selection`] and hands it on; it renders what the run produced once the run is over.
+//! `certify`, `verify` and `cleanup` commands), signals, and exit codes. It turns flags into a
+//! plain [`Selection`] and hands it on; it renders what the run produced once the run is over.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -32,7 +32,7 @@ use crate::verdict::Verdict;
 
 mod commands;
 
-pub use commands::{CertifyCli, VerifyCli, command};
+pub use commands::{CertifyCli, CleanupCli, VerifyCli, command};
 
 /// Exit code for a run that could not start: bad flags, an unreadable target or corpus.
 pub const EXIT_SETUP: u8 = 2;
@@ -124,6 +124,8 @@ Commands (before any flag; `fgconform certify --help` for theirs):
                                     and write a certification bundle into DIR (README.md)
   verify DIR                        check a bundle offline: exit 0 all checks pass, 1 a check
                                     failed, 2 the bundle cannot be read
+  cleanup --target FILE [--prefix P] [--dry-run]
+                                    delete the functions earlier runs left on a url target
 Examples:
   cargo run --release                                   every case on the default runtime of fgref
   cargo run --release -- --runtime all                  every runtime the target serves

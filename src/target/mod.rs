@@ -39,6 +39,22 @@ impl Target {
         self.features.contains(&feature)
     }
 
+    /// A client for a target that outlives runs (a `url`), as a run builds it, for `cleanup`;
+    /// `None` for the embedded fgref and a command target, both started afresh for each run.
+    pub fn lasting_client(&self) -> Result<Option<Client>, TargetError> {
+        let TargetKind::Url(url) = &self.kind else {
+            return Ok(None);
+        };
+        let token = match &self.token_env {
+            Some(var) => Some(std::env::var(var).map_err(|_| TargetError::Start {
+                name: self.name.clone(),
+                message: format!("the environment variable {var} (token_env) is not set"),
+            })?),
+            None => None,
+        };
+        Ok(Some(Client::new(url, &self.project_id, token)?))
+    }
+
     /// Starts the telemetry collector, then starts (or reaches) the target for a run whose trials
     /// use `runtimes`; the embedded fgref takes its settings from `reference`.
     pub async fn start(
