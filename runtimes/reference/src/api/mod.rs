@@ -55,6 +55,10 @@ pub(crate) fn router(platform: Arc<Platform>) -> Router {
             post(invocations::invoke_function).layer(DefaultBodyLimit::max(MAX_EVENT_BYTES)),
         )
         .route(
+            "/v2/{project_id}/fgs/dependencies",
+            get(dependencies::list_dependencies),
+        )
+        .route(
             "/v2/{project_id}/fgs/dependencies/version",
             post(dependencies::create_dependency_version)
                 .layer(DefaultBodyLimit::max(MAX_CREATE_BYTES)),

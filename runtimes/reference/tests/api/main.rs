@@ -4,7 +4,7 @@
 
 mod dependencies;
 mod extensions;
-mod list_functions;
+mod listing;
 mod sdk;
 
 use std::{

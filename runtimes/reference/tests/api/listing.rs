@@ -1,10 +1,12 @@
-//! ListFunctions end to end (PROTOCOL.md §3): the project's functions in pages of `maxitems`
-//! from `marker`, `next_marker` and `count`, the `package_name` filter, and the refusals.
+//! The list calls end to end: ListFunctions (PROTOCOL.md §3), the project's functions in pages
+//! of `maxitems` from `marker`, `next_marker` and `count`, the `package_name` filter, and the
+//! refusals; ListDependencies (§6), one entry per dependency with its latest version.
 
+use base64::{Engine, engine::general_purpose::STANDARD as BASE64};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use super::{Fixture, PROJECT};
+use super::{Fixture, PROJECT, runtime_id, zip_of};
 
 impl Fixture {
     async fn list(&self, query: &str) -> (StatusCode, Value) {
@@ -117,4 +119,63 @@ async fn bad_list_parameters_are_refused_with_fss_1001() {
         assert_eq!(status, StatusCode::BAD_REQUEST, "{query}: {body}");
         assert_eq!(body["error_code"], "FSS.1001", "{query}: {body}");
     }
+}
+
+#[tokio::test]
+async fn dependencies_are_listed_by_name_with_their_latest_version() {
+    let fixture = Fixture::start().await;
+    let url = format!("{}/v2/{PROJECT}/fgs/dependencies", fixture.server.url());
+    let zip = BASE64.encode(zip_of(&[("lib/x.js", "module.exports = 1;")]));
+    let mut created = Vec::new();
+    for name in ["zeta", "alpha", "zeta"] {
+        let body = json!({"depend_type": "zip", "depend_file": zip, "runtime": runtime_id(), "name": name});
+        let response = fixture
+            .client
+            .post(format!("{url}/version"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        created.push(response.json::<Value>().await.unwrap());
+    }
+    let list = |query: &str| {
+        let request = fixture.client.get(format!("{url}?{query}"));
+        async move {
+            let response = request.send().await.unwrap();
+            (response.status(), response.json::<Value>().await.unwrap())
+        }
+    };
+    let (status, all) = list("").await;
+    assert_eq!(status, StatusCode::OK, "{all}");
+    assert_eq!(
+        (all["count"].clone(), all["next_marker"].clone()),
+        (json!(2), json!(2))
+    );
+    let entries = all["dependencies"].as_array().unwrap();
+    assert_eq!(entries[0]["name"], "alpha");
+    assert_eq!(
+        entries[0]["id"], created[1]["dep_id"],
+        "id is the dependency's"
+    );
+    assert_eq!(entries[1]["name"], "zeta");
+    assert_eq!(entries[1]["id"], created[0]["dep_id"]);
+    assert_eq!(entries[1]["version"], 2, "the latest version");
+    assert_eq!(entries[1]["etag"], created[2]["etag"]);
+
+    let (_, page) = list("marker=1&maxitems=1").await;
+    assert_eq!(page["dependencies"][0]["name"], "zeta", "{page}");
+    assert_eq!(page["next_marker"], 2);
+    let (_, named) = list("name=alpha").await;
+    assert_eq!(named["count"], 1, "{named}");
+    let (_, public) = list("dependency_type=public").await;
+    assert_eq!(
+        public["count"], 0,
+        "fgref has no public dependencies: {public}"
+    );
+    let (status, bad) = list("maxitems=x").await;
+    assert_eq!(
+        (status, bad["error_code"].clone()),
+        (StatusCode::BAD_REQUEST, json!("FSS.1001"))
+    );
 }
