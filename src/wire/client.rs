@@ -5,7 +5,7 @@ use std::time::Duration;
 use super::error::ProtocolError;
 use super::messages::{
     CreateDependencyVersionRequest, CreateFunctionRequest, DependencyVersion, FunctionModel,
-    ListFunctionsResponse,
+    ListDependenciesResponse, ListDependencyVersionResponse, ListFunctionsResponse,
 };
 use super::reply::Reply;
 
@@ -114,7 +114,41 @@ impl Client {
         );
         send(CALL, self.request(reqwest::Method::GET, url, API_TIMEOUT))
             .await?
-            .function_list(CALL)
+            .page(CALL)
+    }
+
+    /// ListDependencies: the page of at most `max_items` dependencies from position `marker`.
+    pub async fn list_dependencies(
+        &self,
+        marker: u64,
+        max_items: u32,
+    ) -> Result<ListDependenciesResponse, ProtocolError> {
+        const CALL: &str = "ListDependencies";
+        let url = format!(
+            "{}?marker={marker}&maxitems={max_items}",
+            self.dependencies_url()
+        );
+        send(CALL, self.request(reqwest::Method::GET, url, API_TIMEOUT))
+            .await?
+            .page(CALL)
+    }
+
+    /// ListDependencyVersion: the page of at most `max_items` versions of `dep_id` from
+    /// position `marker`.
+    pub async fn list_dependency_versions(
+        &self,
+        dep_id: &str,
+        marker: u64,
+        max_items: u32,
+    ) -> Result<ListDependencyVersionResponse, ProtocolError> {
+        const CALL: &str = "ListDependencyVersion";
+        let url = format!(
+            "{}/{dep_id}/version?marker={marker}&maxitems={max_items}",
+            self.dependencies_url()
+        );
+        send(CALL, self.request(reqwest::Method::GET, url, API_TIMEOUT))
+            .await?
+            .page(CALL)
     }
 
     /// DeleteFunction, whatever it answers.

@@ -11,6 +11,7 @@ pub use client::Client;
 pub use error::ProtocolError;
 pub use messages::{
     ApiErrorBody, CreateDependencyVersionRequest, CreateFunctionRequest, DependencyVersion,
-    FuncCode, FunctionModel, InvokeResponseV1, ListFunctionsResponse,
+    FuncCode, FunctionModel, InvokeResponseV1, ListDependenciesResponse,
+    ListDependencyVersionResponse, ListFunctionsResponse, ListedDependency,
 };
 pub use reply::Reply;

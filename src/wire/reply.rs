@@ -7,9 +7,7 @@ use reqwest::header::HeaderMap;
 use serde_json::Value;
 
 use super::error::ProtocolError;
-use super::messages::{
-    ApiErrorBody, DependencyVersion, FunctionModel, InvokeResponseV1, ListFunctionsResponse,
-};
+use super::messages::{ApiErrorBody, DependencyVersion, FunctionModel, InvokeResponseV1};
 
 /// One HTTP answer, undecoded.
 #[derive(Debug, Clone)]
@@ -113,11 +111,11 @@ impl Reply {
         self.success_body(call)
     }
 
-    /// The page ListFunctions answers.
-    pub fn function_list(
+    /// The page a list call (ListFunctions, ListDependencies, ListDependencyVersion) answers.
+    pub fn page<T: serde::de::DeserializeOwned>(
         &self,
         call: &'static str,
-    ) -> Result<ListFunctionsResponse, ProtocolError> {
+    ) -> Result<T, ProtocolError> {
         self.success_body(call)
     }
 

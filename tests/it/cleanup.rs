@@ -1,8 +1,8 @@
 //! Nothing the suite creates outlives its run on a target that outlives the harness (a `url`
 //! target: a standalone fgref here): a trial cut off by a timeout still deletes its function;
-//! Ctrl-C deletes every live function before the harness exits; and `fgconform cleanup` deletes
-//! exactly the suite's leftovers of earlier runs (all runs', or one run's with `--prefix`),
-//! nothing with `--dry-run`, and says which delete failed.
+//! Ctrl-C deletes every live function and dependency version before the harness exits; and
+//! `fgconform cleanup` deletes exactly the suite's leftovers of earlier runs (all runs', or one
+//! run's with `--prefix`), nothing with `--dry-run`, and says which delete failed.
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -136,6 +136,33 @@ impl Standalone {
         let client = fgconform::wire::Client::new(&self.fgref_url, "fgconform", None)?;
         let page = block_on(client.list_functions(0, 400))?;
         Ok(page.functions.into_iter().map(|f| f.func_name).collect())
+    }
+
+    /// The names of the dependencies on fgref itself, a `name:version` per version.
+    fn dependency_versions(&self) -> Result<Vec<String>, Failed> {
+        let client = fgconform::wire::Client::new(&self.fgref_url, "fgconform", None)?;
+        let mut all = Vec::new();
+        for dependency in block_on(client.list_dependencies(0, 400))?.dependencies {
+            let versions = block_on(client.list_dependency_versions(&dependency.id, 0, 400))?;
+            for version in versions.dependencies {
+                all.push(format!("{}:{}", dependency.name, version.version));
+            }
+        }
+        all.sort();
+        Ok(all)
+    }
+
+    /// Creates a version of the dependency `name` on fgref itself.
+    fn create_dependency(&self, name: &str) -> Result<(), Failed> {
+        let client = fgconform::wire::Client::new(&self.fgref_url, "fgconform", None)?;
+        let request = fgconform::wire::CreateDependencyVersionRequest {
+            depend_type: "zip",
+            depend_file: base64::engine::general_purpose::STANDARD.encode(echo_zip()),
+            runtime: "Node.js20.15".into(),
+            name: name.to_owned(),
+        };
+        block_on(client.create_dependency_version(&request))?;
+        Ok(())
     }
 
     /// Creates a function named `name` on fgref itself.
@@ -335,10 +362,13 @@ fn ctrl_c_deletes_live_functions() -> Result<(), Failed> {
     let platform = Standalone::start(Front::HangInvokes)?;
     let dir = tempfile::tempdir()?;
     let target = platform.descriptor(dir.path(), "")?;
+    let with_dependency = format!("{CASE_TOML}[function]\ndependencies = [\"lib\"]\n");
     let cases = corpus(&[
         ("area/hangs-one", CASE_TOML, ECHO_JS, "{}"),
-        ("area/hangs-two", CASE_TOML, ECHO_JS, "{}"),
+        ("area/hangs-two", &with_dependency, ECHO_JS, "{}"),
     ]);
+    std::fs::create_dir_all(cases.path().join("area/hangs-two/deps/lib"))?;
+    std::fs::write(cases.path().join("area/hangs-two/deps/lib/lib.js"), "")?;
     let mut run = Command::new(env!("CARGO_BIN_EXE_fgconform"))
         .current_dir(project_root())
         .args(["--cases", cases.path().to_str().unwrap()])
@@ -356,6 +386,9 @@ fn ctrl_c_deletes_live_functions() -> Result<(), Failed> {
             .names()
             .is_ok_and(|names| names.iter().filter(|n| a_runs(n)).count() == 2)
     });
+    let dependency_seen = platform
+        .dependency_versions()
+        .is_ok_and(|versions| versions.iter().any(|v| a_runs(v) && v.contains("-lib-")));
     let signalled = Command::new("kill")
         .args(["-INT", &run.id().to_string()])
         .status()?;
@@ -369,12 +402,19 @@ fn ctrl_c_deletes_live_functions() -> Result<(), Failed> {
     if !both_up {
         return Err("the run never had both functions on fgref".into());
     }
+    if !dependency_seen {
+        return Err("the run's dependency version never showed on fgref".into());
+    }
     if !signalled.success() || !exited || status.code() != Some(130) {
         return Err(format!("SIGINT did not end the run with 130 within 30 s: {status:?}").into());
     }
     let left = platform.names()?;
     if !left.is_empty() {
         return Err(format!("functions outlived the interrupted run: {left:?}").into());
+    }
+    let left = platform.dependency_versions()?;
+    if !left.is_empty() {
+        return Err(format!("dependency versions outlived the interrupted run: {left:?}").into());
     }
     Ok(())
 }
@@ -392,6 +432,17 @@ fn cleanup_deletes_exactly_the_leftovers() -> Result<(), Failed> {
     let others = ["my-function", "fgc-handler-echo", team];
     for name in run_a.iter().chain([&run_b]).chain(&others) {
         platform.create(name)?;
+    }
+    // Dependency versions: two of one run's, one of another's, one not the suite's.
+    let run_a_dependency = "fgc-1a2b3c4d-forwarder-eeeeee";
+    let run_b_dependency = "fgc-0f0f0f0f-lib-ffffff";
+    for name in [
+        run_a_dependency,
+        run_a_dependency,
+        run_b_dependency,
+        "shared-lib",
+    ] {
+        platform.create_dependency(name)?;
     }
     let cleanup = |args: &[&str]| {
         let mut all = vec!["cleanup", "--target", target.as_str()];
@@ -417,6 +468,7 @@ fn cleanup_deletes_exactly_the_leftovers() -> Result<(), Failed> {
     let would: Vec<_> = said
         .lines()
         .filter_map(|l| l.strip_prefix("would delete "))
+        .filter(|what| !what.starts_with("dependency "))
         .collect();
     if dry.status.code() != Some(0)
         || sorted(would.iter().map(|n| n.to_string()).collect())
@@ -425,6 +477,12 @@ fn cleanup_deletes_exactly_the_leftovers() -> Result<(), Failed> {
         return Err(format!("--dry-run named the wrong functions:\n{}", text(&dry)).into());
     }
     expect_left(&all_six, "--dry-run")?;
+    if !said.contains(&format!(
+        "would delete dependency {run_a_dependency} version 2\n"
+    )) || platform.dependency_versions()?.len() != 4
+    {
+        return Err(format!("--dry-run and dependency versions:\n{}", text(&dry)).into());
+    }
 
     let one_run = cleanup(&["--prefix", "fgc-1a2b3c4d"]);
     if one_run.status.code() != Some(0) {
@@ -439,12 +497,15 @@ fn cleanup_deletes_exactly_the_leftovers() -> Result<(), Failed> {
     let said = String::from_utf8_lossy(&every_run.stdout).into_owned();
     if every_run.status.code() != Some(0)
         || !said.contains(&format!("deleted {run_b}\n"))
-        || !said.contains("deleted 1 function(s)")
+        || !said.contains("deleted 1 function(s) and 1 dependency version(s)")
         || !said.contains("left 3 other function(s) alone")
     {
         return Err(format!("cleanup said:\n{}", text(&every_run)).into());
     }
     expect_left(&others, "cleanup")?;
+    if platform.dependency_versions()? != ["shared-lib:1"] {
+        return Err(format!("cleanup left: {:?}", platform.dependency_versions()?).into());
+    }
 
     let team_target = platform.descriptor(dir.path(), "function_prefix = \"team\"\n")?;
     let team_run = fgconform(&["cleanup", "--target", &team_target], &[]);
