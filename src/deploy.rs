@@ -1,13 +1,16 @@
 //! Deploying a case's function: its dependencies (each `deps/<name>/`, then the telemetry
 //! forwarder) as dependency versions, the CreateFunction request (its package zipped and
 //! encoded), the case's own check of CreateFunction's answer (`[deploy]`), the function model it
-//! answers, and deleting all of it again.
+//! answers, and deleting all of it again. Names carry the run's prefix (`names`); what is created
+//! is registered with the run's `Live` registry until it is deleted.
 
 use base64::Engine as _;
 
 use crate::case::Case;
 use crate::judge;
+use crate::live::{Live, Pending};
 use crate::matcher::Captures;
+use crate::names::RunPrefix;
 use crate::package::{self, PackageError};
 use crate::runtime_id::RuntimeId;
 use crate::telemetry::forwarder;
@@ -20,35 +23,72 @@ use crate::wire::{
 /// The package every function of the harness belongs to.
 pub const PACKAGE: &str = "default";
 
-/// What a trial created on the target, so that every way out of the trial deletes it.
-#[derive(Debug, Default)]
+/// What a trial created on the target, so that every way out of the trial deletes it; each
+/// item is also in the run's [`Live`] registry until its delete went through.
+#[derive(Debug)]
 pub struct Created {
-    pub func_urn: Option<String>,
+    live: Live,
+    func_urn: Option<String>,
     /// In the order they were created.
-    pub dependencies: Vec<DependencyVersion>,
+    dependencies: Vec<DependencyVersion>,
 }
 
 impl Created {
+    pub fn new(live: Live) -> Created {
+        Created {
+            live,
+            func_urn: None,
+            dependencies: Vec::new(),
+        }
+    }
+
+    /// Announces a creation; an error once the run is stopping (Ctrl-C), when nothing more may
+    /// be created.
+    fn begin(&self) -> Result<Pending, TrialError> {
+        self.live.begin().ok_or_else(|| {
+            TrialError::TargetUnavailable(
+                "the run is stopping (interrupted): nothing more is created on the target".into(),
+            )
+        })
+    }
+
+    fn function(&mut self, func_urn: String) {
+        self.live.add_function(&func_urn);
+        self.func_urn = Some(func_urn);
+    }
+
+    fn dependency(&mut self, version: DependencyVersion) {
+        self.live.add_dependency(&version.dep_id, version.version);
+        self.dependencies.push(version);
+    }
+
     /// Deletes the function, then every dependency version (a platform may refuse to delete a
     /// dependency a function still uses). Best effort: a target that cannot delete still gave
-    /// its verdict on the behaviour, and a case may have deleted the function itself.
+    /// its verdict on the behaviour, and a case may have deleted the function itself; what is
+    /// not gone stays in the run's registry for the run's end.
     pub async fn delete(self, client: &Client) {
         if let Some(func_urn) = &self.func_urn {
-            let _ = client.delete_function(func_urn).await;
+            let reply = client.delete_function(func_urn).await.ok();
+            self.live.deleted_function(func_urn, reply.as_ref());
         }
         for version in &self.dependencies {
-            let _ = client
+            let reply = client
                 .delete_dependency_version(&version.dep_id, version.version)
-                .await;
+                .await
+                .ok();
+            self.live
+                .deleted_dependency(&version.dep_id, version.version, reply.as_ref());
         }
     }
 }
 
 /// Creates a dependency version of each `deps/<name>/` of `case`, in the order the case lists
 /// them, then of the forwarder when `with_forwarder`, each for `runtime`; answers their
-/// version ids in that order. Every version created is in `created`, whatever happens next.
+/// version ids in that order, each named under `prefix`. Every version created is in `created`,
+/// whatever happens next.
 pub async fn dependencies(
     client: &Client,
+    prefix: &RunPrefix,
     case: &Case,
     runtime: RuntimeId,
     with_forwarder: bool,
@@ -71,8 +111,9 @@ pub async fn dependencies(
             depend_type: "zip",
             depend_file: base64::engine::general_purpose::STANDARD.encode(zip),
             runtime: runtime.as_str().into(),
-            name: unique_name(&name),
+            name: prefix.dependency_name(&name),
         };
+        let pending = created.begin()?;
         let version = client
             .create_dependency_version(&request)
             .await
@@ -81,7 +122,8 @@ pub async fn dependencies(
                 source,
             })?;
         ids.push(version.id.clone());
-        created.dependencies.push(version);
+        created.dependency(version);
+        drop(pending);
     }
     Ok(ids)
 }
@@ -95,10 +137,12 @@ async fn zip_blocking(
         .map_err(TrialError::from)
 }
 
-/// The CreateFunction request of `case` on `runtime`, listing `depend_version_list`; with
+/// The CreateFunction request of `case` on `runtime`, named under `prefix` unless the case names
+/// its function itself, listing `depend_version_list`; with
 /// `collector_url` (the trial's, for a case with `telemetry`), the forwarder's settings go into
 /// user_data.
 pub async fn request(
+    prefix: &RunPrefix,
     case: &Case,
     runtime: RuntimeId,
     depend_version_list: Vec<String>,
@@ -119,7 +163,7 @@ pub async fn request(
         func_name: f
             .func_name
             .clone()
-            .unwrap_or_else(|| function_name(&case.id)),
+            .unwrap_or_else(|| prefix.function_name(&case.id)),
         package: PACKAGE.into(),
         runtime: f.runtime.clone().unwrap_or_else(|| runtime.as_str().into()),
         handler: f.handler.clone(),
@@ -147,14 +191,16 @@ pub async fn deploy(
     created: &mut Created,
 ) -> Result<Option<FunctionModel>, Verdict> {
     let deploy_error = |e| Verdict::Error(TrialError::Deploy(e));
+    let pending = created.begin().map_err(Verdict::Error)?;
     let reply = client
         .create_function(request)
         .await
         .map_err(deploy_error)?;
     if let Ok(model) = reply.function_model("CreateFunction") {
         // Even one created against the case's expectation must not linger on the target.
-        created.func_urn = Some(model.func_urn);
+        created.function(model.func_urn);
     }
+    drop(pending);
     if let Some(check) = &case.deploy {
         let evidence = judge::api_call("CreateFunction", &check.expected, &reply, captures)
             .map_err(deploy_error)?;
@@ -188,62 +234,4 @@ pub async fn deploy(
         }));
     }
     Ok(Some(model))
-}
-
-/// A dependency name unique to the trial: `fgc-<name>-<8 hex digits>`, within FunctionGraph's
-/// rules (1–96 letters, digits, `_`, `.`, `-`; a letter first, a letter or digit last) for the
-/// folder names a case may use.
-fn unique_name(name: &str) -> String {
-    let unique = uuid::Uuid::new_v4().simple().to_string();
-    format!("fgc-{name}-{}", &unique[..8])
-}
-
-/// A FunctionGraph-valid, unique name: letters, digits, `-`, `_`, at most 60 characters,
-/// starting with a letter and ending with a letter or digit.
-fn function_name(case_id: &str) -> String {
-    let slug: String = case_id
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                '-'
-            }
-        })
-        .collect();
-    let unique = uuid::Uuid::new_v4().simple().to_string();
-    let budget = 60 - "fgc-".len() - 1 - 8;
-    let slug: String = slug.chars().take(budget).collect();
-    format!("fgc-{slug}-{}", &unique[..8])
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn function_names_are_valid_and_unique() {
-        let long = "area::".to_owned() + &"very-long-case-name-".repeat(10);
-        for id in ["handler::callback-echo", &long, "a::b"] {
-            let name = function_name(id);
-            assert!(name.len() <= 60, "{name}");
-            assert!(name.starts_with("fgc-"));
-            assert!(
-                name.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'),
-                "{name}"
-            );
-            assert!(name.chars().last().unwrap().is_ascii_alphanumeric());
-            assert_ne!(name, function_name(id));
-        }
-    }
-
-    #[test]
-    fn dependency_names_are_valid_and_unique() {
-        let name = unique_name(&"d.e_p-1".repeat(10)[..64]);
-        assert!(name.len() <= 96, "{name}");
-        assert!(name.starts_with("fgc-d.e_p-1"));
-        assert!(name.chars().last().unwrap().is_ascii_alphanumeric());
-        assert_ne!(unique_name("x"), unique_name("x"));
-    }
 }

@@ -6,10 +6,12 @@
 //! `record` → `report`; `expectations` says which trials the target is expected to fail. `cli` is
 //! the command line; `target` and `reference` start what is tested; `telemetry` collects the
 //! events a function's forwarder sends; `feature` and `runtime_id` hold the project's two lists;
-//! `coverage` counts the corpus.
+//! `coverage` counts the corpus; `cleanup` deletes what earlier runs left on a target (`names`
+//! says what the suite's names are, `live` what a run has on the target now).
 
 pub mod case;
 pub mod certify;
+pub mod cleanup;
 pub mod cli;
 pub mod corpus_digest;
 pub mod coverage;
@@ -20,8 +22,10 @@ pub mod expectations;
 pub mod feature;
 pub mod invoke;
 pub mod judge;
+pub mod live;
 pub mod matcher;
 pub mod merge;
+pub mod names;
 pub mod observe;
 pub mod package;
 pub mod partition;

@@ -383,7 +383,10 @@ impl Suite {
                     match target.running().await {
                         Ok(running) => match running.unavailable(runtime) {
                             Some(why) => unrun(TrialError::RuntimeUnavailable(why.to_owned())),
-                            None => trial::run(&running.client, &running.collector, &plan).await,
+                            None => {
+                                let (client, collector) = (&running.client, &running.collector);
+                                trial::run(client, collector, &running.scope, &plan).await
+                            }
                         },
                         Err(why) => unrun(TrialError::TargetUnavailable(why)),
                     }
@@ -458,12 +461,13 @@ impl Suite {
         }
     }
 
-    /// Stops the target from a signal handler while trials may still hold it.
+    /// Stops the target from a signal handler while trials may still hold it, after deleting
+    /// what they have live on it.
     pub fn target_stopper(&self) -> impl Future<Output = ()> + Send + 'static {
         let shared = Arc::clone(&self.target);
         async move {
             if let Some(Ok(running)) = shared.running.get() {
-                running.kill_now().await;
+                running.abort().await;
             }
         }
     }

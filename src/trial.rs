@@ -10,7 +10,9 @@ use serde_json::Value;
 use crate::case::{Action, Case, Pause, Step};
 use crate::deploy::{self, Created};
 use crate::invoke;
+use crate::live::Live;
 use crate::matcher::Captures;
+use crate::names::RunPrefix;
 use crate::record::StepRecord;
 use crate::runtime_id::RuntimeId;
 use crate::target::Timeouts;
@@ -96,8 +98,22 @@ pub struct TrialOutcome {
     pub node_version: Option<String>,
 }
 
-/// Runs `plan` against the target behind `client`; its function sends telemetry to `collector`.
-pub async fn run(client: &Client, collector: &Collector, plan: &TrialPlan) -> TrialOutcome {
+/// What a run's trials share on the target: the prefix of every name they create, and the
+/// registry of what is live there.
+#[derive(Debug, Clone)]
+pub struct RunScope {
+    pub prefix: RunPrefix,
+    pub live: Live,
+}
+
+/// Runs `plan` against the target behind `client`, creating under `scope`; its function sends
+/// telemetry to `collector`.
+pub async fn run(
+    client: &Client,
+    collector: &Collector,
+    scope: &RunScope,
+    plan: &TrialPlan,
+) -> TrialOutcome {
     let mut outcome = TrialOutcome {
         verdict: Verdict::Pass,
         steps: Vec::new(),
@@ -105,10 +121,17 @@ pub async fn run(client: &Client, collector: &Collector, plan: &TrialPlan) -> Tr
     };
     let mut telemetry =
         (!plan.case.function.telemetry.is_empty()).then(|| TrialTelemetry::open(collector));
-    let mut created = Created::default();
+    let mut created = Created::new(scope.live.clone());
     // Steps record into `outcome` and `created` as they go, so a trial cut off by its deadline
     // keeps what its finished steps saw and still deletes what it created.
-    let steps = run_steps(client, plan, telemetry.as_mut(), &mut created, &mut outcome);
+    let steps = run_steps(
+        client,
+        &scope.prefix,
+        plan,
+        telemetry.as_mut(),
+        &mut created,
+        &mut outcome,
+    );
     outcome.verdict = match tokio::time::timeout(plan.deadline(), steps).await {
         Ok(verdict) => verdict,
         Err(_) => Verdict::Error(TrialError::TimedOut(plan.deadline())),
@@ -119,6 +142,7 @@ pub async fn run(client: &Client, collector: &Collector, plan: &TrialPlan) -> Tr
 
 async fn run_steps(
     client: &Client,
+    prefix: &RunPrefix,
     plan: &TrialPlan,
     mut telemetry: Option<&mut TrialTelemetry>,
     created: &mut Created,
@@ -127,6 +151,7 @@ async fn run_steps(
     let case = &plan.case;
     let depend_version_list = match deploy::dependencies(
         client,
+        prefix,
         case,
         plan.runtime,
         telemetry.is_some(),
@@ -138,11 +163,18 @@ async fn run_steps(
         Err(error) => return Verdict::Error(error),
     };
     let collector_url = telemetry.as_deref().map(TrialTelemetry::url);
-    let request =
-        match deploy::request(case, plan.runtime, depend_version_list, collector_url).await {
-            Ok(request) => request,
-            Err(error) => return Verdict::Error(error),
-        };
+    let request = match deploy::request(
+        prefix,
+        case,
+        plan.runtime,
+        depend_version_list,
+        collector_url,
+    )
+    .await
+    {
+        Ok(request) => request,
+        Err(error) => return Verdict::Error(error),
+    };
     let mut captures = Captures::default();
     captures.bind("func_name", Value::String(request.func_name.clone()));
     captures.bind("package", Value::String(deploy::PACKAGE.into()));

@@ -1,5 +1,5 @@
-//! The commands that are not a run (`certify`, `verify`, `merge`): each its own flags, dispatched
-//! before libtest's flags are parsed.
+//! The commands that are not a run (`certify`, `verify`, `merge`, `cleanup`): each its own
+//! flags, dispatched before libtest's flags are parsed.
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use crate::certify::{self, CertifyOptions, VerifyOptions};
+use crate::cleanup::{self, CleanupOptions};
 use crate::merge::{self, MergeOptions};
 
 /// `fgconform certify`: a certification bundle (README.md, "Certifying a platform").
@@ -95,8 +96,33 @@ pub struct MergeCli {
 /// Exit status of `merge` when it refused or failed.
 const EXIT_MERGE_REFUSED: u8 = 2;
 
-/// When the first argument is a command (`certify`, `verify`, `merge`), runs it and returns its exit
-/// status; otherwise `None`, and the arguments are a run's.
+/// `fgconform cleanup`: deletes the functions earlier runs left on a target.
+///
+/// Lists the target's functions (ListFunctions, every page) and deletes those the suite named:
+/// `<function_prefix>-<run id>-…` with the descriptor's `function_prefix` (default `fgc`), or only
+/// one run's with --prefix. Prints each function deleted (or, with --dry-run, that would be) and a
+/// count. Only `url` targets keep functions between runs; for the embedded fgref and command
+/// targets it says so and does nothing. Exit status: 0 all deleted, 1 a delete failed (named), 2
+/// cleanup could not start (descriptor, --prefix, listing).
+#[derive(Debug, Parser)]
+#[command(name = "fgconform cleanup")]
+pub struct CleanupCli {
+    /// The target descriptor (runtimes/<name>.toml).
+    #[arg(long, env = "FGCONFORM_TARGET", value_name = "FILE")]
+    pub target: PathBuf,
+
+    /// One run's prefix, `<function_prefix>-<run id>` (how its functions' names begin, e.g.
+    /// `fgc-1a2b3c4d`): delete only that run's functions.
+    #[arg(long, value_name = "PREFIX")]
+    pub prefix: Option<String>,
+
+    /// Print what would be deleted; delete nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// When the first argument is a command (`certify`, `verify`, `merge`, `cleanup`), runs it and
+/// returns its exit status; otherwise `None`, and the arguments are a run's.
 pub fn command(args: &[OsString]) -> Option<ExitCode> {
     let name = args.get(1)?.to_str()?;
     let rest = || {
@@ -149,6 +175,24 @@ pub fn command(args: &[OsString]) -> Option<ExitCode> {
                 Err(error) => {
                     eprintln!("error: {error}");
                     ExitCode::from(EXIT_MERGE_REFUSED)
+                }
+            })
+        }
+        "cleanup" => {
+            let cli = CleanupCli::parse_from(rest());
+            let options = CleanupOptions {
+                target: cli.target,
+                prefix: cli.prefix,
+                dry_run: cli.dry_run,
+            };
+            Some(match cleanup::cleanup(&options) {
+                Ok(cleaned) => {
+                    print!("{}", cleaned.text);
+                    ExitCode::from(cleaned.code)
+                }
+                Err(error) => {
+                    eprintln!("error: {error}");
+                    ExitCode::from(cleanup::EXIT_SETUP)
                 }
             })
         }

@@ -1,6 +1,6 @@
 //! The command line: flags and help, the modes (`--coverage`, `--install-runtimes`, a run, the
-//! `certify` and `verify` commands), signals, and exit codes. It turns flags into a plain
-//! [`Selection`] and hands it on; it renders what the run produced once the run is over.
+//! `certify`, `verify` and `cleanup` commands), signals, and exit codes. It turns flags into a
+//! plain [`Selection`] and hands it on; it renders what the run produced once the run is over.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -33,7 +33,7 @@ use crate::verdict::Verdict;
 
 mod commands;
 
-pub use commands::{CertifyCli, MergeCli, VerifyCli, command};
+pub use commands::{CertifyCli, CleanupCli, MergeCli, VerifyCli, command};
 
 /// Exit code for a run that could not start: bad flags, an unreadable target or corpus.
 pub const EXIT_SETUP: u8 = 2;
@@ -139,6 +139,8 @@ Commands (before any flag; `fgconform certify --help` for theirs):
                                     failed, 2 the bundle cannot be read
   merge SHARD.json... [--json F] [--junit F] [--html F]
                                     one report from the JSON reports of a run's shards
+  cleanup --target FILE [--prefix P] [--dry-run]
+                                    delete the functions earlier runs left on a url target
 Examples:
   cargo run --release                                   every case on the default runtime of fgref
   cargo run --release -- --runtime all                  every runtime the target serves
@@ -260,7 +262,7 @@ pub fn run_with(cli: Cli, tokio_runtime: &tokio::runtime::Runtime, extra: Vec<Tr
             Err(error) => setup_failed(&error),
         };
     }
-    // Ctrl-C or a TERM must not leave the target's processes behind.
+    // Ctrl-C or a TERM must leave neither the run's functions on the target nor its processes.
     let stopper = suite.target_stopper();
     tokio_runtime.spawn(async move {
         if wait_for_termination().await {

@@ -13,6 +13,7 @@ use super::error::TargetError;
 use super::remote::{self, Credentials};
 use super::timeouts::{self, Timeouts};
 use crate::feature;
+use crate::names;
 use crate::runtime_id::RuntimeId;
 
 /// A target as its descriptor describes it, checked.
@@ -43,6 +44,8 @@ pub struct Target {
     pub ca_certs: Option<Vec<CertificateDer<'static>>>,
     /// The `[timeouts]` table over the defaults for where the target is.
     pub timeouts: Timeouts,
+    /// The first part of every name the suite creates on the target (`names`), checked.
+    pub function_prefix: String,
 }
 
 /// How the harness reaches a target.
@@ -106,6 +109,11 @@ struct Descriptor {
     ca_file: Option<String>,
     /// Time limits, in seconds, over the defaults for a target here or elsewhere.
     timeouts: Option<timeouts::Table>,
+    /// The first part of every function and dependency name the suite creates, so that an
+    /// operator can namespace them on a shared account and `fgconform cleanup` finds them:
+    /// 1–16 letters, digits, `-`, `_` (default `fgc`).
+    #[serde(default = "default_function_prefix")]
+    function_prefix: String,
 }
 
 /// A list of names, or `"all"` of them.
@@ -124,6 +132,10 @@ enum AllWord {
 
 fn default_idle_timeout() -> f64 {
     60.0
+}
+
+fn default_function_prefix() -> String {
+    names::DEFAULT_PREFIX.into()
 }
 
 fn default_project_id() -> String {
@@ -254,6 +266,8 @@ pub fn load(path: &Path) -> Result<Target, TargetError> {
             )));
         }
     };
+    names::check_prefix(&d.function_prefix)
+        .map_err(|message| invalid(format!("`function_prefix`: {message}")))?;
     Ok(Target {
         name: d.name,
         description: d.description,
@@ -269,6 +283,7 @@ pub fn load(path: &Path) -> Result<Target, TargetError> {
         credentials,
         ca_certs,
         timeouts,
+        function_prefix: d.function_prefix,
     })
 }
 
@@ -294,6 +309,7 @@ mod tests {
         assert!(matches!(target.kind, TargetKind::Embedded));
         assert_eq!(target.collector_listen.to_string(), "127.0.0.1:0");
         assert_eq!(target.collector_url, None);
+        assert_eq!(target.function_prefix, "fgc");
     }
 
     #[test]
@@ -394,6 +410,10 @@ mod tests {
             (
                 "name = \"t\"\nurl = \"http://x\"\nruntimes = \"all\"\nfeatures = []\n[timeouts]\ncold = 1\n",
                 "unknown field `cold`",
+            ),
+            (
+                "name = \"t\"\nurl = \"http://x\"\nruntimes = \"all\"\nfeatures = []\nfunction_prefix = \"my.team\"\n",
+                "`function_prefix`: `my.team` is no function prefix",
             ),
         ] {
             let error = load_text(text).unwrap_err().to_string();

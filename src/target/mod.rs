@@ -1,6 +1,7 @@
 //! Targets: what a descriptor in `runtimes/` describes and the harness drives. A target is one of
 //! three kinds (the embedded fgref, a command started for the run, a URL); `start` brings it up
-//! for a run, with the telemetry collector its functions send to, and both come down at its end.
+//! for a run, with the telemetry collector its functions send to, and both come down at its end,
+//! after what the run's trials left live on the target is deleted (also on Ctrl-C).
 
 mod command;
 mod descriptor;
@@ -16,10 +17,16 @@ pub use error::TargetError;
 pub use remote::Credentials;
 pub use timeouts::Timeouts;
 
+use crate::live::Live;
+use crate::names::RunPrefix;
 use crate::reference;
 use crate::runtime_id::RuntimeId;
 use crate::telemetry::Collector;
+use crate::trial::RunScope;
 use crate::wire::{Auth, Client, Settings};
+
+/// A bound on deleting what is still live on the target when the run ends or is interrupted.
+const DELETE_LIVE_TIMEOUT: Duration = Duration::from_secs(20);
 
 impl Target {
     /// Reads and checks the descriptor at `path`.
@@ -46,6 +53,23 @@ impl Target {
             ca: self.ca_certs.clone(),
             api_timeout: self.timeouts.api_call,
         })?)
+    }
+
+    /// A client for a target that outlives runs (a `url` or `region`), as a run builds it, for
+    /// `cleanup`; `None` for the embedded fgref and a command target, both started afresh for
+    /// each run.
+    pub fn lasting_client(&self) -> Result<Option<Client>, TargetError> {
+        let TargetKind::Url(url) = &self.kind else {
+            return Ok(None);
+        };
+        let auth = self
+            .credentials
+            .read()
+            .map_err(|message| TargetError::Start {
+                name: self.name.clone(),
+                message,
+            })?;
+        Ok(Some(self.client(url.clone(), auth)?))
     }
 
     /// Starts the telemetry collector, then starts (or reaches) the target for a run whose trials
@@ -104,6 +128,10 @@ impl Target {
         Ok(RunningTarget {
             client,
             collector,
+            scope: RunScope {
+                prefix: RunPrefix::new(&self.function_prefix),
+                live: Live::default(),
+            },
             process,
         })
     }
@@ -114,6 +142,8 @@ pub struct RunningTarget {
     pub client: Client,
     /// Where the target's functions send their telemetry.
     pub collector: Collector,
+    /// The run's name prefix and what its trials have live on the target.
+    pub scope: RunScope,
     process: Process,
 }
 
@@ -133,9 +163,21 @@ impl RunningTarget {
         }
     }
 
-    /// Brings the target down; for a started one, waits until its processes are gone. The
-    /// collector stops after it, so the last events still have somewhere to go.
+    /// Deletes what the run's trials still have on the target (within a bound), closing the
+    /// registry so that nothing more is created.
+    async fn delete_live(&self) {
+        let _ = tokio::time::timeout(
+            DELETE_LIVE_TIMEOUT,
+            self.scope.live.delete_all(&self.client),
+        )
+        .await;
+    }
+
+    /// Brings the target down; for a started one, waits until its processes are gone. What the
+    /// trials left live is deleted first; the collector stops last, so the last events still have
+    /// somewhere to go.
     pub async fn stop(self) {
+        self.delete_live().await;
         match self.process {
             Process::Embedded(embedded) => embedded.stop().await,
             Process::Child(child) => {
@@ -146,8 +188,15 @@ impl RunningTarget {
         self.collector.stop().await;
     }
 
-    /// Kills what the target started, without waiting for trials to let go of it (Ctrl-C).
-    pub async fn kill_now(&self) {
+    /// Ctrl-C: deletes what the trials have live on the target (within a bound, while they may
+    /// still run), then kills what the target started without waiting for them to let go of it.
+    pub async fn abort(&self) {
+        self.delete_live().await;
+        self.kill_now().await;
+    }
+
+    /// Kills what the target started, without waiting for trials to let go of it.
+    async fn kill_now(&self) {
         match &self.process {
             Process::Embedded(embedded) => embedded.kill_now().await,
             Process::Child(child) => {

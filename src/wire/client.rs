@@ -5,6 +5,7 @@ use std::time::Duration;
 use super::error::ProtocolError;
 use super::messages::{
     CreateDependencyVersionRequest, CreateFunctionRequest, DependencyVersion, FunctionModel,
+    ListDependenciesResponse, ListDependencyVersionResponse, ListFunctionsResponse,
 };
 use super::reply::Reply;
 use super::session::{self, Auth, Settings};
@@ -98,6 +99,67 @@ impl Client {
         )
         .await?
         .function_model(CALL)
+    }
+
+    /// ListFunctions: the page of at most `max_items` functions from position `marker` (the
+    /// previous page's `next_marker`). The query is part of the URL handed to `request`, so
+    /// whatever authenticates a request covers it.
+    pub async fn list_functions(
+        &self,
+        marker: u64,
+        max_items: u32,
+    ) -> Result<ListFunctionsResponse, ProtocolError> {
+        const CALL: &str = "ListFunctions";
+        let url = format!(
+            "{}?marker={marker}&maxitems={max_items}",
+            self.functions_url()
+        );
+        self.send(
+            CALL,
+            self.request(reqwest::Method::GET, url, self.api_timeout),
+        )
+        .await?
+        .page(CALL)
+    }
+
+    /// ListDependencies: the page of at most `max_items` dependencies from position `marker`.
+    pub async fn list_dependencies(
+        &self,
+        marker: u64,
+        max_items: u32,
+    ) -> Result<ListDependenciesResponse, ProtocolError> {
+        const CALL: &str = "ListDependencies";
+        let url = format!(
+            "{}?marker={marker}&maxitems={max_items}",
+            self.dependencies_url()
+        );
+        self.send(
+            CALL,
+            self.request(reqwest::Method::GET, url, self.api_timeout),
+        )
+        .await?
+        .page(CALL)
+    }
+
+    /// ListDependencyVersion: the page of at most `max_items` versions of `dep_id` from
+    /// position `marker`.
+    pub async fn list_dependency_versions(
+        &self,
+        dep_id: &str,
+        marker: u64,
+        max_items: u32,
+    ) -> Result<ListDependencyVersionResponse, ProtocolError> {
+        const CALL: &str = "ListDependencyVersion";
+        let url = format!(
+            "{}/{dep_id}/version?marker={marker}&maxitems={max_items}",
+            self.dependencies_url()
+        );
+        self.send(
+            CALL,
+            self.request(reqwest::Method::GET, url, self.api_timeout),
+        )
+        .await?
+        .page(CALL)
     }
 
     /// DeleteFunction, whatever it answers.

@@ -70,6 +70,48 @@ pub struct FunctionModel {
     pub other: serde_json::Map<String, serde_json::Value>,
 }
 
+/// `GET /v2/{project_id}/fgs/functions?marker=M&maxitems=N` (ListFunctions): one page of the
+/// project's functions.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ListFunctionsResponse {
+    #[serde(default)]
+    pub functions: Vec<FunctionModel>,
+    /// The `marker` of the next page.
+    pub next_marker: Option<u64>,
+    /// How many functions match, on every page.
+    pub count: Option<u64>,
+}
+
+/// `GET /v2/{project_id}/fgs/dependencies?marker=M&maxitems=N` (ListDependencies): one page of
+/// the project's dependencies.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ListDependenciesResponse {
+    #[serde(default)]
+    pub dependencies: Vec<ListedDependency>,
+    pub next_marker: Option<u64>,
+    pub count: Option<u64>,
+}
+
+/// An entry of ListDependencies' answer.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ListedDependency {
+    /// The dependency's id, what ListDependencyVersion takes.
+    pub id: String,
+    pub name: String,
+    #[serde(flatten)]
+    pub other: serde_json::Map<String, serde_json::Value>,
+}
+
+/// `GET /v2/{project_id}/fgs/dependencies/{depend_id}/version?marker=M&maxitems=N`
+/// (ListDependencyVersion): one page of a dependency's versions.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ListDependencyVersionResponse {
+    #[serde(default)]
+    pub dependencies: Vec<DependencyVersion>,
+    pub next_marker: Option<u64>,
+    pub count: Option<u64>,
+}
+
 /// The v1 body of `POST /v2/{project_id}/fgs/functions/{func_urn}/invocations`.
 #[derive(Debug, Clone, Deserialize)]
 pub struct InvokeResponseV1 {

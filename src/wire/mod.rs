@@ -14,7 +14,8 @@ pub use client::Client;
 pub use error::ProtocolError;
 pub use messages::{
     ApiErrorBody, CreateDependencyVersionRequest, CreateFunctionRequest, DependencyVersion,
-    FuncCode, FunctionModel, InvokeResponseV1,
+    FuncCode, FunctionModel, InvokeResponseV1, ListDependenciesResponse,
+    ListDependencyVersionResponse, ListFunctionsResponse, ListedDependency,
 };
 pub use reply::Reply;
 pub use session::{Auth, Settings};

@@ -111,6 +111,14 @@ impl Reply {
         self.success_body(call)
     }
 
+    /// The page a list call (ListFunctions, ListDependencies, ListDependencyVersion) answers.
+    pub fn page<T: serde::de::DeserializeOwned>(
+        &self,
+        call: &'static str,
+    ) -> Result<T, ProtocolError> {
+        self.success_body(call)
+    }
+
     /// The dependency version CreateDependencyVersion answers.
     pub fn dependency_version(
         &self,

@@ -4,6 +4,7 @@
 
 mod broken_telemetry;
 mod certify;
+mod cleanup;
 mod cli;
 mod docs;
 mod expectations;
@@ -37,6 +38,7 @@ fn main() -> ExitCode {
         .expect("tokio runtime");
     let mut selftests = Vec::new();
     selftests.extend(certify::trials());
+    selftests.extend(cleanup::trials());
     selftests.extend(cli::trials());
     selftests.extend(docs::trials());
     selftests.extend(expectations::trials());

@@ -340,6 +340,9 @@ fn harness_side() -> Result<(), Failed> {
     // the function listing both in that order; two calls; the function deleted before each
     // version.
     let holds: Vec<&str> = platform.log.iter().map(String::as_str).take(8).collect();
+    // Names carry the run's prefix, `fgc-<run id>-`; the shapes below leave the run id out.
+    let run_id = regex::Regex::new(r"^fgc-[0-9a-f]{8}-")?;
+    let unrun = |name: &str| run_id.replace(name, "fgc-").into_owned();
     let shape: Vec<String> = holds
         .iter()
         .map(|line| {
@@ -347,7 +350,7 @@ fn harness_side() -> Result<(), Failed> {
             match words.as_slice() {
                 ["create-dependency", name, runtime, kind, "->", id] => format!(
                     "create-dependency {} {runtime} {kind} {id}",
-                    name.rsplit_once('-').map_or(*name, |(prefix, _)| prefix)
+                    unrun(name.rsplit_once('-').map_or(*name, |(prefix, _)| prefix))
                 ),
                 ["create-function", _, list] => format!("create-function {list}"),
                 [verb, _] if verb.ends_with("function") || *verb == "invoke" => verb.to_string(),
@@ -374,7 +377,7 @@ fn harness_side() -> Result<(), Failed> {
         platform
             .zips
             .iter()
-            .find(|(name, _)| name.starts_with(prefix))
+            .find(|(name, _)| unrun(name).starts_with(prefix))
             .map(|(_, files)| files.clone())
             .unwrap_or_default()
     };
@@ -390,7 +393,7 @@ fn harness_side() -> Result<(), Failed> {
     let function = platform
         .functions
         .iter()
-        .find(|(name, _)| name.starts_with("fgc-telemetry--holds-"))
+        .find(|(name, _)| unrun(name).starts_with("fgc-telemetry--holds-"))
         .map(|(_, request)| request)
         .ok_or("no holds function")?;
     let user_data: Value = serde_json::from_str(function["user_data"].as_str().unwrap_or("{}"))?;
@@ -402,7 +405,8 @@ fn harness_side() -> Result<(), Failed> {
         return Err(format!("user_data {user_data}\n{context}").into());
     }
     // The case without dependencies lists only the forwarder.
-    if !log.contains("create-function fgc-telemetry--missing-") || !log.contains("[\"ver-3\"]") {
+    let missing = regex::Regex::new(r"create-function fgc-[0-9a-f]{8}-telemetry--missing-")?;
+    if !missing.is_match(&log) || !log.contains("[\"ver-3\"]") {
         return Err(format!("the missing trial's CreateFunction\n{context}").into());
     }
     Ok(())

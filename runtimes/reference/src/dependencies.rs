@@ -137,6 +137,19 @@ impl Dependencies {
         Some(dependency.versions.values().cloned().collect())
     }
 
+    /// The latest version of each dependency of `project_id`, by name.
+    pub(crate) fn latest(&self, project_id: &str) -> Vec<Arc<Version>> {
+        let state = self.lock();
+        let mut latest: Vec<_> = state
+            .dependencies
+            .values()
+            .filter(|d| d.project_id == project_id)
+            .filter_map(|d| d.versions.values().next_back().cloned())
+            .collect();
+        latest.sort_by(|a, b| a.model.name.cmp(&b.model.name));
+        latest
+    }
+
     /// Version `version` (its number, as the path has it) of `dep_id` in `project_id`.
     pub(crate) fn version(
         &self,

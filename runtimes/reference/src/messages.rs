@@ -69,6 +69,17 @@ pub(crate) struct FunctionModel {
     pub depend_version_list: Vec<String>,
 }
 
+/// ListFunctions' answer: `GET /v2/{project_id}/fgs/functions`
+/// (https://support.huaweicloud.com/intl/en-us/api-functiongraph/functiongraph_06_0105.html).
+#[derive(Debug, Serialize)]
+pub(crate) struct ListFunctionsResponse {
+    pub functions: Vec<FunctionModel>,
+    /// Where the next page starts: the `marker` to send for it.
+    pub next_marker: u64,
+    /// How many functions match, on every page.
+    pub count: u64,
+}
+
 /// The function model's `strategy_config`.
 #[derive(Debug, Clone, Serialize)]
 pub(crate) struct StrategyConfig {
@@ -121,6 +132,33 @@ pub(crate) struct DependencyVersion {
 #[derive(Debug, Serialize)]
 pub(crate) struct ListDependencyVersionResponse {
     pub dependencies: Vec<DependencyVersion>,
+    pub next_marker: u64,
+    pub count: u64,
+}
+
+/// An entry of ListDependencies' answer: one dependency, with its latest version's fields.
+#[derive(Debug, Serialize)]
+pub(crate) struct ListDependenciesResult {
+    /// The dependency's id (`dep_id` of its versions): what ListDependencyVersion takes.
+    pub id: String,
+    pub owner: String,
+    pub link: String,
+    pub runtime: String,
+    pub etag: String,
+    pub size: u64,
+    pub name: String,
+    pub file_name: String,
+    pub description: String,
+    /// The latest version's number.
+    pub version: u64,
+    pub last_modified: u64,
+}
+
+/// ListDependencies' answer: `GET /v2/{project_id}/fgs/dependencies`
+/// (https://support.huaweicloud.com/intl/en-us/api-functiongraph/functiongraph_06_0127.html).
+#[derive(Debug, Serialize)]
+pub(crate) struct ListDependenciesResponse {
+    pub dependencies: Vec<ListDependenciesResult>,
     pub next_marker: u64,
     pub count: u64,
 }

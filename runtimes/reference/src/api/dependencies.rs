@@ -1,4 +1,4 @@
-//! The dependency-version routes (PROTOCOL.md §6): CreateDependencyVersion,
+//! The dependency routes (PROTOCOL.md §6): ListDependencies, CreateDependencyVersion,
 //! ListDependencyVersion, ShowDependencyVersion and DeleteDependencyVersion.
 
 use std::{
@@ -24,7 +24,10 @@ use super::{
 use crate::{
     dependencies::DependencyError,
     error::FssError,
-    messages::{CreateDependencyVersionRequest, DependencyVersion, ListDependencyVersionResponse},
+    messages::{
+        CreateDependencyVersionRequest, DependencyVersion, ListDependenciesResponse,
+        ListDependenciesResult, ListDependencyVersionResponse,
+    },
     platform::Platform,
     unpack::{self, Limits},
 };
@@ -119,6 +122,61 @@ pub(super) async fn list_dependency_versions(
         .map(|v| v.model.clone())
         .collect();
     Ok(Json(ListDependencyVersionResponse {
+        next_marker: (marker + dependencies.len() as u64).min(count),
+        count,
+        dependencies,
+    }))
+}
+
+/// ListDependencies: the project's dependencies by name, each with its latest version's fields,
+/// `maxitems` of them from position `marker` (as ListDependencyVersion pages); `name` and
+/// `runtime` filter, and `dependency_type=public` finds none (fgref has no public ones).
+pub(super) async fn list_dependencies(
+    State(platform): State<Arc<Platform>>,
+    path: Result<Path<String>, PathRejection>,
+    RawQuery(query): RawQuery,
+) -> Result<Json<ListDependenciesResponse>, FssError> {
+    let Path(project_id) = path.map_err(path_error)?;
+    let query = query.as_deref().unwrap_or("");
+    let (marker, max_items) = page(query)?;
+    let wanted = |key: &str| {
+        query
+            .split('&')
+            .find_map(|pair| pair.strip_prefix(key)?.strip_prefix('='))
+    };
+    let (name, runtime) = (wanted("name"), wanted("runtime"));
+    let public_only = wanted("dependency_type") == Some("public");
+    let matching: Vec<_> = platform
+        .dependencies
+        .latest(&project_id)
+        .into_iter()
+        .filter(|_| !public_only)
+        .filter(|v| name.is_none_or(|n| n == v.model.name))
+        .filter(|v| runtime.is_none_or(|r| r == v.model.runtime))
+        .collect();
+    let count = matching.len() as u64;
+    let dependencies: Vec<_> = matching
+        .iter()
+        .skip(usize::try_from(marker).unwrap_or(usize::MAX))
+        .take(usize::try_from(max_items).unwrap_or(usize::MAX))
+        .map(|v| {
+            let m = &v.model;
+            ListDependenciesResult {
+                id: m.dep_id.clone(),
+                owner: m.owner.clone(),
+                link: m.link.clone(),
+                runtime: m.runtime.clone(),
+                etag: m.etag.clone(),
+                size: m.size,
+                name: m.name.clone(),
+                file_name: m.file_name.clone(),
+                description: m.description.clone(),
+                version: m.version,
+                last_modified: m.last_modified,
+            }
+        })
+        .collect();
+    Ok(Json(ListDependenciesResponse {
         next_marker: (marker + dependencies.len() as u64).min(count),
         count,
         dependencies,

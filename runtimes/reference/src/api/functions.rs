@@ -1,5 +1,5 @@
-//! The function routes: CreateFunction (with its dependencies), GetFunctionConfig and
-//! DeleteFunction.
+//! The function routes: CreateFunction (with its dependencies), ListFunctions,
+//! GetFunctionConfig and DeleteFunction.
 
 use std::{sync::Arc, time::SystemTime};
 
@@ -7,7 +7,7 @@ use axum::{
     Json,
     body::Bytes,
     extract::{
-        Path, State,
+        Path, RawQuery, State,
         rejection::{BytesRejection, PathRejection},
     },
     http::StatusCode,
@@ -22,7 +22,7 @@ use crate::{
     code_root::{self, CodeRootError, Layer},
     dates,
     error::FssError,
-    messages::{CreateFunctionRequest, FunctionModel, StrategyConfig},
+    messages::{CreateFunctionRequest, FunctionModel, ListFunctionsResponse, StrategyConfig},
     platform::Platform,
     registry::{self, Function, FunctionKey},
 };
@@ -137,6 +137,88 @@ async fn remove_dir(dir: std::path::PathBuf) {
     let _ = tokio::task::spawn_blocking(move || std::fs::remove_dir_all(dir)).await;
 }
 
+/// ListFunctions' page size when `maxitems` is absent, 0 or larger, and its largest ("If this
+/// parameter is not set or is 0 or greater than 400, the default value 400 is used",
+/// https://support.huaweicloud.com/intl/en-us/api-functiongraph/functiongraph_06_0105.html).
+const MAX_LISTED: u64 = 400;
+
+/// ListFunctions: the project's functions (of one package with `package_name`), oldest first,
+/// `maxitems` of them from position `marker`.
+pub(super) async fn list_functions(
+    State(platform): State<Arc<Platform>>,
+    path: Result<Path<String>, PathRejection>,
+    RawQuery(query): RawQuery,
+) -> Result<Json<ListFunctionsResponse>, FssError> {
+    let Path(project_id) = path.map_err(path_error)?;
+    let query = ListQuery::parse(query.as_deref().unwrap_or(""))?;
+    let mut functions: Vec<_> = platform
+        .registry
+        .all()
+        .into_iter()
+        .filter(|f| f.key.project_id == project_id)
+        .filter(|f| query.package.as_ref().is_none_or(|p| *p == f.key.package))
+        .collect();
+    functions.sort_by_key(|f| f.uid);
+    let count = functions.len() as u64;
+    let functions: Vec<FunctionModel> = functions
+        .iter()
+        .skip(usize::try_from(query.marker).unwrap_or(usize::MAX))
+        .take(usize::try_from(query.max_items).unwrap_or(usize::MAX))
+        .map(|f| f.model.clone())
+        .collect();
+    Ok(Json(ListFunctionsResponse {
+        next_marker: (query.marker + functions.len() as u64).min(count),
+        count,
+        functions,
+    }))
+}
+
+/// ListFunctions' query parameters.
+#[derive(Debug, PartialEq)]
+struct ListQuery {
+    /// Functions to skip (**fgref**: the documented "final record queried last time" is a
+    /// position, as `next_marker` answers it).
+    marker: u64,
+    max_items: u64,
+    package: Option<String>,
+}
+
+impl ListQuery {
+    /// `marker` a non-negative integer (default 0); `maxitems` an integer, 0 or over 400 meaning
+    /// 400, negative a parameter error; both else 400 `FSS.1001` (**fgref**: the page names no
+    /// code for "a message indicating a parameter error"); other parameters are ignored.
+    fn parse(query: &str) -> Result<ListQuery, FssError> {
+        let mut parsed = ListQuery {
+            marker: 0,
+            max_items: MAX_LISTED,
+            package: None,
+        };
+        for pair in query.split('&').filter(|p| !p.is_empty()) {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            let bad = |what: &str| {
+                FssError::InvalidQuery(format!("query parameter {key}={value:?} is not {what}"))
+            };
+            match key {
+                "marker" => {
+                    parsed.marker = value.parse().map_err(|_| bad("a non-negative integer"))?;
+                }
+                "maxitems" => {
+                    let n: i64 = value.parse().map_err(|_| bad("an integer"))?;
+                    let n = u64::try_from(n).map_err(|_| bad("0 or more"))?;
+                    parsed.max_items = if n == 0 {
+                        MAX_LISTED
+                    } else {
+                        n.min(MAX_LISTED)
+                    };
+                }
+                "package_name" => parsed.package = Some(value.to_owned()),
+                _ => {}
+            }
+        }
+        Ok(parsed)
+    }
+}
+
 pub(super) async fn get_function_config(
     State(platform): State<Arc<Platform>>,
     path: Result<Path<(String, String)>, PathRejection>,
@@ -168,4 +250,37 @@ pub(super) async fn delete_function(
     platform.instances.stop_owner(function.uid).await;
     remove_dir(function.dir.clone()).await;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn list_queries_default_clamp_and_refuse_garbage() {
+        let parse = |q: &str| ListQuery::parse(q).unwrap();
+        assert_eq!(parse("").marker, 0);
+        assert_eq!(parse("").max_items, MAX_LISTED);
+        assert_eq!(parse("maxitems=0").max_items, MAX_LISTED);
+        assert_eq!(parse("maxitems=401").max_items, MAX_LISTED);
+        let query = parse("marker=3&maxitems=2&package_name=app&other=x");
+        assert_eq!(
+            query,
+            ListQuery {
+                marker: 3,
+                max_items: 2,
+                package: Some("app".into()),
+            }
+        );
+        for bad in [
+            "marker=-1",
+            "marker=x",
+            "maxitems=-1",
+            "maxitems=two",
+            "marker",
+        ] {
+            let error = ListQuery::parse(bad).unwrap_err();
+            assert_eq!(error.status_and_code().1, "FSS.1001", "{bad}");
+        }
+    }
 }

@@ -38,7 +38,9 @@ pub(crate) fn router(platform: Arc<Platform>) -> Router {
     Router::new()
         .route(
             "/v2/{project_id}/fgs/functions",
-            post(functions::create_function).layer(DefaultBodyLimit::max(MAX_CREATE_BYTES)),
+            post(functions::create_function)
+                .layer(DefaultBodyLimit::max(MAX_CREATE_BYTES))
+                .get(functions::list_functions),
         )
         .route(
             "/v2/{project_id}/fgs/functions/{func_urn}/config",
@@ -51,6 +53,10 @@ pub(crate) fn router(platform: Arc<Platform>) -> Router {
         .route(
             "/v2/{project_id}/fgs/functions/{func_urn}/invocations",
             post(invocations::invoke_function).layer(DefaultBodyLimit::max(MAX_EVENT_BYTES)),
+        )
+        .route(
+            "/v2/{project_id}/fgs/dependencies",
+            get(dependencies::list_dependencies),
         )
         .route(
             "/v2/{project_id}/fgs/dependencies/version",

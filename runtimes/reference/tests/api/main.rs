@@ -4,6 +4,7 @@
 
 mod dependencies;
 mod extensions;
+mod listing;
 mod sdk;
 
 use std::{
