@@ -6,8 +6,16 @@
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
+use crate::names::RunPrefix;
 use crate::wire::{Client, Reply};
 
+/// What a run's trials share on the target: the prefix of every name they create, and the
+/// registry of what is live there.
+#[derive(Debug, Clone)]
+pub struct RunScope {
+    pub prefix: RunPrefix,
+    pub live: Live,
+}
 /// The registry of one run; clones share it.
 #[derive(Debug, Clone, Default)]
 pub struct Live(Arc<Shared>);

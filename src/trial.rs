@@ -10,7 +10,7 @@ use serde_json::Value;
 use crate::case::{Action, Case, Pause, Step};
 use crate::deploy::{self, Created};
 use crate::invoke;
-use crate::live::Live;
+use crate::live::RunScope;
 use crate::matcher::Captures;
 use crate::names::RunPrefix;
 use crate::record::StepRecord;
@@ -96,14 +96,6 @@ pub struct TrialOutcome {
     pub steps: Vec<StepRecord>,
     /// The last node version an invoke's answer named; `None` when the target names none.
     pub node_version: Option<String>,
-}
-
-/// What a run's trials share on the target: the prefix of every name they create, and the
-/// registry of what is live there.
-#[derive(Debug, Clone)]
-pub struct RunScope {
-    pub prefix: RunPrefix,
-    pub live: Live,
 }
 
 /// Runs `plan` against the target behind `client`, creating under `scope`; its function sends

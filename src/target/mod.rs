@@ -18,11 +18,11 @@ pub use remote::Credentials;
 pub use timeouts::Timeouts;
 
 use crate::live::Live;
+use crate::live::RunScope;
 use crate::names::RunPrefix;
 use crate::reference;
 use crate::runtime_id::RuntimeId;
 use crate::telemetry::Collector;
-use crate::trial::RunScope;
 use crate::wire::{Auth, Client, Settings};
 
 /// A bound on deleting what is still live on the target when the run ends or is interrupted.
