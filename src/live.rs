@@ -16,6 +16,7 @@ pub struct RunScope {
     pub prefix: RunPrefix,
     pub live: Live,
 }
+
 /// The registry of one run; clones share it.
 #[derive(Debug, Clone, Default)]
 pub struct Live(Arc<Shared>);
