@@ -22,6 +22,9 @@ use serde_json::{Number, Value};
 pub use captures::Captures;
 pub use numbers::json_eq;
 pub use parse::{MatcherError, OPERATORS};
+/// Arbitrary JSON shaped like matchers, for the case loader's property tests.
+#[cfg(test)]
+pub use proptests::json as proptest_json;
 
 #[derive(Debug, Clone)]
 pub enum Matcher {
