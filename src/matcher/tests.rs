@@ -301,3 +301,24 @@ fn new_matchers_refuse_malformed_arguments() {
         assert!(Matcher::compile(&bad, "r").is_err(), "{bad} compiled");
     }
 }
+
+/// Every example in CASE-FORMAT.md's matcher section compiles.
+#[test]
+fn case_format_matcher_examples_compile() {
+    let doc = include_str!("../../CASE-FORMAT.md");
+    let section = doc
+        .split("\n## Matchers")
+        .nth(1)
+        .and_then(|rest| rest.split("\n## ").next())
+        .expect("CASE-FORMAT.md has a Matchers section");
+    let examples: Vec<&str> = section
+        .split("```json\n")
+        .skip(1)
+        .filter_map(|block| block.split("```").next())
+        .collect();
+    assert!(examples.len() >= 2);
+    for example in examples {
+        let value: Value = serde_json::from_str(example).expect(example);
+        Matcher::compile(&value, "").unwrap_or_else(|e| panic!("{example}: {e}"));
+    }
+}
