@@ -67,10 +67,36 @@ pub fn load_expected(file: &Path, kind: CallKind) -> Result<Expected, CaseError>
 pub fn expect_error(file: &Path, text: &str, error: ExpectError) -> CaseError {
     CaseError::Invalid {
         file: file.to_owned(),
-        line: find_line(text, &format!("\"{}\"", error.key)),
+        line: find_string_line(text, &error.key),
         key: error.key,
         message: error.message,
     }
+}
+
+/// The line of the first string in the JSON `text` that reads `value` once its escapes are
+/// decoded (a key written `"a\"b"` is the key `a"b`); 0 when there is none.
+pub fn find_string_line(text: &str, value: &str) -> usize {
+    let bytes = text.as_bytes();
+    let mut at = 0;
+    while at < bytes.len() {
+        if bytes[at] == b'"' {
+            let start = at;
+            at += 1;
+            while at < bytes.len() && bytes[at] != b'"' {
+                at += if bytes[at] == b'\\' { 2 } else { 1 };
+            }
+            let end = (at + 1).min(bytes.len());
+            if text
+                .get(start..end)
+                .and_then(|token| serde_json::from_str::<String>(token).ok())
+                .is_some_and(|decoded| decoded == value)
+            {
+                return line_of(text, start);
+            }
+        }
+        at += 1;
+    }
+    0
 }
 
 /// The 1-based line of byte `offset`.

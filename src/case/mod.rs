@@ -3,6 +3,8 @@
 
 mod file;
 mod function;
+#[cfg(test)]
+mod proptests;
 mod step;
 #[cfg(test)]
 mod tests;

@@ -220,3 +220,12 @@ fn expecting_telemetry_needs_a_subscription() {
         "{err}"
     );
 }
+
+#[test]
+fn an_escaped_key_is_found_on_its_line() {
+    // Found by the property tests: the key `a"b` is written `"a\"b"`, so looking for the raw
+    // text found nothing and the error said line 0.
+    let root = case_dir(GOOD, "{\n  \"result\": 1,\n  \"a\\\"b\": 2\n}");
+    let err = load(&root).unwrap_err().to_string();
+    assert!(err.contains("expected.json:3"), "{err}");
+}
