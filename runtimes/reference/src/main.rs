@@ -27,7 +27,7 @@ struct Args {
     #[arg(long, env = "FGREF_NODEJS_BOOTSTRAP")]
     nodejs_bootstrap: Option<PathBuf>,
     /// Require `X-Auth-Token: TOKEN` on every call (or a signature by --access-key), TOKEN being
-    /// this file's content (without its final line break). Or set FGREF_TOKEN.
+    /// this file's content without surrounding whitespace. Or set FGREF_TOKEN.
     #[arg(long, value_name = "FILE")]
     token_file: Option<PathBuf>,
     /// Accept calls signed with this access key (AK/SK, SDK-HMAC-SHA256, as Huawei Cloud's SDKs
@@ -35,7 +35,7 @@ struct Args {
     /// then need the token.
     #[arg(long, env = "FGREF_ACCESS_KEY")]
     access_key: Option<String>,
-    /// The secret key of --access-key: this file's content (without its final line break). Or
+    /// The secret key of --access-key: this file's content without surrounding whitespace. Or
     /// set FGREF_SECRET_KEY.
     #[arg(long, value_name = "FILE")]
     secret_key_file: Option<PathBuf>,
