@@ -28,6 +28,12 @@ pub enum Error {
         path: PathBuf,
         cause: std::io::Error,
     },
+    #[error(
+        "refusing to listen on {addr} without authentication: anyone who reaches it could run code on this machine. Require a token (FGREF_TOKEN or --token-file) or an access key (--access-key with FGREF_SECRET_KEY or --secret-key-file), listen on a loopback address (127.0.0.1), or pass --unauthenticated-network-listen if you really mean it"
+    )]
+    UnauthenticatedListen { addr: std::net::SocketAddr },
+    #[error("failed to make fgref non-dumpable (prctl PR_SET_DUMPABLE): {0}")]
+    Shield(std::io::Error),
 }
 
 /// An error of the platform API itself, answered as `{"error_code": "FSS.xxxx", "error_msg": ...}`.

@@ -26,6 +26,11 @@
 //!   10 ms and with each answer); processes a function starts are not counted.
 //! - Dropping a [`Server`] kills its instances but cannot wait for them; call
 //!   [`Server::shutdown`] to be sure they are gone.
+//! - [`Server::start`] makes the whole process non-dumpable (no core dumps; its
+//!   `/proc/PID/environ`, `mem` and `fd/` are refused to same-user processes without
+//!   `CAP_SYS_PTRACE`), so functions cannot read secrets from it, also when a harness embeds
+//!   fgref; instances run without capabilities. It refuses a non-loopback `listen` address
+//!   without a token or an access key unless `unauthenticated_network_listen` is set.
 //!
 //! Where things are: `api` (routes, validation) answers the platform API behind `auth`, in the
 //! shapes of `messages`, with the errors of `error`; `registry` keeps the functions,
@@ -101,6 +106,10 @@ pub struct Config {
     /// A deliberately broken extension or telemetry behaviour, for fgconform's self-tests only.
     #[doc(hidden)]
     pub telemetry_fault: Option<TelemetryFault>,
+    /// Listen on a non-loopback `listen` address although neither `token` nor `access_key` is
+    /// set (`fgref --unauthenticated-network-listen`): anyone who reaches the address can then
+    /// run code on this machine. Without it, [`Server::start`] refuses such an address.
+    pub unauthenticated_network_listen: bool,
 }
 
 impl Default for Config {
@@ -115,6 +124,7 @@ impl Default for Config {
             idle_timeout: Duration::from_secs(60),
             host_ports: Vec::new(),
             telemetry_fault: None,
+            unauthenticated_network_listen: false,
         }
     }
 }
@@ -133,6 +143,8 @@ pub struct Server {
 impl Server {
     /// Prepares the data directory, binds, and serves the platform API in a task of its own.
     pub async fn start(config: Config) -> Result<Server, Error> {
+        check_listen(&config)?;
+        instance::privileges::shield_platform().map_err(Error::Shield)?;
         let data_dir_error = |path: &PathBuf| {
             let path = path.clone();
             move |cause| Error::DataDir { path, cause }
@@ -289,6 +301,21 @@ impl Drop for Server {
     }
 }
 
+/// A non-loopback address needs authentication, or the caller's explicit word that it may go
+/// without.
+fn check_listen(config: &Config) -> Result<(), Error> {
+    let open = config.token.is_none() && config.access_key.is_none();
+    if open
+        && !config.listen.ip().to_canonical().is_loopback()
+        && !config.unauthenticated_network_listen
+    {
+        return Err(Error::UnauthenticatedListen {
+            addr: config.listen,
+        });
+    }
+    Ok(())
+}
+
 /// Stops instances idle for longer than the configured idle time.
 async fn recycle_idle(platform: Arc<Platform>) {
     let period =
@@ -301,6 +328,58 @@ async fn recycle_idle(platform: Arc<Platform>) {
             for instance in function.take_expired(platform.idle_timeout) {
                 instance.stop().await;
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_loopback_may_go_without_authentication() {
+        let config = |listen: &str| Config {
+            listen: listen.parse().unwrap(),
+            ..Config::default()
+        };
+        for loopback in [
+            "127.0.0.1:0",
+            "127.3.2.1:8000",
+            "[::1]:0",
+            "[::ffff:127.0.0.1]:0",
+        ] {
+            assert!(check_listen(&config(loopback)).is_ok(), "{loopback}");
+        }
+        for open in [
+            "0.0.0.0:0",
+            "192.168.1.5:8000",
+            "[::]:0",
+            "[::ffff:10.0.0.1]:0",
+        ] {
+            let refused = check_listen(&config(open)).unwrap_err().to_string();
+            assert!(
+                refused.contains("--unauthenticated-network-listen")
+                    && refused.contains("FGREF_TOKEN"),
+                "{refused}"
+            );
+            let with_token = Config {
+                token: Some("t".to_owned()),
+                ..config(open)
+            };
+            assert!(check_listen(&with_token).is_ok(), "{open} with a token");
+            let with_key = Config {
+                access_key: Some(AccessKey {
+                    id: "AK".to_owned(),
+                    secret: "SK".to_owned(),
+                }),
+                ..config(open)
+            };
+            assert!(check_listen(&with_key).is_ok(), "{open} with a key");
+            let said_so = Config {
+                unauthenticated_network_listen: true,
+                ..config(open)
+            };
+            assert!(check_listen(&said_so).is_ok(), "{open} with the flag");
         }
     }
 }

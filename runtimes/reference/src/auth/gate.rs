@@ -4,6 +4,8 @@
 use std::{fmt, time::Duration};
 
 use axum::http::HeaderMap;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
 
 /// How far `X-Sdk-Date` may be from fgref's clock, either way (API Gateway's limit).
 pub(super) const MAX_CLOCK_SKEW: Duration = Duration::from_secs(15 * 60);
@@ -71,6 +73,14 @@ pub(crate) enum Refusal {
     #[error("signed header {0:?} is not in the request; sign only headers that are sent")]
     MissingSignedHeader(String),
     #[error(
+        "header {0:?} is not signed: SignedHeaders must list host and every X-Cff-* header the request carries; sign it too"
+    )]
+    UnsignedHeader(String),
+    #[error(
+        "SignedHeaders is empty; sign at least host and every X-Cff-* header the request carries"
+    )]
+    NothingSigned,
+    #[error(
         "bad signature: the body does not match X-Sdk-Content-Sha256 {0:?}; the body changed after signing"
     )]
     BodyMismatch(String),
@@ -109,7 +119,7 @@ impl Gate {
         }
         let token = headers.get("x-auth-token").map(|v| v.as_bytes());
         if let (Some(sent), Some(expected)) = (token, &self.token)
-            && sent == expected.as_bytes()
+            && same_secret(sent, expected.as_bytes())
         {
             return Admission::Accept;
         }
@@ -125,4 +135,10 @@ impl Gate {
             (Some(_), None) => Refusal::TokenNotEnabled,
         })
     }
+}
+
+/// Whether `sent` is `expected`, in a time that tells nothing of where they differ, nor (both
+/// are hashed to 32 bytes first) of the expected length.
+fn same_secret(sent: &[u8], expected: &[u8]) -> bool {
+    Sha256::digest(sent).ct_eq(&Sha256::digest(expected)).into()
 }

@@ -21,6 +21,8 @@ const ALGORITHM: &str = "SDK-HMAC-SHA256";
 /// sha256 of nothing: the SDK's payload hash for an empty body, whatever else it says.
 pub(super) const EMPTY_HASH: &str =
     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+/// Headers the signature must cover when a request carries them, besides `host`.
+const X_CFF_PREFIX: &str = "x-cff-";
 /// The SDK's payload hash for bodies that are neither JSON nor BSON (uploads).
 const UNSIGNED_PAYLOAD: &str = "UNSIGNED-PAYLOAD";
 
@@ -92,6 +94,7 @@ pub(crate) fn verify_signature(
     if authorization.access != key.id {
         return Err(Refusal::UnknownKey(authorization.access));
     }
+    check_coverage(&authorization.signed_headers, headers)?;
     let date = headers
         .get("x-sdk-date")
         .ok_or(Refusal::MissingDate)?
@@ -140,6 +143,26 @@ pub(crate) fn verify_signature(
         })
 }
 
+/// **fgref**: the signature must cover `host` and every `x-cff-*` header the request carries
+/// (they steer the call: log type, request version, invoke type), so none of them can be added
+/// or changed under a valid signature. The official SDKs sign every header they send, so their
+/// requests pass.
+fn check_coverage(signed: &[String], headers: &HeaderMap) -> Result<(), Refusal> {
+    if signed.is_empty() {
+        return Err(Refusal::NothingSigned);
+    }
+    let must_sign = headers
+        .keys()
+        .map(|name| name.as_str())
+        .filter(|name| *name == "host" || name.starts_with(X_CFF_PREFIX));
+    for name in std::iter::once("host").chain(must_sign) {
+        if !signed.iter().any(|s| s == name) {
+            return Err(Refusal::UnsignedHeader(name.to_owned()));
+        }
+    }
+    Ok(())
+}
+
 fn check_skew(date: &str, signed_at: SystemTime, now: SystemTime) -> Result<(), Refusal> {
     let (skew, direction) = match now.duration_since(signed_at) {
         Ok(behind) => (behind, "behind"),
@@ -176,13 +199,17 @@ fn payload_hash(headers: &HeaderMap, body: &[u8]) -> Result<String, Refusal> {
     }
 }
 
-/// Each path segment decoded, then encoded as Python's `quote(segment, safe='~')`, and always a
-/// trailing slash (which the request itself never has).
+/// The path split at its `/`, each segment decoded and then encoded as Python's
+/// `quote(segment, safe='~')`, and always a trailing slash (which the request itself never has).
+///
+/// The SDK decodes the whole path before it splits, so for it `/a%2Fb` and `/a/b` are the same
+/// canonical URI; fgref splits first (**fgref**), so `%2F` stays `%2F` and a signature over one
+/// path does not admit the other. The two agree on every path without `%2F`, which is every path
+/// the SDK sends to FunctionGraph (no project id, URN or dependency id contains `/`).
 pub(super) fn canonical_uri(path: &str) -> String {
-    let decoded = String::from_utf8_lossy(&percent_decode(path)).into_owned();
-    let mut uri = decoded
+    let mut uri = path
         .split('/')
-        .map(percent_encode)
+        .map(|segment| percent_encode(&String::from_utf8_lossy(&percent_decode(segment))))
         .collect::<Vec<_>>()
         .join("/");
     if !uri.ends_with('/') {

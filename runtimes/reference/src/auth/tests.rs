@@ -362,3 +362,138 @@ fn the_gate_takes_a_token_or_a_signature() {
 fn the_secret_stays_out_of_debug_output() {
     assert!(!format!("{:?}", key()).contains("Secret0123"));
 }
+
+/// `Authorization` for a request whose canonical form is `canonical` (written out by hand in each
+/// test, so the verifier's own canonicalisation is not what is tested against itself).
+fn authorization_for(signed_headers: &str, canonical: &str) -> String {
+    use hmac::{Hmac, KeyInit, Mac};
+    use sha2::{Digest, Sha256};
+    let hex = |bytes: &[u8]| -> String { bytes.iter().map(|b| format!("{b:02x}")).collect() };
+    let string_to_sign = format!(
+        "SDK-HMAC-SHA256\n{SIGNED_AT}\n{}",
+        hex(&Sha256::digest(canonical.as_bytes()))
+    );
+    let mut mac = Hmac::<Sha256>::new_from_slice(key().secret.as_bytes()).unwrap();
+    mac.update(string_to_sign.as_bytes());
+    format!(
+        "SDK-HMAC-SHA256 Access={}, SignedHeaders={signed_headers}, Signature={}",
+        key().id,
+        hex(&mac.finalize().into_bytes())
+    )
+}
+
+/// A GET of `path` with `headers` (plus its `Authorization`), checked now.
+fn get(path: &str, headers: &[(&str, &str)], authorization: &str) -> Result<(), Refusal> {
+    let mut headers = headers_of(headers);
+    headers.insert(
+        "authorization",
+        HeaderValue::from_str(authorization).unwrap(),
+    );
+    verify_signature(&key(), "GET", path, None, &headers, b"", signed_at())
+}
+
+#[test]
+fn host_must_be_signed() {
+    let headers = [("X-Sdk-Date", SIGNED_AT), ("Host", "127.0.0.1:8080")];
+    let canonical =
+        format!("GET\n/v2/p1/fgs/functions/\n\nx-sdk-date:{SIGNED_AT}\n\nx-sdk-date\n{EMPTY_HASH}");
+    let result = get(
+        "/v2/p1/fgs/functions",
+        &headers,
+        &authorization_for("x-sdk-date", &canonical),
+    );
+    assert_eq!(result, Err(Refusal::UnsignedHeader("host".to_owned())));
+    // The same request with host signed passes: the refusal is about the list, not the key.
+    let canonical = format!(
+        "GET\n/v2/p1/fgs/functions/\n\nhost:127.0.0.1:8080\nx-sdk-date:{SIGNED_AT}\n\nhost;x-sdk-date\n{EMPTY_HASH}"
+    );
+    let result = get(
+        "/v2/p1/fgs/functions",
+        &headers,
+        &authorization_for("host;x-sdk-date", &canonical),
+    );
+    assert_eq!(result, Ok(()));
+}
+
+#[test]
+fn every_x_cff_header_sent_must_be_signed() {
+    let headers = [
+        ("X-Sdk-Date", SIGNED_AT),
+        ("Host", "127.0.0.1:8080"),
+        ("X-Cff-Log-Type", "tail"),
+    ];
+    let canonical = format!(
+        "GET\n/v2/p1/fgs/functions/\n\nhost:127.0.0.1:8080\nx-sdk-date:{SIGNED_AT}\n\nhost;x-sdk-date\n{EMPTY_HASH}"
+    );
+    let result = get(
+        "/v2/p1/fgs/functions",
+        &headers,
+        &authorization_for("host;x-sdk-date", &canonical),
+    );
+    assert_eq!(
+        result,
+        Err(Refusal::UnsignedHeader("x-cff-log-type".to_owned()))
+    );
+    assert!(
+        result
+            .unwrap_err()
+            .to_string()
+            .contains("\"x-cff-log-type\""),
+        "the refusal names the header"
+    );
+}
+
+#[test]
+fn an_empty_signed_headers_is_refused() {
+    let canonical = format!("GET\n/v2/p1/fgs/functions/\n\n\n\n{EMPTY_HASH}");
+    let result = get(
+        "/v2/p1/fgs/functions",
+        &[("X-Sdk-Date", SIGNED_AT)],
+        &authorization_for("", &canonical),
+    );
+    assert_eq!(result, Err(Refusal::NothingSigned));
+}
+
+#[test]
+fn an_encoded_slash_is_not_a_slash() {
+    let headers = [("X-Sdk-Date", SIGNED_AT), ("Host", "127.0.0.1:8080")];
+    let canonical_of = |uri: &str| {
+        format!(
+            "GET\n{uri}\n\nhost:127.0.0.1:8080\nx-sdk-date:{SIGNED_AT}\n\nhost;x-sdk-date\n{EMPTY_HASH}"
+        )
+    };
+    // Signed for the path with two segments a and b: the same path passes, a%2Fb does not.
+    let two_segments = authorization_for("host;x-sdk-date", &canonical_of("/v2/p1/a/b/"));
+    assert_eq!(get("/v2/p1/a/b", &headers, &two_segments), Ok(()));
+    let result = get("/v2/p1/a%2Fb", &headers, &two_segments);
+    assert!(
+        matches!(result, Err(Refusal::BadSignature { .. })),
+        "{result:?}"
+    );
+    // A `%2F` inside a segment stays encoded in the canonical URI, in either case.
+    let one_segment = authorization_for("host;x-sdk-date", &canonical_of("/v2/p1/a%2Fb/"));
+    assert_eq!(get("/v2/p1/a%2Fb", &headers, &one_segment), Ok(()));
+    assert_eq!(get("/v2/p1/a%2fb", &headers, &one_segment), Ok(()));
+    assert!(get("/v2/p1/a/b", &headers, &one_segment).is_err());
+    assert_eq!(canonical_uri("/a%2Fb/c"), "/a%2Fb/c/");
+    assert_eq!(canonical_uri("/a/b/c"), "/a/b/c/");
+}
+
+#[test]
+fn tokens_compare_by_value_only() {
+    let gate = Gate {
+        token: Some("the-token".to_owned()),
+        key: None,
+    };
+    for wrong in ["", "the-toke", "the-token ", "the-tokeN", "x"] {
+        assert_eq!(
+            gate.admit(&headers_of(&[("X-Auth-Token", wrong)])),
+            Admission::Refuse(Refusal::BadToken),
+            "{wrong:?}"
+        );
+    }
+    assert_eq!(
+        gate.admit(&headers_of(&[("X-Auth-Token", "the-token")])),
+        Admission::Accept
+    );
+}

@@ -9,6 +9,7 @@ mod memory;
 mod network;
 mod outbound;
 mod outbox;
+pub(crate) mod privileges;
 mod process;
 mod runtime_api;
 mod table;

@@ -11,7 +11,10 @@ use std::{
 use rustix::process::{Pid, Signal, kill_process_group};
 use tokio::process::{Child, Command};
 
-use super::network::{self, Network};
+use super::{
+    network::{self, Network},
+    privileges,
+};
 use crate::{fault::TelemetryFault, node::NodeBinary};
 
 /// How long a SIGKILLed process may take to be reaped before the platform stops waiting.
@@ -152,8 +155,9 @@ fn base_command(program: &Path, launch: &Launch<'_>, network: &Network) -> Comma
         .kill_on_drop(true);
     let platform = rustix::process::getpid();
     let ns = network.enter_before_exec();
-    // SAFETY: between fork and exec this makes only the prctl, getppid and setns syscalls; the
-    // namespace's descriptor is open in the parent (held by `network`) across the spawn.
+    // SAFETY: between fork and exec this makes only the prctl, getppid, setns and capset
+    // syscalls; the namespace's descriptor is open in the parent (held by `network`) across the
+    // spawn.
     unsafe {
         command.pre_exec(move || {
             // Killed with the platform even when the platform itself is SIGKILLed and cannot
@@ -164,10 +168,11 @@ fn base_command(program: &Path, launch: &Launch<'_>, network: &Network) -> Comma
                     "the platform exited during the spawn",
                 ));
             }
-            match ns {
-                Some(ns) => network::enter(ns),
-                None => Ok(()),
+            if let Some(ns) = ns {
+                network::enter(ns)?;
             }
+            // Last: entering the namespace needs CAP_SYS_ADMIN.
+            privileges::drop_privileges()
         });
     }
     command

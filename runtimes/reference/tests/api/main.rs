@@ -1,11 +1,13 @@
 //! The platform API end to end: a real `fgref::Server` on 127.0.0.1:0 running a tiny test
 //! runtime (below) on the system node; dependency versions in `dependencies`; extensions and
-//! telemetry in `extensions`; and in `sdk`, the official SDK against the `fgref` binary.
+//! telemetry in `extensions`; in `sdk`, the official SDK against the `fgref` binary; in
+//! `secrets`, a function looking for the `fgref` binary's secrets, and its listen refusal.
 
 mod dependencies;
 mod extensions;
 mod listing;
 mod sdk;
+mod secrets;
 
 use std::{
     io::Write,

@@ -62,14 +62,11 @@ struct Fgref {
 
 impl Fgref {
     async fn start() -> Self {
+        // Secrets through the environment: fgref takes none on its command line.
         let mut child = Command::new(env!("CARGO_BIN_EXE_fgref"))
             .args(["--listen", "127.0.0.1:0", "--access-key", ACCESS_KEY])
-            .args([
-                "--secret-key",
-                SECRET_KEY,
-                "--token",
-                "a-token-the-sdk-lacks",
-            ])
+            .env("FGREF_SECRET_KEY", SECRET_KEY)
+            .env("FGREF_TOKEN", "a-token-the-sdk-lacks")
             .stdout(Stdio::piped())
             .kill_on_drop(true)
             .spawn()
