@@ -94,9 +94,25 @@ pub type LoadedCase = (PathBuf, Result<Case, CaseError>);
 pub fn load_corpus(root: &Path) -> Result<Vec<LoadedCase>, DiscoverError> {
     Ok(discover::case_dirs(root)?
         .into_iter()
-        .map(|dir| {
-            let loaded = Case::load(root, &dir);
-            (dir, loaded)
+        .map(|found| match found {
+            Ok(dir) => {
+                let loaded = Case::load(root, &dir);
+                (dir, loaded)
+            }
+            // A directory that cannot be searched is one case-format row; the rest runs.
+            Err(unreadable) => {
+                let error = CaseError::Read {
+                    file: unreadable.dir.clone(),
+                    source: std::io::Error::new(
+                        unreadable.source.kind(),
+                        format!(
+                            "cannot search this directory ({}); the cases below it, if any, are not run",
+                            unreadable.source
+                        ),
+                    ),
+                };
+                (unreadable.dir, Err(error))
+            }
         })
         .collect())
 }

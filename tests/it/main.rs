@@ -8,6 +8,7 @@ mod cleanup;
 mod cli;
 mod docs;
 mod expectations;
+mod hostile_cases;
 mod html_report;
 mod install;
 mod mutants;
@@ -42,6 +43,7 @@ fn main() -> ExitCode {
     selftests.extend(cli::trials());
     selftests.extend(docs::trials());
     selftests.extend(expectations::trials());
+    selftests.extend(hostile_cases::trials());
     selftests.extend(html_report::trials());
     selftests.extend(install::trials());
     selftests.extend(reports::trials());
