@@ -468,12 +468,20 @@ impl Suite {
         Ok((conclusion, records))
     }
 
-    /// Brings the target down if a trial started it.
+    /// Brings the target down if a trial started it: what the trials left live is deleted and
+    /// its processes stopped, also while the signal handler (`target_stopper`) still holds it.
     async fn stop(self) {
-        if let Some(shared) = Arc::into_inner(self.target)
-            && let Some(Ok(running)) = shared.running.into_inner()
-        {
-            running.stop().await;
+        match Arc::try_unwrap(self.target) {
+            Ok(shared) => {
+                if let Some(Ok(running)) = shared.running.into_inner() {
+                    running.stop().await;
+                }
+            }
+            Err(shared) => {
+                if let Some(Ok(running)) = shared.running.get() {
+                    running.abort().await;
+                }
+            }
         }
     }
 
