@@ -73,6 +73,10 @@ pub fn trials() -> Vec<Trial> {
         "selftest::hostile_targets::command-target-children-stopped-on-ctrl-c",
         || command_target_leaves_nothing(Stop::CtrlC),
     ));
+    trials.push(Trial::test(
+        "selftest::hostile_targets::command-target-endless-line",
+        command_target_endless_line,
+    ));
     trials
 }
 
@@ -368,4 +372,52 @@ fn wait_for(limit: Duration, mut done: impl FnMut() -> bool) -> bool {
         std::thread::sleep(Duration::from_millis(50));
     }
     done()
+}
+
+/// A command target printing a line that never ends, with a child in the background: one ERROR
+/// naming the line limit, at once (not after the 30 s the announcement may take), and neither
+/// process left.
+fn command_target_endless_line() -> Result<(), Failed> {
+    let dir = tempfile::tempdir()?;
+    let sleeper = dir.path().join("sleeper");
+    std::fs::copy("/bin/sleep", &sleeper)?;
+    let script = dir.path().join("target.sh");
+    std::fs::write(
+        &script,
+        format!(
+            "\"{sleeper}\" 1000 &\nhead -c 1000000 /dev/zero\nexec \"{sleeper}\" 1001\n",
+            sleeper = sleeper.display()
+        ),
+    )?;
+    let target = descriptor(
+        dir.path(),
+        &format!("command = [\"sh\", \"{}\"]", script.display()),
+    )?;
+    let cases = corpus(&[("area/one", CASE_TOML, ECHO_JS, "{}")]);
+    let started = Instant::now();
+    // Its stderr, which the target inherits, is not read: a leftover child would hold it open.
+    let output = Command::new(env!("CARGO_BIN_EXE_fgconform"))
+        .current_dir(project_root())
+        .args(["--cases", cases.path().to_str().unwrap()])
+        .args(["--target", target.to_str().unwrap(), "--format", "json"])
+        .env("FGCONFORM_OFFLINE", "1")
+        .stderr(Stdio::null())
+        .output()?;
+    let elapsed = started.elapsed();
+    let left = processes_below(dir.path());
+    for (pid, _) in &left {
+        let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+    }
+    let found = outcomes(&output);
+    let said = found.values().all(|(outcome, message)| {
+        outcome == "failed" && message.contains("printed a line longer than 16384 bytes")
+    });
+    if found.len() != 1 || !said || elapsed > Duration::from_secs(15) || !left.is_empty() {
+        return Err(format!(
+            "expected one ERROR naming the line limit within 15 s and nothing left, got {found:?} after {elapsed:?}, left {left:?}\n{}",
+            text(&output)
+        )
+        .into());
+    }
+    Ok(())
 }
