@@ -21,7 +21,25 @@ pub enum PackageError {
     },
     #[error("{}: file names must be UTF-8 to go into a zip", .0.display())]
     NotUtf8(PathBuf),
+    #[error(
+        "{} is a symbolic link: the harness zips no links (a loop would recurse, a link out of the case would upload a file from elsewhere); put the file itself there (CASE-FORMAT.md)",
+        .0.display()
+    )]
+    Symlink(PathBuf),
+    #[error("{} is neither a file nor a directory (a FIFO, a socket or a device): it cannot be zipped", .0.display())]
+    NotAFile(PathBuf),
+    #[error("{}: more than {limit} {what} to zip (CASE-FORMAT.md)", dir.display())]
+    TooBig {
+        dir: PathBuf,
+        limit: u64,
+        what: &'static str,
+    },
 }
+
+/// The most files one zip of a case's folder holds.
+pub const MAX_FILES: u64 = 10_000;
+/// The most bytes its files hold together: FunctionGraph takes zips of at most 50 MB.
+pub const MAX_BYTES: u64 = 64 * 1024 * 1024;
 
 /// One file of a zip: its path inside (`/`-separated), its bytes, whether it is executable.
 #[derive(Debug, Clone)]
@@ -37,11 +55,22 @@ pub fn zip_dir(dir: &Path) -> Result<Vec<u8>, PackageError> {
     let mut files = Vec::new();
     collect(dir, dir, &mut files)?;
     let mut entries = Vec::new();
+    let mut total = 0u64;
     for (name, path) in files {
-        let bytes = std::fs::read(&path).map_err(|source| PackageError::Read {
+        let read_error = |source| PackageError::Read {
             path: path.clone(),
             source,
-        })?;
+        };
+        // Counted before reading, so a huge file is never read.
+        total += std::fs::symlink_metadata(&path).map_err(read_error)?.len();
+        if total > MAX_BYTES {
+            return Err(PackageError::TooBig {
+                dir: dir.to_owned(),
+                limit: MAX_BYTES,
+                what: "bytes",
+            });
+        }
+        let bytes = std::fs::read(&path).map_err(read_error)?;
         entries.push(Entry {
             name,
             bytes,
@@ -85,9 +114,25 @@ fn collect(root: &Path, dir: &Path, out: &mut Vec<(String, PathBuf)>) -> Result<
     entries.sort_by_key(|e| e.file_name());
     for entry in entries {
         let path = entry.path();
-        if path.is_dir() {
+        // The entry itself, never what a link points to.
+        let kind = entry.file_type().map_err(|source| PackageError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        if kind.is_symlink() {
+            return Err(PackageError::Symlink(path));
+        } else if kind.is_dir() {
             collect(root, &path, out)?;
+        } else if !kind.is_file() {
+            return Err(PackageError::NotAFile(path));
         } else {
+            if out.len() as u64 >= MAX_FILES {
+                return Err(PackageError::TooBig {
+                    dir: root.to_owned(),
+                    limit: MAX_FILES,
+                    what: "files",
+                });
+            }
             let relative = path.strip_prefix(root).unwrap_or(&path);
             let name = relative
                 .components()
@@ -143,5 +188,45 @@ mod tests {
             .read_to_string(&mut text)
             .unwrap();
         assert_eq!(text, "exports.handler = 1;");
+    }
+
+    #[test]
+    fn links_loops_and_special_files_are_refused_naming_them() {
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::write(outside.path().join("secret"), "key").unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("index.js"), "x").unwrap();
+        let link = dir.path().join("leak");
+        std::os::unix::fs::symlink(outside.path().join("secret"), &link).unwrap();
+        let error = zip_dir(dir.path()).unwrap_err().to_string();
+        assert!(
+            error.contains(&format!("{} is a symbolic link", link.display())),
+            "{error}"
+        );
+        std::fs::remove_file(&link).unwrap();
+        let looping = dir.path().join("sub/loop");
+        std::fs::create_dir(dir.path().join("sub")).unwrap();
+        std::os::unix::fs::symlink("..", &looping).unwrap();
+        let error = zip_dir(dir.path()).unwrap_err().to_string();
+        assert!(error.contains("sub/loop is a symbolic link"), "{error}");
+        std::fs::remove_file(&looping).unwrap();
+        let fifo = dir.path().join("pipe");
+        let status = std::process::Command::new("mkfifo").arg(&fifo).status();
+        if status.is_ok_and(|s| s.success()) {
+            let error = zip_dir(dir.path()).unwrap_err().to_string();
+            assert!(error.contains("pipe is neither a file"), "{error}");
+            std::fs::remove_file(&fifo).unwrap();
+        }
+        assert!(zip_dir(dir.path()).is_ok());
+    }
+
+    #[test]
+    fn too_many_files_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        for i in 0..=MAX_FILES {
+            std::fs::write(dir.path().join(format!("f{i}")), "").unwrap();
+        }
+        let error = zip_dir(dir.path()).unwrap_err().to_string();
+        assert!(error.contains("more than 10000 files"), "{error}");
     }
 }

@@ -94,9 +94,25 @@ pub type LoadedCase = (PathBuf, Result<Case, CaseError>);
 pub fn load_corpus(root: &Path) -> Result<Vec<LoadedCase>, DiscoverError> {
     Ok(discover::case_dirs(root)?
         .into_iter()
-        .map(|dir| {
-            let loaded = Case::load(root, &dir);
-            (dir, loaded)
+        .map(|found| match found {
+            Ok(dir) => {
+                let loaded = Case::load(root, &dir);
+                (dir, loaded)
+            }
+            // A directory that cannot be searched is one case-format row; the rest runs.
+            Err(unreadable) => {
+                let error = CaseError::Read {
+                    file: unreadable.dir.clone(),
+                    source: std::io::Error::new(
+                        unreadable.source.kind(),
+                        format!(
+                            "cannot search this directory ({}); the cases below it, if any, are not run",
+                            unreadable.source
+                        ),
+                    ),
+                };
+                (unreadable.dir, Err(error))
+            }
         })
         .collect())
 }
@@ -452,12 +468,20 @@ impl Suite {
         Ok((conclusion, records))
     }
 
-    /// Brings the target down if a trial started it.
+    /// Brings the target down if a trial started it: what the trials left live is deleted and
+    /// its processes stopped, also while the signal handler (`target_stopper`) still holds it.
     async fn stop(self) {
-        if let Some(shared) = Arc::into_inner(self.target)
-            && let Some(Ok(running)) = shared.running.into_inner()
-        {
-            running.stop().await;
+        match Arc::try_unwrap(self.target) {
+            Ok(shared) => {
+                if let Some(Ok(running)) = shared.running.into_inner() {
+                    running.stop().await;
+                }
+            }
+            Err(shared) => {
+                if let Some(Ok(running)) = shared.running.get() {
+                    running.abort().await;
+                }
+            }
         }
     }
 

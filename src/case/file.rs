@@ -33,11 +33,73 @@ pub enum CaseError {
     },
 }
 
+/// The largest file of a case the loader reads (an event, a body, an expectation).
+pub const MAX_FILE: u64 = 64 * 1024 * 1024;
+
 pub fn read(file: &Path) -> Result<String, CaseError> {
-    std::fs::read_to_string(file).map_err(|source| CaseError::Read {
+    let bytes = read_bytes(file)?;
+    String::from_utf8(bytes).map_err(|e| CaseError::Read {
+        file: file.to_owned(),
+        source: std::io::Error::new(std::io::ErrorKind::InvalidData, e.utf8_error()),
+    })
+}
+
+/// The bytes of `file`, a regular file of at most `MAX_FILE` bytes: a device, a FIFO or a
+/// directory is refused before it is read (`/dev/zero` never ends).
+pub fn read_bytes(file: &Path) -> Result<Vec<u8>, CaseError> {
+    let error = |source| CaseError::Read {
         file: file.to_owned(),
         source,
-    })
+    };
+    let meta = std::fs::metadata(file).map_err(error)?;
+    if !meta.is_file() {
+        return Err(error(std::io::Error::other(
+            "not a regular file (a directory, a device or a FIFO); a case reads only files",
+        )));
+    }
+    if meta.len() > MAX_FILE {
+        return Err(error(std::io::Error::other(format!(
+            "{} bytes, more than the {MAX_FILE} a case file may have",
+            meta.len()
+        ))));
+    }
+    std::fs::read(file).map_err(error)
+}
+
+/// The file `name` (what a key of `case.toml` says) of the case folder `dir`: a relative path
+/// without `..` that no symbolic link leads out of the folder; a file that is not there is for
+/// the read to report. The error is the message for the key.
+pub fn inside(dir: &Path, name: &str) -> Result<PathBuf, String> {
+    use std::path::Component;
+    let relative = Path::new(name);
+    if relative.is_absolute() {
+        return Err(format!(
+            "`{name}` is an absolute path; name a file inside the case folder, relative to it"
+        ));
+    }
+    if relative
+        .components()
+        .any(|c| !matches!(c, Component::Normal(_) | Component::CurDir))
+    {
+        return Err(format!(
+            "`{name}` leaves the case folder (`..`); name a file inside it"
+        ));
+    }
+    let path = dir.join(relative);
+    let real = match std::fs::canonicalize(&path) {
+        Ok(real) => real,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(path),
+        Err(e) => return Err(format!("cannot resolve `{name}`: {e}")),
+    };
+    let root = std::fs::canonicalize(dir)
+        .map_err(|e| format!("cannot resolve the case folder {}: {e}", dir.display()))?;
+    if !real.starts_with(&root) {
+        return Err(format!(
+            "`{name}` leads out of the case folder through a symbolic link (to {}); name a file inside it",
+            real.display()
+        ));
+    }
+    Ok(path)
 }
 
 pub fn parse_json(file: &Path, text: &str) -> Result<Value, CaseError> {

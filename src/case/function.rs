@@ -202,7 +202,11 @@ fn dependency_names(
         if names.contains(&name) {
             return Err(source.at(&spanned, KEY, format!("`{name}` is listed twice")));
         }
-        if !dir.join("deps").join(&name).is_dir() {
+        // The folder itself, not a link to one elsewhere.
+        let real_dir = |path: std::path::PathBuf| {
+            std::fs::symlink_metadata(path).is_ok_and(|meta| meta.is_dir())
+        };
+        if !real_dir(dir.join("deps")) || !real_dir(dir.join("deps").join(&name)) {
             return Err(source.at(
                 &spanned,
                 KEY,

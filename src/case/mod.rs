@@ -23,7 +23,7 @@ use crate::expect::{ExpectError, PREBOUND};
 use crate::feature;
 use crate::observe::CallKind;
 use crate::runtime_id::RuntimeRange;
-use file::{expect_error, load_expected, read};
+use file::{expect_error, find_line, inside, load_expected, read};
 use function::{FunctionFile, Source, load_function};
 use step::{StepFile, load_step};
 
@@ -167,19 +167,26 @@ impl Case {
         let function = load_function(parsed.function, dir, &source, &features)?;
 
         let code = dir.join("code");
-        if !code.is_dir() {
+        // The folder itself, not a link to one elsewhere (whose files would be uploaded).
+        if !std::fs::symlink_metadata(&code).is_ok_and(|meta| meta.is_dir()) {
             return Err(CaseError::Read {
                 file: code,
                 source: std::io::Error::new(
                     std::io::ErrorKind::NotFound,
-                    "every case needs a code/ directory",
+                    "every case needs a code/ directory (a directory, not a symbolic link)",
                 ),
             });
         }
 
         let deploy = match parsed.deploy {
             Some(deploy) => {
-                let expected_file = dir.join(&deploy.expected);
+                let expected_file =
+                    inside(dir, &deploy.expected).map_err(|message| CaseError::Invalid {
+                        file: file.clone(),
+                        line: find_line(&text, "[deploy]"),
+                        key: "deploy.expected".into(),
+                        message,
+                    })?;
                 let expected = load_expected(&expected_file, CallKind::Api)?;
                 Some(DeployCheck {
                     label: format!("deploy → {}", deploy.expected),

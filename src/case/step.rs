@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use super::file::{CaseError, load_expected, parse_json, read};
+use super::file::{CaseError, inside, load_expected, parse_json, read, read_bytes};
 use crate::expect::Expected;
 use crate::observe::CallKind;
 
@@ -97,7 +97,8 @@ pub(super) fn load_step(
     invalid: impl Fn(&str, String) -> CaseError,
 ) -> Result<Step, CaseError> {
     let action = step.action.unwrap_or(Action::Invoke);
-    let expected_path = dir.join(&step.expected);
+    let expected_path =
+        inside(dir, &step.expected).map_err(|message| invalid("steps.expected", message))?;
     if action != Action::Invoke {
         let invoke_only = [
             ("event", step.event.is_some()),
@@ -127,9 +128,8 @@ pub(super) fn load_step(
     }
     let (source, event) = if let Some(name) = &step.body {
         // Sent byte for byte: for bodies a target must refuse, so it is not parsed.
-        let path = dir.join(name);
-        let bytes =
-            std::fs::read(&path).map_err(|source| CaseError::Read { file: path, source })?;
+        let path = inside(dir, name).map_err(|message| invalid("steps.body", message))?;
+        let bytes = read_bytes(&path)?;
         (name.clone(), bytes)
     } else if let Some(size) = step.event_size {
         if !(MIN_EVENT_SIZE..=MAX_EVENT_SIZE).contains(&size) {
@@ -143,7 +143,7 @@ pub(super) fn load_step(
         (format!("{size}-byte event"), sized_event(size))
     } else {
         let name = step.event.clone().unwrap_or_else(|| "event.json".into());
-        let path = dir.join(&name);
+        let path = inside(dir, &name).map_err(|message| invalid("steps.event", message))?;
         // `event.json` may be absent (the event is then `{}`); any other name must exist.
         if path.exists() || step.event.is_some() {
             let text = read(&path)?;

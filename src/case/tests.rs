@@ -229,3 +229,84 @@ fn an_escaped_key_is_found_on_its_line() {
     let err = load(&root).unwrap_err().to_string();
     assert!(err.contains("expected.json:3"), "{err}");
 }
+
+/// Each file key of `case.toml`, pointed out of the case folder, is refused naming the key and
+/// the line, before anything is read (`body = "/dev/zero"` would never end).
+#[test]
+fn file_keys_must_stay_inside_the_case_folder() {
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("secret.json"), "{}").unwrap();
+    let steps = "[[steps]]\nexpected = \"expected.json\"\n";
+    for (toml, key, says) in [
+        (
+            format!("{GOOD}{steps}body = \"/dev/zero\"\n"),
+            "steps.body",
+            "absolute path",
+        ),
+        (
+            format!("{GOOD}{steps}event = \"../../../etc/passwd\"\n"),
+            "steps.event",
+            "leaves the case folder",
+        ),
+        (
+            format!("{GOOD}[[steps]]\nexpected = \"/etc/hostname\"\n"),
+            "steps.expected",
+            "absolute path",
+        ),
+        (
+            format!("{GOOD}[deploy]\nexpected = \"../x.json\"\n"),
+            "deploy.expected",
+            "leaves the case folder",
+        ),
+        (
+            format!("{GOOD}{steps}event = \"link.json\"\n"),
+            "steps.event",
+            "through a symbolic link",
+        ),
+    ] {
+        let root = case_dir(&toml, "{}");
+        let dir = root.path().join("area/name");
+        std::os::unix::fs::symlink(outside.path().join("secret.json"), dir.join("link.json"))
+            .unwrap();
+        let err = load(&root).unwrap_err().to_string();
+        assert!(
+            err.contains("case.toml:4") && err.contains(&format!("`{key}`")) && err.contains(says),
+            "{toml}: {err}"
+        );
+    }
+}
+
+#[test]
+fn a_device_or_a_fifo_inside_the_case_is_not_read() {
+    let root = case_dir(
+        &format!("{GOOD}[[steps]]\nexpected = \"expected.json\"\nbody = \"zero\"\n"),
+        "{}",
+    );
+    let dir = root.path().join("area/name");
+    // A link inside the folder to a device outside it is refused as leading out.
+    std::os::unix::fs::symlink("/dev/zero", dir.join("zero")).unwrap();
+    let err = load(&root).unwrap_err().to_string();
+    assert!(err.contains("through a symbolic link"), "{err}");
+    std::fs::remove_file(dir.join("zero")).unwrap();
+    if std::process::Command::new("mkfifo")
+        .arg(dir.join("zero"))
+        .status()
+        .is_ok_and(|s| s.success())
+    {
+        let err = load(&root).unwrap_err().to_string();
+        assert!(
+            err.contains("zero: cannot read: not a regular file"),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn code_as_a_link_out_of_the_case_is_refused() {
+    let root = case_dir(GOOD, "{}");
+    let dir = root.path().join("area/name");
+    std::fs::remove_dir(dir.join("code")).unwrap();
+    std::os::unix::fs::symlink("/etc", dir.join("code")).unwrap();
+    let err = load(&root).unwrap_err().to_string();
+    assert!(err.contains("not a symbolic link"), "{err}");
+}

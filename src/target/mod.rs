@@ -180,9 +180,7 @@ impl RunningTarget {
         self.delete_live().await;
         match self.process {
             Process::Embedded(embedded) => embedded.stop().await,
-            Process::Child(child) => {
-                let _ = child.into_inner().kill().await;
-            }
+            Process::Child(child) => command::stop(&mut child.into_inner()).await,
             Process::Remote => {}
         }
         self.collector.stop().await;
@@ -199,9 +197,7 @@ impl RunningTarget {
     async fn kill_now(&self) {
         match &self.process {
             Process::Embedded(embedded) => embedded.kill_now().await,
-            Process::Child(child) => {
-                let _ = child.lock().await.kill().await;
-            }
+            Process::Child(child) => command::stop(&mut *child.lock().await).await,
             Process::Remote => {}
         }
     }

@@ -28,4 +28,14 @@ pub enum ProtocolError {
         status: u16,
         detail: String,
     },
+    /// The body went on past the harness's limit (`session::MAX_BODY`): streaming forever, or
+    /// far more than FunctionGraph ever answers.
+    #[error(
+        "{call} answered HTTP {status} with a body over the harness's limit of {limit} bytes (PROTOCOL.md, \"Limits\"); the rest was not read"
+    )]
+    TooLarge {
+        call: &'static str,
+        status: u16,
+        limit: usize,
+    },
 }

@@ -14,6 +14,11 @@ use super::signing::{self, Signer};
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// The largest answer body the harness reads (PROTOCOL.md, "Limits"): FunctionGraph answers at
+/// most 6 MB of result, which JSON escaping and a log tail can grow; a target sending more (or
+/// streaming forever) costs its call, not the machine's memory.
+pub const MAX_BODY: usize = 16 * 1024 * 1024;
+
 /// Everything a client needs to talk to one target.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -115,7 +120,7 @@ pub async fn send(
     let response = http.execute(request).await.map_err(transport)?;
     let status = response.status().as_u16();
     let headers = response.headers().clone();
-    let body = response.bytes().await.map_err(transport)?.to_vec();
+    let body = read_body(response, MAX_BODY, call).await?;
     if status == 401 {
         let (error_code, error_msg) = match serde_json::from_slice::<ApiErrorBody>(&body) {
             Ok(error) => (error.error_code, error.error_msg),
@@ -134,6 +139,49 @@ pub async fn send(
         headers,
         body,
     })
+}
+
+/// The body of `response`, read chunk by chunk up to `limit` bytes: one more is an error naming
+/// the limit, and the rest is never read. The request's timeout bounds the whole read.
+async fn read_body(
+    mut response: reqwest::Response,
+    limit: usize,
+    call: &'static str,
+) -> Result<Vec<u8>, ProtocolError> {
+    let status = response.status().as_u16();
+    if response
+        .content_length()
+        .is_some_and(|length| length > limit as u64)
+    {
+        return Err(ProtocolError::TooLarge {
+            call,
+            status,
+            limit,
+        });
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| ProtocolError::Transport {
+            call,
+            message: format!(
+                "{} (after {} bytes of the body)",
+                transport_message(&e),
+                body.len()
+            ),
+        })?
+    {
+        if body.len() + chunk.len() > limit {
+            return Err(ProtocolError::TooLarge {
+                call,
+                status,
+                limit,
+            });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 /// A transport failure as text; a certificate rustls rejected says so, and what to do.

@@ -8,6 +8,8 @@ mod cleanup;
 mod cli;
 mod docs;
 mod expectations;
+mod hostile_cases;
+mod hostile_targets;
 mod html_report;
 mod install;
 mod mutants;
@@ -42,6 +44,8 @@ fn main() -> ExitCode {
     selftests.extend(cli::trials());
     selftests.extend(docs::trials());
     selftests.extend(expectations::trials());
+    selftests.extend(hostile_cases::trials());
+    selftests.extend(hostile_targets::trials());
     selftests.extend(html_report::trials());
     selftests.extend(install::trials());
     selftests.extend(reports::trials());

@@ -70,7 +70,7 @@ fn wait_for(limit: Duration, mut done: impl FnMut() -> bool) -> bool {
 }
 
 /// Every process whose command line names a path below `dir`.
-fn processes_below(dir: &Path) -> Vec<(u32, String)> {
+pub fn processes_below(dir: &Path) -> Vec<(u32, String)> {
     let needle = dir.to_string_lossy().into_owned();
     let Ok(entries) = std::fs::read_dir("/proc") else {
         return Vec::new();
