@@ -6,9 +6,9 @@
 
 use std::path::Path;
 
-use libtest_mimic::{Completion, Failed, Trial};
+use libtest_mimic::{Failed, Trial};
 
-use crate::support::{fails_exactly, fgconform};
+use crate::support::{fails_exactly, fgconform, release_missing};
 
 pub struct BrokenTelemetry {
     /// The fault's name in `fgref::TelemetryFault::ALL`.
@@ -160,9 +160,7 @@ pub fn trials() -> Vec<Trial> {
             let name = format!("selftest::broken-platform::{}", broken.fault);
             match fgref::node::resolve("Node.js20.15", fgref::node::default_cache().as_deref()) {
                 Ok(_) => Trial::test(name, move || check(broken)),
-                Err(error) => Trial::ignorable_test(name, move || {
-                    Ok(Completion::ignored_with(format!("skipped: {error}")))
-                }),
+                Err(error) => release_missing(name, "Node.js20.15", error),
             }
         })
         .collect()

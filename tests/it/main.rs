@@ -17,6 +17,7 @@ mod platforms;
 mod remote;
 mod reports;
 mod retries;
+mod subjects;
 mod support;
 mod targets;
 mod telemetry;
@@ -54,6 +55,7 @@ fn main() -> ExitCode {
     selftests.extend(orphans::trials());
     selftests.extend(mutants::trials());
     selftests.extend(platforms::trials());
+    selftests.extend(subjects::trials());
     selftests.extend(broken_telemetry::trials());
     selftests.push(broken_telemetry::every_fault_is_proven());
     run_with(cli, &tokio_runtime, selftests)

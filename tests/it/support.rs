@@ -116,3 +116,30 @@ pub fn corpus(cases: &[(&str, &str, &str, &str)]) -> tempfile::TempDir {
 pub const CASE_TOML: &str = "description = \"echo\"\nspec = [\"https://support.huaweicloud.com/devg-functiongraph/functiongraph_02_0410.html\"]\nlevel = \"documented\"\n";
 pub const ECHO_JS: &str =
     "exports.handler = function (event, context, callback) { callback(null, event); };";
+
+/// Whether this is a CI run: `CI` set to anything but empty, `false` or `0`.
+pub fn under_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
+}
+
+/// The trial for a broken subject that cannot run because the Node.js release of `runtime` is
+/// not installed: ignored on a developer's machine, but an error under CI, where an ignored
+/// trial would read as green while proving nothing.
+pub fn release_missing(
+    name: String,
+    runtime: &str,
+    error: impl std::fmt::Display + Send + 'static,
+) -> libtest_mimic::Trial {
+    let install = format!("cargo run --release -- --install-runtimes --runtime {runtime}");
+    if under_ci() {
+        libtest_mimic::Trial::test(name, move || {
+            Err(format!("cannot run under CI: {error}; install it first: `{install}`").into())
+        })
+    } else {
+        libtest_mimic::Trial::ignorable_test(name, move || {
+            Ok(libtest_mimic::Completion::ignored_with(format!(
+                "skipped: {error}; `{install}` installs it"
+            )))
+        })
+    }
+}

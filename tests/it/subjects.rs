@@ -1,0 +1,240 @@
+//! Broken subjects for the cases the broken runtimes of `mutants.rs` and the broken platforms of
+//! `platforms.rs` leave unfailed: crashes, the preset environment, sizes, instance reuse,
+//! `initializer_timeout`, the API's accepted boundaries. Each is a broken runtime (a patched
+//! `runtime.js`) or a broken platform (the faulty proxy of `platforms/proxy.rs`) that runs only
+//! the cases it can affect (`select`, fgconform's own flags), which keeps each run to seconds:
+//! among those it must fail exactly `fails` and pass every other, as every broken subject must.
+
+use std::path::Path;
+
+use libtest_mimic::{Failed, Trial};
+
+use crate::mutants::patched_runtime;
+use crate::platforms::proxy::{Fault, IDLE_SECONDS, Proxy};
+use crate::support::{fails_exactly, fgconform, release_missing};
+
+pub enum Break {
+    /// `runtime.js` with each (find, replace) patch applied, on this runtime id.
+    Runtime {
+        runtime: &'static str,
+        patches: &'static [(&'static str, &'static str)],
+    },
+    /// A correct fgref behind the faulty proxy, on Node.js20.15.
+    Platform(Fault),
+}
+
+pub struct Subject {
+    pub name: &'static str,
+    /// The documented behaviour it breaks.
+    pub breaks: &'static str,
+    pub kind: Break,
+    /// fgconform's flags choosing the cases it runs: the ones it can affect.
+    pub select: &'static [&'static str],
+    /// Case ids (`area::case`) that must fail; every other selected case must pass.
+    pub fails: &'static [&'static str],
+}
+
+pub const SUBJECTS: &[Subject] = &[
+    Subject {
+        name: "crash-survives",
+        breaks: "an uncaught throw or process.exit ends the instance and fails the call in flight (openYuanrong 4204; the open-source runtime registers no uncaughtException handler)",
+        kind: Break::Runtime {
+            runtime: "Node.js20.15",
+            patches: &[(
+                "function main() {\n",
+                "function main() {\n  process.on('uncaughtException', function () {});\n  process.exit = function () {};\n",
+            )],
+        },
+        select: &["--feature", "crash"],
+        fails: &[
+            "crash::process-exit-fails-call",
+            "crash::process-exit-message",
+            "crash::process-exit-next-call-new-instance",
+            "crash::timer-throw-after-answer-ends-instance",
+            "crash::timer-throw-fails-call",
+            "crash::timer-throw-next-call-new-instance",
+        ],
+    },
+    Subject {
+        name: "platform-variables-hidden",
+        breaks: "the preset RUNTIME_* environment variables reach the function's code (configuring_environment_variables)",
+        kind: Break::Runtime {
+            runtime: "Node.js20.15",
+            patches: &[(
+                "const ENV = process.env;",
+                "const ENV = Object.assign({}, process.env);\nObject.keys(process.env).forEach(function (k) { if (k.indexOf('RUNTIME_') === 0) delete process.env[k]; });",
+            )],
+        },
+        select: &["--feature", "environment"],
+        fails: &[
+            "environment::code-root-variable",
+            "environment::handler-variable",
+            "environment::initializer-variables",
+            "environment::max-response-size-variable",
+            "environment::package-variable",
+            "environment::root-and-log-dir-variables",
+            "environment::timeout-variable",
+            "environment::userdata-variable-json",
+        ],
+    },
+    Subject {
+        name: "oversized-result-emptied",
+        breaks: "a result over 6,291,456 bytes fails the call (notes and constraints)",
+        kind: Break::Platform(Fault::OversizedResultEmptied),
+        select: &["--feature", "sizes"],
+        fails: &[
+            "sizes::response-object-over-limit-fails",
+            "sizes::response-over-limit-fails",
+            "sizes::response-too-large-message",
+        ],
+    },
+    Subject {
+        name: "response-limit-too-low",
+        breaks: "results up to 6,291,456 bytes are returned intact (notes and constraints)",
+        kind: Break::Runtime {
+            runtime: "Node.js20.15",
+            patches: &[(
+                "const MAX_RESULT_BYTES = (parseFloat(ENV.MAX_REQUEST_BODY_SIZE) || 6) * 1048576;",
+                "const MAX_RESULT_BYTES = 6000000;",
+            )],
+        },
+        select: &["--feature", "sizes"],
+        fails: &[
+            "sizes::response-too-large-message",
+            "sizes::response-under-limit-intact",
+        ],
+    },
+    Subject {
+        name: "large-events-truncated",
+        breaks: "a request body up to 6 MB reaches the function whole (notes and constraints)",
+        kind: Break::Runtime {
+            runtime: "Node.js20.15",
+            patches: &[(
+                "  const text = buffer.toString('utf8');",
+                "  const text = buffer.slice(0, 5000000).toString('utf8');",
+            )],
+        },
+        select: &["--feature", "sizes"],
+        fails: &["sizes::request-6mb-accepted"],
+    },
+    Subject {
+        name: "instance-exits-after-each-call",
+        breaks: "a warm instance serves the next call (why_is_my_first_request_slow)",
+        kind: Break::Runtime {
+            runtime: "Node.js20.15",
+            patches: &[(
+                "      function () { pollNext(); });",
+                "      function () { process.exit(0); });",
+            )],
+        },
+        select: &["--feature", "instances"],
+        fails: &[
+            "instances::concurrent-separate-instances",
+            "instances::idle-instance-recycled",
+            "instances::idle-recycle-reruns-initializer",
+            "instances::sequential-calls-reuse-instance",
+        ],
+    },
+    Subject {
+        // Not broken: leaving timing to the platform is a legitimate runtime design (the custom
+        // runtime API lets it). It fails nothing when the platform enforces
+        // initializer_timeout itself, as fgref must; with a start-up allowance that lets a 1.5 s
+        // initializer pass under initializer_timeout = 1, it fails the two timeout cases.
+        name: "initializer-timeout-left-to-platform",
+        breaks: "nothing: the runtime leaves initializer_timeout to the platform (HW-INIT-SPEC)",
+        kind: Break::Runtime {
+            runtime: "Node.js20.15",
+            patches: &[(
+                "    initTimer = setTimeout(function () { callback(timedOut); }, initSeconds * 1000);",
+                "    initTimer = null;",
+            )],
+        },
+        select: &["--feature", "initializer"],
+        fails: &[],
+    },
+    Subject {
+        name: "initializer-timeout-not-enforced",
+        breaks: "initializer_timeout bounds the initializer (HW-INIT-SPEC)",
+        kind: Break::Platform(Fault::InitializerTimeoutDoubled),
+        select: &["--feature", "initializer"],
+        fails: &[
+            "environment::initializer-variables",
+            "initializer::timeout-own-limit",
+            "timeout::initializer-timeout-abandons-instance",
+        ],
+    },
+    Subject {
+        name: "boundaries-clamped",
+        breaks: "CreateFunction accepts its documented boundaries as given (timeout 3, memory_size 1536, 20 user_data entries, 1 KB values)",
+        kind: Break::Platform(Fault::BoundariesClamped),
+        select: &["::api::"],
+        fails: &[
+            "api::memory-size-allowed",
+            "api::timeout-minimum-accepted",
+            "api::user-data-1kb-accepted",
+            "api::user-data-too-large",
+            "api::user-data-too-many",
+            "api::user-data-twenty-accepted",
+        ],
+    },
+    Subject {
+        name: "delete-answers-200",
+        breaks: "DeleteFunction answers 204 No Content (API reference)",
+        kind: Break::Platform(Fault::DeleteAnswers200),
+        select: &["::api::"],
+        fails: &["api::delete-function-no-content"],
+    },
+];
+
+pub fn trials() -> Vec<Trial> {
+    SUBJECTS
+        .iter()
+        .map(|subject| {
+            let (kind, runtime) = match subject.kind {
+                Break::Runtime { runtime, .. } => ("runtime", runtime),
+                Break::Platform(_) => ("platform", "Node.js20.15"),
+            };
+            let name = format!("selftest::broken-{kind}::{}", subject.name);
+            match fgref::node::resolve(runtime, fgref::node::default_cache().as_deref()) {
+                Ok(_) => Trial::test(name, move || check(subject)),
+                Err(error) => release_missing(name, runtime, error),
+            }
+        })
+        .collect()
+}
+
+fn check(subject: &Subject) -> Result<(), Failed> {
+    let dir = tempfile::tempdir()?;
+    let mut args = vec!["--format", "json", "--test-threads", "2"];
+    args.extend(subject.select);
+    let output = match subject.kind {
+        Break::Runtime { runtime, patches } => {
+            let bootstrap = patched_runtime(dir.path(), patches)?;
+            args.extend(["--runtime", runtime]);
+            fgconform(&args, &[("FGREF_NODEJS_BOOTSTRAP", Path::new(&bootstrap))])
+        }
+        Break::Platform(fault) => {
+            let proxy = Proxy::start(fault)?;
+            let target = dir.path().join("broken.toml");
+            std::fs::write(
+                &target,
+                format!(
+                    "name = \"broken-{}\"\nurl = \"{}\"\nruntimes = [\"Node.js20.15\"]\nfeatures = \"all\"\nidle_timeout = {IDLE_SECONDS}\n",
+                    subject.name, proxy.url,
+                ),
+            )?;
+            let target = target.to_str().ok_or("temp path is not UTF-8")?.to_owned();
+            let mut args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+            args.extend(["--target".to_owned(), target]);
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            let output = fgconform(&args, &[]);
+            drop(proxy);
+            output
+        }
+    };
+    fails_exactly(
+        &output,
+        subject.fails,
+        &format!("broken subject `{}` ({})", subject.name, subject.breaks),
+    )
+}
