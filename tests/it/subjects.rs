@@ -65,8 +65,10 @@ pub const SUBJECTS: &[Subject] = &[
                 "const ENV = Object.assign({}, process.env);\nObject.keys(process.env).forEach(function (k) { if (k.indexOf('RUNTIME_') === 0) delete process.env[k]; });",
             )],
         },
-        select: &["--feature", "environment"],
+        select: &["--feature", "environment", "--feature", "context"],
         fails: &[
+            "context::project-id",
+            "context::runtime-environment-variables",
             "environment::code-root-variable",
             "environment::handler-variable",
             "environment::initializer-variables",
@@ -186,9 +188,190 @@ pub const SUBJECTS: &[Subject] = &[
     },
 ];
 
+pub const MORE_SUBJECTS: &[Subject] = &[
+    Subject {
+        name: "context-getters-wrong",
+        breaks: "context's getters return the function's settings (seed's context table; notes §3.2)",
+        kind: Break::Runtime {
+            runtime: "Node.js20.15",
+            patches: &[
+                (
+                    "getAccessKey() { return this.accessKey; }",
+                    "getAccessKey() { return 'AKEXAMPLE'; }",
+                ),
+                (
+                    "getCPUNumber() { return this.cpu; }",
+                    "getCPUNumber() { return '0'; }",
+                ),
+                (
+                    "getPackage() { return this.package; }",
+                    "getPackage() { return 'not-the-package'; }",
+                ),
+                (
+                    "getProjectID() { return this.projectID; }",
+                    "getProjectID() { return ''; }",
+                ),
+                (
+                    "getRunningTimeInSeconds() { return this.timeout; }",
+                    "getRunningTimeInSeconds() { return 0; }",
+                ),
+                (
+                    "getRemainingTimeInMilliSeconds() { return this.timeout + this.startTime - new Date().getTime(); }",
+                    "getRemainingTimeInMilliSeconds() { return String(this.timeout + this.startTime - new Date().getTime()); }",
+                ),
+            ],
+        },
+        select: &["::context::"],
+        fails: &[
+            "context::access-key-deprecated",
+            "context::cpu-number-positive",
+            "context::credentials-empty-without-agency",
+            "context::package-version",
+            "context::project-id",
+            "context::remaining-time-integer",
+            "context::running-time-milliseconds",
+            "context::running-time-timeout",
+        ],
+    },
+    Subject {
+        name: "results-not-serialised",
+        breaks: "objects, arrays and null are returned as JSON, other values through String() (notes §1.3, implementation)",
+        kind: Break::Runtime {
+            runtime: "Node.js20.15",
+            patches: &[
+                (
+                    "  if (typeof data === 'object') {\n    try {\n      text = JSON.stringify(data);",
+                    "  if (false) {\n    try {\n      text = JSON.stringify(data);",
+                ),
+                (
+                    "    text = safeString(data);\n",
+                    "    text = typeof data === 'string' ? data : '';\n",
+                ),
+            ],
+        },
+        select: &["::handler::", "--runtime", "Node.js10.16"],
+        fails: &[
+            "handler::apig-body-null",
+            "handler::apig-callback-echo",
+            "handler::apig-faq-response",
+            "handler::async-return",
+            "handler::async-three-params",
+            "handler::promise-return-plain-function",
+            "handler::promise-timer",
+            "handler::result-array",
+            "handler::result-boolean",
+            "handler::result-circular",
+            "handler::result-circular-node12",
+            "handler::result-json-text",
+            "handler::result-null",
+            "handler::result-number",
+            "handler::subdir-handler",
+        ],
+    },
+    Subject {
+        name: "handler-file-ignored",
+        breaks: "the handler string's file part names the file loaded, sub-directories included (seed)",
+        kind: Break::Runtime {
+            runtime: "Node.js20.15",
+            patches: &[(
+                "const HANDLER_PATH = path.resolve(CODE_ROOT, HANDLER.file + '.js');",
+                "const HANDLER_PATH = path.resolve(CODE_ROOT, 'index.js');",
+            )],
+        },
+        select: &["::handler::"],
+        fails: &[
+            "handler::custom-file-and-function",
+            "handler::missing-module",
+            "handler::subdir-handler",
+        ],
+    },
+    Subject {
+        name: "node6-arity-two-accepted",
+        breaks: "on Node.js 6.10 a handler must declare exactly 3 parameters (the open-source runtime's Node.js 6 test)",
+        kind: Break::Runtime {
+            runtime: "Node.js6.10",
+            patches: &[(
+                "if (LEGACY_NODE ? arity !== 3 : (arity !== 2 && arity !== 3)) {",
+                "if (LEGACY_NODE ? arity < 2 : (arity !== 2 && arity !== 3)) {",
+            )],
+        },
+        select: &["::handler::"],
+        fails: &[
+            "handler::arity-four-params-node6",
+            "handler::arity-two-params-node6",
+        ],
+    },
+    Subject {
+        name: "logger-and-output-broken",
+        breaks: "console.error and process.stdout.write reach the log, the logger has setLevel, long messages are kept whole (notes §3.3)",
+        kind: Break::Runtime {
+            runtime: "Node.js20.15",
+            patches: &[
+                (
+                    "function main() {\n",
+                    "function main() {\n  console.error = function () {};\n  process.stdout.write = function () { return true; };\n",
+                ),
+                ("  setLevel(level) {", "  setLvl(level) {"),
+                (
+                    "const message = util.format.apply(util, args);",
+                    "const message = util.format.apply(util, args).slice(0, 4000);",
+                ),
+            ],
+        },
+        select: &["::logger::"],
+        fails: &[
+            "logger::console-and-logger-order",
+            "logger::console-error",
+            "logger::level-resets-per-call",
+            "logger::logger-methods",
+            "logger::long-message-end-kept",
+            "logger::same-logger-within-call",
+            "logger::set-level-case-sensitive",
+            "logger::set-level-debug",
+            "logger::set-level-error",
+            "logger::set-level-unknown-ignored",
+            "logger::set-level-warn",
+            "logger::stdout-write",
+        ],
+    },
+    Subject {
+        name: "initializer-data-returned",
+        breaks: "the initializer's callback data is discarded (notes §2.1)",
+        kind: Break::Runtime {
+            runtime: "Node.js20.15",
+            patches: &[
+                (
+                    "  const callback = completionCallback(function (error) {\n    if (initTimer",
+                    "  const callback = completionCallback(function (error, data) {\n    process.fgInitData = data;\n    if (initTimer",
+                ),
+                (
+                    "outcome = resultBody(data);",
+                    "outcome = resultBody(process.fgInitData !== undefined ? process.fgInitData : data);",
+                ),
+            ],
+        },
+        select: &["::initializer::"],
+        fails: &[
+            "initializer::callback-data-ignored",
+            "initializer::callback-twice",
+            "initializer::context-function-meta",
+            "initializer::context-logger",
+            "initializer::context-request-id",
+            "initializer::context-request-id-empty",
+            "initializer::context-user-data",
+            "initializer::handler-file-used",
+            "initializer::promise-resolve",
+            "initializer::runs-once",
+            "initializer::runs-once-three-steps",
+            "initializer::success",
+        ],
+    },
+];
+
 pub fn trials() -> Vec<Trial> {
     SUBJECTS
         .iter()
+        .chain(MORE_SUBJECTS)
         .map(|subject| {
             let (kind, runtime) = match subject.kind {
                 Break::Runtime { runtime, .. } => ("runtime", runtime),
