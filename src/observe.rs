@@ -128,7 +128,7 @@ impl Observation {
     /// The log to show beside a failure: the body's, else the header's.
     pub fn log_excerpt(&self) -> String {
         match (self.log.as_deref().unwrap_or_default(), &self.log_header) {
-            (body, Some(header)) if body.is_empty() => header.clone(),
+            ("", Some(header)) => header.clone(),
             (body, _) => body.to_owned(),
         }
     }

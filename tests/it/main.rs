@@ -2,6 +2,7 @@
 //! (configured like `cargo run`, through `FGCONFORM_*` variables), plus self-tests proving the
 //! suite catches broken runtimes and platforms and survives broken targets.
 
+mod able_to_fail;
 mod broken_telemetry;
 mod certify;
 mod cleanup;
@@ -58,5 +59,6 @@ fn main() -> ExitCode {
     selftests.extend(subjects::trials());
     selftests.extend(broken_telemetry::trials());
     selftests.push(broken_telemetry::every_fault_is_proven());
+    selftests.extend(able_to_fail::trials());
     run_with(cli, &tokio_runtime, selftests)
 }

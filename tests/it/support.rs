@@ -12,8 +12,19 @@ pub fn project_root() -> PathBuf {
 
 /// Runs fgconform with `args`, in the project root, offline, with `env` added.
 pub fn fgconform(args: &[&str], env: &[(&str, &Path)]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_fgconform"));
-    command.current_dir(project_root()).args(args);
+    let mut command = fgconform_env_free(Path::new(env!("CARGO_BIN_EXE_fgconform")));
+    command.args(args);
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    command.output().expect("run fgconform")
+}
+
+/// `program` (fgconform, or this test binary) to run in the project root, offline, with none of
+/// the variables that would change what it runs.
+pub fn fgconform_env_free(program: &Path) -> Command {
+    let mut command = Command::new(program);
+    command.current_dir(project_root());
     for var in [
         "FGCONFORM_CASES",
         "FGCONFORM_TARGET",
@@ -34,10 +45,7 @@ pub fn fgconform(args: &[&str], env: &[(&str, &Path)]) -> Output {
     // No test downloads unless it says so, and none can reach the real registry.
     command.env("FGCONFORM_OFFLINE", "1");
     command.env("FGREF_NPM_REGISTRY", "http://127.0.0.1:9");
-    for (key, value) in env {
-        command.env(key, value);
-    }
-    command.output().expect("run fgconform")
+    command
 }
 
 /// Trial name → event (`ok`, `failed`, `ignored`) from `--format json` output, with the failure

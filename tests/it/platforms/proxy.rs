@@ -333,7 +333,7 @@ fn clamp_boundaries(request: &mut Value) {
     let user_data = request["user_data"].as_str().unwrap_or_default().to_owned();
     if let Ok(Value::Object(mut entries)) = serde_json::from_str::<Value>(&user_data) {
         while entries.len() >= 20 {
-            let last = entries.keys().last().cloned().unwrap_or_default();
+            let last = entries.keys().next_back().cloned().unwrap_or_default();
             entries.remove(&last);
         }
         for value in entries.values_mut() {
