@@ -21,6 +21,8 @@ pub enum Break {
     },
     /// A correct fgref behind the faulty proxy, on Node.js20.15.
     Platform(Fault),
+    /// fgref with one fault of its `fault` module on (`FGREF_TELEMETRY_FAULT`), on Node.js20.15.
+    Fgref(&'static str),
 }
 
 pub struct Subject {
@@ -368,14 +370,39 @@ pub const MORE_SUBJECTS: &[Subject] = &[
     },
 ];
 
+/// Extensions: these live inside fgref's instances, where no proxy reaches.
+pub const FGREF_SUBJECTS: &[Subject] = &[Subject {
+    name: "no-extension-api-addr",
+    breaks: "an extension's environment has EXTENSION_API_ADDR, the extension API's HOST:PORT (extension API page)",
+    kind: Break::Fgref("no-extension-api-addr"),
+    select: &["::extensions::"],
+    fails: &[
+        "extensions::api-addr-environment",
+        "extensions::concurrent-instances-same-port",
+        "extensions::invoke-event-each-call",
+        "extensions::invoke-event-each-extension",
+        "extensions::invoke-event-function-urn",
+        "extensions::register-body-ignored",
+        "extensions::register-eleventh-refused",
+        "extensions::register-host-not-loopback",
+        "extensions::register-missing-address",
+        "extensions::register-missing-name",
+        "extensions::register-port-outside-range",
+        "extensions::register-port-taken",
+        "extensions::register-response-body",
+        "extensions::script-runs-node",
+    ],
+}];
+
 pub fn trials() -> Vec<Trial> {
     SUBJECTS
         .iter()
         .chain(MORE_SUBJECTS)
+        .chain(FGREF_SUBJECTS)
         .map(|subject| {
             let (kind, runtime) = match subject.kind {
                 Break::Runtime { runtime, .. } => ("runtime", runtime),
-                Break::Platform(_) => ("platform", "Node.js20.15"),
+                Break::Platform(_) | Break::Fgref(_) => ("platform", "Node.js20.15"),
             };
             let name = format!("selftest::broken-{kind}::{}", subject.name);
             match fgref::node::resolve(runtime, fgref::node::default_cache().as_deref()) {
@@ -388,13 +415,26 @@ pub fn trials() -> Vec<Trial> {
 
 fn check(subject: &Subject) -> Result<(), Failed> {
     let dir = tempfile::tempdir()?;
-    let mut args = vec!["--format", "json", "--test-threads", "2"];
+    // An fgref fault's trials mostly wait out fgref's 5 s for extensions to register: idle time.
+    let threads = if matches!(subject.kind, Break::Fgref(_)) {
+        "7"
+    } else {
+        "2"
+    };
+    let mut args = vec!["--format", "json", "--test-threads", threads];
     args.extend(subject.select);
     let output = match subject.kind {
         Break::Runtime { runtime, patches } => {
             let bootstrap = patched_runtime(dir.path(), patches)?;
             args.extend(["--runtime", runtime]);
             fgconform(&args, &[("FGREF_NODEJS_BOOTSTRAP", Path::new(&bootstrap))])
+        }
+        Break::Fgref(fault) => {
+            if fgref::TelemetryFault::from_name(fault).is_none() {
+                return Err(format!("fgref has no fault named {fault}").into());
+            }
+            args.extend(["--runtime", "Node.js20.15"]);
+            fgconform(&args, &[(fgref::TELEMETRY_FAULT_VAR, Path::new(fault))])
         }
         Break::Platform(fault) => {
             let proxy = Proxy::start(fault)?;

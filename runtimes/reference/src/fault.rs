@@ -50,6 +50,8 @@ pub enum TelemetryFault {
     RegisterBodyParsed,
     /// A successful registration answers 200 with an empty body.
     RegisterAnswerEmpty,
+    /// Extensions start without `EXTENSION_API_ADDR`.
+    NoExtensionApiAddr,
 }
 
 impl TelemetryFault {
@@ -84,6 +86,7 @@ impl TelemetryFault {
         ("register-unchecked", Self::RegisterUnchecked),
         ("register-body-parsed", Self::RegisterBodyParsed),
         ("register-answer-empty", Self::RegisterAnswerEmpty),
+        ("no-extension-api-addr", Self::NoExtensionApiAddr),
     ];
 
     pub fn from_name(name: &str) -> Option<TelemetryFault> {
