@@ -151,37 +151,6 @@ pub const BROKEN_TELEMETRY: &[BrokenTelemetry] = &[
         fault: "subscription-any-protocol",
         fails: &["telemetry::subscribe-protocol-not-post"],
     },
-    BrokenTelemetry {
-        fault: "subscription-unchecked",
-        fails: &[
-            "telemetry::subscribe-host-not-loopback",
-            "telemetry::subscribe-missing-types",
-            "telemetry::subscribe-port-outside-range",
-            "telemetry::subscribe-protocol-not-post",
-            "telemetry::subscribe-second-subscription",
-            "telemetry::subscribe-types-empty",
-            "telemetry::subscribe-types-unknown",
-        ],
-    },
-    BrokenTelemetry {
-        fault: "register-unchecked",
-        fails: &[
-            "extensions::register-eleventh-refused",
-            "extensions::register-host-not-loopback",
-            "extensions::register-missing-address",
-            "extensions::register-missing-name",
-            "extensions::register-port-outside-range",
-            "extensions::register-port-taken",
-        ],
-    },
-    BrokenTelemetry {
-        fault: "register-body-parsed",
-        fails: &["extensions::register-body-ignored"],
-    },
-    BrokenTelemetry {
-        fault: "register-answer-empty",
-        fails: &["extensions::register-response-body"],
-    },
 ];
 
 pub fn trials() -> Vec<Trial> {

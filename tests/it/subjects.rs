@@ -371,28 +371,73 @@ pub const MORE_SUBJECTS: &[Subject] = &[
 ];
 
 /// Extensions: these live inside fgref's instances, where no proxy reaches.
-pub const FGREF_SUBJECTS: &[Subject] = &[Subject {
-    name: "no-extension-api-addr",
-    breaks: "an extension's environment has EXTENSION_API_ADDR, the extension API's HOST:PORT (extension API page)",
-    kind: Break::Fgref("no-extension-api-addr"),
-    select: &["::extensions::"],
-    fails: &[
-        "extensions::api-addr-environment",
-        "extensions::concurrent-instances-same-port",
-        "extensions::invoke-event-each-call",
-        "extensions::invoke-event-each-extension",
-        "extensions::invoke-event-function-urn",
-        "extensions::register-body-ignored",
-        "extensions::register-eleventh-refused",
-        "extensions::register-host-not-loopback",
-        "extensions::register-missing-address",
-        "extensions::register-missing-name",
-        "extensions::register-port-outside-range",
-        "extensions::register-port-taken",
-        "extensions::register-response-body",
-        "extensions::script-runs-node",
-    ],
-}];
+pub const FGREF_SUBJECTS: &[Subject] = &[
+    Subject {
+        name: "subscription-unchecked",
+        breaks: "every telemetry subscription is checked: types, listener host and port, protocol, one per instance (Telemetry API page)",
+        kind: Break::Fgref("subscription-unchecked"),
+        select: &["::telemetry::"],
+        fails: &[
+            "telemetry::subscribe-host-not-loopback",
+            "telemetry::subscribe-missing-types",
+            "telemetry::subscribe-port-outside-range",
+            "telemetry::subscribe-protocol-not-post",
+            "telemetry::subscribe-second-subscription",
+            "telemetry::subscribe-types-empty",
+            "telemetry::subscribe-types-unknown",
+        ],
+    },
+    Subject {
+        name: "register-unchecked",
+        breaks: "a registration is checked: name, address on 127.0.0.1:8081-8090, a port of its own, at most ten (extension API page)",
+        kind: Break::Fgref("register-unchecked"),
+        select: &["::extensions::"],
+        fails: &[
+            "extensions::register-eleventh-refused",
+            "extensions::register-host-not-loopback",
+            "extensions::register-missing-address",
+            "extensions::register-missing-name",
+            "extensions::register-port-outside-range",
+            "extensions::register-port-taken",
+        ],
+    },
+    Subject {
+        name: "register-body-parsed",
+        breaks: "the register request's body is not parsed (extension API page)",
+        kind: Break::Fgref("register-body-parsed"),
+        select: &["::extensions::"],
+        fails: &["extensions::register-body-ignored"],
+    },
+    Subject {
+        name: "register-answer-empty",
+        breaks: "a registration answers functionName, functionVersion and errorInfo (extension API page)",
+        kind: Break::Fgref("register-answer-empty"),
+        select: &["::extensions::"],
+        fails: &["extensions::register-response-body"],
+    },
+    Subject {
+        name: "no-extension-api-addr",
+        breaks: "an extension's environment has EXTENSION_API_ADDR, the extension API's HOST:PORT (extension API page)",
+        kind: Break::Fgref("no-extension-api-addr"),
+        select: &["::extensions::"],
+        fails: &[
+            "extensions::api-addr-environment",
+            "extensions::concurrent-instances-same-port",
+            "extensions::invoke-event-each-call",
+            "extensions::invoke-event-each-extension",
+            "extensions::invoke-event-function-urn",
+            "extensions::register-body-ignored",
+            "extensions::register-eleventh-refused",
+            "extensions::register-host-not-loopback",
+            "extensions::register-missing-address",
+            "extensions::register-missing-name",
+            "extensions::register-port-outside-range",
+            "extensions::register-port-taken",
+            "extensions::register-response-body",
+            "extensions::script-runs-node",
+        ],
+    },
+];
 
 pub fn trials() -> Vec<Trial> {
     SUBJECTS
