@@ -32,8 +32,9 @@ pub struct Observation {
     pub summary: Option<Value>,
     /// Every header by lower-case name, each value parsed when it is JSON.
     pub headers: Value,
-    /// The v1 body's `log` (empty when the body had none).
-    pub log: String,
+    /// The v1 body's `log`; `None` when the body had none (a missing log is not an empty one:
+    /// `not_contains` and `max_bytes` must not hold against it).
+    pub log: Option<String>,
     /// `X-Cff-Function-Log`, decoded; `None` when absent.
     pub log_header: Option<String>,
     /// The telemetry events filed for this call, in arrival order (empty when the function
@@ -75,7 +76,7 @@ impl Observation {
         }
         let (log, result_text) = match body {
             Some(body) => (body.log, Some(body.result)),
-            None => (String::new(), None),
+            None => (None, None),
         };
         let observation = Observation {
             status: reply.status,
@@ -126,9 +127,9 @@ impl Observation {
 
     /// The log to show beside a failure: the body's, else the header's.
     pub fn log_excerpt(&self) -> String {
-        match (&self.log, &self.log_header) {
-            (body, Some(header)) if body.is_empty() => header.clone(),
-            (body, _) => body.clone(),
+        match (self.log.as_deref().unwrap_or_default(), &self.log_header) {
+            ("", Some(header)) => header.clone(),
+            (body, _) => body.to_owned(),
         }
     }
 }

@@ -113,7 +113,7 @@ pub static KEYS: [Key; 12] = [
         on_api_calls: false,
         admits_any_status: false,
         reads: Reads::Log {
-            text: |o| Some(&o.log),
+            text: |o| o.log.as_deref(),
             missing: "a log",
         },
         validate: any_value,

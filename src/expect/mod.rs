@@ -290,6 +290,36 @@ mod tests {
     }
 
     #[test]
+    fn a_body_without_a_log_is_not_an_empty_log() {
+        // A target that sends no `log` at all must not pass `not_contains` or `max_bytes`.
+        let reply = crate::wire::Reply {
+            status: 200,
+            headers: Default::default(),
+            body: br#"{"request_id": "", "result": "ok"}"#.to_vec(),
+        };
+        let (observation, _) = Observation::of_invoke(&reply, false, Vec::new()).unwrap();
+        for log in [json!({"not_contains": ["secret"]}), json!({"max_bytes": 0})] {
+            let expected = load(json!({ "log": log }), CallKind::Invoke).unwrap();
+            let mut mismatches = Vec::new();
+            expected.check(&observation, &mut Captures::default(), &mut mismatches);
+            assert_eq!(mismatches.len(), 1, "{log}: {mismatches:?}");
+            assert_eq!(mismatches[0].path, "log");
+            assert_eq!(mismatches[0].expected, "a log");
+            assert_eq!(mismatches[0].actual, "absent");
+        }
+        // An empty log is a log.
+        let reply = crate::wire::Reply {
+            body: br#"{"request_id": "", "result": "ok", "log": ""}"#.to_vec(),
+            ..reply
+        };
+        let (observation, _) = Observation::of_invoke(&reply, false, Vec::new()).unwrap();
+        let expected = load(json!({"log": {"max_bytes": 0}}), CallKind::Invoke).unwrap();
+        let mut mismatches = Vec::new();
+        expected.check(&observation, &mut Captures::default(), &mut mismatches);
+        assert_eq!(mismatches, []);
+    }
+
+    #[test]
     fn header_names_must_be_lower_case() {
         let error = load(
             json!({"headers": {"X-Cff-Request-Id": 1}}),

@@ -117,8 +117,9 @@ pub struct ListDependencyVersionResponse {
 pub struct InvokeResponseV1 {
     pub request_id: String,
     pub result: String,
+    /// `None` when the body has no `log` at all, which is not an empty log.
     #[serde(default)]
-    pub log: String,
+    pub log: Option<String>,
     pub status: Option<i64>,
 }
 

@@ -2,6 +2,7 @@
 //! (configured like `cargo run`, through `FGCONFORM_*` variables), plus self-tests proving the
 //! suite catches broken runtimes and platforms and survives broken targets.
 
+mod able_to_fail;
 mod broken_telemetry;
 mod certify;
 mod cleanup;
@@ -19,6 +20,7 @@ mod platforms;
 mod remote;
 mod reports;
 mod retries;
+mod subjects;
 mod support;
 mod targets;
 mod telemetry;
@@ -58,7 +60,9 @@ fn main() -> ExitCode {
     selftests.extend(orphans::trials());
     selftests.extend(mutants::trials());
     selftests.extend(platforms::trials());
+    selftests.extend(subjects::trials());
     selftests.extend(broken_telemetry::trials());
     selftests.push(broken_telemetry::every_fault_is_proven());
+    selftests.extend(able_to_fail::trials());
     run_with(cli, &tokio_runtime, selftests)
 }

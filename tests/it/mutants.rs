@@ -8,11 +8,11 @@
 //! exactly once, so a change to the runtime that moves the patched code fails loudly here instead
 //! of silently testing the correct runtime.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use libtest_mimic::{Completion, Failed, Trial};
+use libtest_mimic::{Failed, Trial};
 
-use crate::support::{fails_exactly, fgconform, project_root};
+use crate::support::{fails_exactly, fgconform, project_root, release_missing};
 
 pub struct Mutant {
     pub name: &'static str,
@@ -363,14 +363,6 @@ pub const MUTANTS: &[Mutant] = &[
         ],
     },
     Mutant {
-        name: "initializer-timeout-unbounded",
-        breaks: "initializer_timeout bounds the initializer, apart from the function timeout (HW-INIT-SPEC)",
-        runtime: "Node.js20.15",
-        find: "    initTimer = setTimeout(function () { callback(timedOut); }, initSeconds * 1000);",
-        replace: "    initTimer = null;",
-        fails: &["initializer::timeout-own-limit"],
-    },
-    Mutant {
         name: "initializer-arity-unchecked",
         breaks: "an initializer must declare exactly 2 parameters (notes §2.2, implementation)",
         runtime: "Node.js20.15",
@@ -496,33 +488,17 @@ pub fn trials() -> Vec<Trial> {
             let name = format!("selftest::broken-runtime::{}", mutant.name);
             // `cargo test` never downloads; a release nobody installed cannot run the mutant,
             // and saying so beats a failure that is not about the mutant.
-            match fgref::node::resolve(mutant.runtime, fgref::node::default_cache().as_deref())
-            {
+            match fgref::node::resolve(mutant.runtime, fgref::node::default_cache().as_deref()) {
                 Ok(_) => Trial::test(name, move || check(mutant)),
-                Err(error) => Trial::ignorable_test(name, move || {
-                    Ok(Completion::ignored_with(format!(
-                        "skipped: {error}; `cargo run --release -- --install-runtimes --runtime all` installs it"
-                    )))
-                }),
+                Err(error) => release_missing(name, mutant.runtime, error),
             }
         })
         .collect()
 }
 
 fn check(mutant: &Mutant) -> Result<(), Failed> {
-    let source =
-        std::fs::read_to_string(project_root().join("runtimes/reference/nodejs/runtime.js"))?;
-    let count = source.matches(mutant.find).count();
-    if count != 1 {
-        return Err(format!(
-            "the patch `{}` applies {count} times to runtime.js, not once: update the mutant",
-            mutant.find
-        )
-        .into());
-    }
     let dir = tempfile::tempdir()?;
-    let bootstrap = dir.path().join("runtime.js");
-    std::fs::write(&bootstrap, source.replacen(mutant.find, mutant.replace, 1))?;
+    let bootstrap = patched_runtime(dir.path(), &[(mutant.find, mutant.replace)])?;
     let mut args = vec![
         "--format",
         "json",
@@ -542,4 +518,25 @@ fn check(mutant: &Mutant) -> Result<(), Failed> {
         mutant.fails,
         &format!("broken runtime `{}` ({})", mutant.name, mutant.breaks),
     )
+}
+
+/// `runtime.js` with each (find, replace) patch applied, written into `dir`; each `find` must
+/// occur exactly once, so a change to the runtime that moves the patched code fails loudly
+/// instead of silently testing the correct runtime.
+pub fn patched_runtime(dir: &Path, patches: &[(&str, &str)]) -> Result<PathBuf, Failed> {
+    let mut source =
+        std::fs::read_to_string(project_root().join("runtimes/reference/nodejs/runtime.js"))?;
+    for (find, replace) in patches {
+        let count = source.matches(find).count();
+        if count != 1 {
+            return Err(format!(
+                "the patch `{find}` applies {count} times to runtime.js, not once: update the mutant"
+            )
+            .into());
+        }
+        source = source.replacen(find, replace, 1);
+    }
+    let bootstrap = dir.join("runtime.js");
+    std::fs::write(&bootstrap, source)?;
+    Ok(bootstrap)
 }

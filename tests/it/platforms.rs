@@ -7,11 +7,11 @@
 
 pub mod proxy;
 
-use libtest_mimic::{Completion, Failed, Trial};
+use libtest_mimic::{Failed, Trial};
 
 use fgconform::feature::{self, Scope};
 
-use crate::support::{fails_exactly, fgconform};
+use crate::support::{fails_exactly, fgconform, release_missing};
 
 use self::proxy::{Fault, IDLE_SECONDS, Proxy};
 
@@ -189,9 +189,7 @@ pub fn trials() -> Vec<Trial> {
             let name = format!("selftest::broken-platform::{}", broken.name);
             match fgref::node::resolve("Node.js20.15", fgref::node::default_cache().as_deref()) {
                 Ok(_) => Trial::test(name, move || check(broken)),
-                Err(error) => Trial::ignorable_test(name, move || {
-                    Ok(Completion::ignored_with(format!("skipped: {error}")))
-                }),
+                Err(error) => release_missing(name, "Node.js20.15", error),
             }
         })
         .collect()

@@ -12,8 +12,19 @@ pub fn project_root() -> PathBuf {
 
 /// Runs fgconform with `args`, in the project root, offline, with `env` added.
 pub fn fgconform(args: &[&str], env: &[(&str, &Path)]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_fgconform"));
-    command.current_dir(project_root()).args(args);
+    let mut command = fgconform_env_free(Path::new(env!("CARGO_BIN_EXE_fgconform")));
+    command.args(args);
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    command.output().expect("run fgconform")
+}
+
+/// `program` (fgconform, or this test binary) to run in the project root, offline, with none of
+/// the variables that would change what it runs.
+pub fn fgconform_env_free(program: &Path) -> Command {
+    let mut command = Command::new(program);
+    command.current_dir(project_root());
     for var in [
         "FGCONFORM_CASES",
         "FGCONFORM_TARGET",
@@ -34,10 +45,7 @@ pub fn fgconform(args: &[&str], env: &[(&str, &Path)]) -> Output {
     // No test downloads unless it says so, and none can reach the real registry.
     command.env("FGCONFORM_OFFLINE", "1");
     command.env("FGREF_NPM_REGISTRY", "http://127.0.0.1:9");
-    for (key, value) in env {
-        command.env(key, value);
-    }
-    command.output().expect("run fgconform")
+    command
 }
 
 /// Trial name → event (`ok`, `failed`, `ignored`) from `--format json` output, with the failure
@@ -116,3 +124,30 @@ pub fn corpus(cases: &[(&str, &str, &str, &str)]) -> tempfile::TempDir {
 pub const CASE_TOML: &str = "description = \"echo\"\nspec = [\"https://support.huaweicloud.com/devg-functiongraph/functiongraph_02_0410.html\"]\nlevel = \"documented\"\n";
 pub const ECHO_JS: &str =
     "exports.handler = function (event, context, callback) { callback(null, event); };";
+
+/// Whether this is a CI run: `CI` set to anything but empty, `false` or `0`.
+pub fn under_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
+}
+
+/// The trial for a broken subject that cannot run because the Node.js release of `runtime` is
+/// not installed: ignored on a developer's machine, but an error under CI, where an ignored
+/// trial would read as green while proving nothing.
+pub fn release_missing(
+    name: String,
+    runtime: &str,
+    error: impl std::fmt::Display + Send + 'static,
+) -> libtest_mimic::Trial {
+    let install = format!("cargo run --release -- --install-runtimes --runtime {runtime}");
+    if under_ci() {
+        libtest_mimic::Trial::test(name, move || {
+            Err(format!("cannot run under CI: {error}; install it first: `{install}`").into())
+        })
+    } else {
+        libtest_mimic::Trial::ignorable_test(name, move || {
+            Ok(libtest_mimic::Completion::ignored_with(format!(
+                "skipped: {error}; `{install}` installs it"
+            )))
+        })
+    }
+}

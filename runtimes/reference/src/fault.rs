@@ -42,6 +42,16 @@ pub enum TelemetryFault {
     MetricsOnly,
     /// A subscription with any `protocol` is accepted.
     SubscriptionAnyProtocol,
+    /// Every subscription is answered 200 (an invalid one is not kept).
+    SubscriptionUnchecked,
+    /// Every registration is answered 200 (an invalid one is not kept).
+    RegisterUnchecked,
+    /// A registration whose body is not JSON is refused.
+    RegisterBodyParsed,
+    /// A successful registration answers 200 with an empty body.
+    RegisterAnswerEmpty,
+    /// Extensions start without `EXTENSION_API_ADDR`.
+    NoExtensionApiAddr,
 }
 
 impl TelemetryFault {
@@ -72,6 +82,11 @@ impl TelemetryFault {
         ),
         ("metrics-only", Self::MetricsOnly),
         ("subscription-any-protocol", Self::SubscriptionAnyProtocol),
+        ("subscription-unchecked", Self::SubscriptionUnchecked),
+        ("register-unchecked", Self::RegisterUnchecked),
+        ("register-body-parsed", Self::RegisterBodyParsed),
+        ("register-answer-empty", Self::RegisterAnswerEmpty),
+        ("no-extension-api-addr", Self::NoExtensionApiAddr),
     ];
 
     pub fn from_name(name: &str) -> Option<TelemetryFault> {

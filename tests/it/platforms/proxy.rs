@@ -57,6 +57,16 @@ pub enum Fault {
     /// A flaky platform: the first invoke answer of the proxy's life carries a wrong result
     /// (`"the first answer is wrong"`); every later one is right (`selftest::retries`).
     FirstInvokeWrong,
+    /// Runs initializers with twice their `initializer_timeout` (and reports the configured one).
+    InitializerTimeoutDoubled,
+    /// Clamps CreateFunction's documented boundaries instead of taking them as given: timeout 3
+    /// becomes 4, memory_size 1536 becomes 2048, user_data keeps 19 entries, values of 1 KB or
+    /// more are cut to 1000 characters.
+    BoundariesClamped,
+    /// DeleteFunction answers 200 with `{}` instead of 204 (and deletes).
+    DeleteAnswers200,
+    /// A result over the response limit comes back as an empty success instead of failing.
+    OversizedResultEmptied,
 }
 
 /// A correct fgref and the faulty proxy in front of it, on a thread of their own; both stop
@@ -263,6 +273,14 @@ async fn forward(State(state): State<Arc<ProxyState>>, request: Request) -> Resp
         // The model must still say what the caller configured.
         body = restore_memory_size(body);
     }
+    if create && fault == Fault::InitializerTimeoutDoubled && status.is_success() {
+        body = restore_initializer_timeout(body);
+    }
+    let mut status = status;
+    if parts.method == Method::DELETE && fault == Fault::DeleteAnswers200 && status.is_success() {
+        status = StatusCode::OK;
+        body = Bytes::from_static(b"{}");
+    }
     headers.remove(axum::http::header::CONTENT_LENGTH);
     headers.remove(axum::http::header::TRANSFER_ENCODING);
     let mut response = Response::builder().status(status);
@@ -291,9 +309,50 @@ fn rewrite_create(fault: Fault, body: Bytes) -> Bytes {
                 request["memory_size"] = json!((m * 4).min(4096));
             }
         }
+        Fault::InitializerTimeoutDoubled => {
+            if let Some(t) = request["initializer_timeout"]
+                .as_u64()
+                .filter(|t| (1..=150).contains(t))
+            {
+                request["initializer_timeout"] = json!(t * 2);
+            }
+        }
+        Fault::BoundariesClamped => clamp_boundaries(&mut request),
         _ => return body,
     }
     Bytes::from(request.to_string())
+}
+
+fn clamp_boundaries(request: &mut Value) {
+    if request["timeout"] == json!(3) {
+        request["timeout"] = json!(4);
+    }
+    if request["memory_size"] == json!(1536) {
+        request["memory_size"] = json!(2048);
+    }
+    let user_data = request["user_data"].as_str().unwrap_or_default().to_owned();
+    if let Ok(Value::Object(mut entries)) = serde_json::from_str::<Value>(&user_data) {
+        while entries.len() >= 20 {
+            let last = entries.keys().next_back().cloned().unwrap_or_default();
+            entries.remove(&last);
+        }
+        for value in entries.values_mut() {
+            if let Some(text) = value.as_str().filter(|t| t.len() >= 1024) {
+                *value = json!(text[..1000].to_owned());
+            }
+        }
+        request["user_data"] = json!(Value::Object(entries).to_string());
+    }
+}
+
+fn restore_initializer_timeout(body: Bytes) -> Bytes {
+    let Ok(mut model) = serde_json::from_slice::<Value>(&body) else {
+        return body;
+    };
+    if let Some(t) = model["initializer_timeout"].as_u64() {
+        model["initializer_timeout"] = json!((t / 2).max(1));
+    }
+    Bytes::from(model.to_string())
 }
 
 fn restore_memory_size(body: Bytes) -> Bytes {
@@ -378,6 +437,18 @@ fn rewrite_invoke(state: &ProxyState, path: &str, headers: &mut HeaderMap, body:
                     .collect();
                 set(headers, &log_header, plain);
             }
+        }
+        Fault::OversizedResultEmptied => {
+            if !v1["result"]
+                .as_str()
+                .is_some_and(|r| r.contains("exceeds the limit"))
+            {
+                return;
+            }
+            headers.remove("x-is-func-err");
+            headers.remove("x-func-err-code");
+            v1["result"] = json!("");
+            v1["status"] = json!(200);
         }
         Fault::FirstInvokeWrong => {
             if state.answered.swap(true, Ordering::SeqCst) {

@@ -104,6 +104,9 @@ pub(super) fn spawn_extension(
     command
         .arg(script)
         .env("EXTENSION_API_ADDR", api.to_string());
+    if launch.fault == Some(crate::fault::TelemetryFault::NoExtensionApiAddr) {
+        command.env_remove("EXTENSION_API_ADDR");
+    }
     start(command, stdout, stderr, Path::new("bash"))
 }
 

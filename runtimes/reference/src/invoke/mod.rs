@@ -22,10 +22,7 @@ use crate::{
 };
 
 mod events;
-
-/// Added to the initialisation deadline for node's own start-up, which FunctionGraph does not
-/// count against `initializer_timeout` (its instances are booted before the initializer runs).
-const STARTUP_ALLOWANCE: Duration = Duration::from_secs(2);
+mod startup;
 
 /// openYuanrong's text for a runtime process that dies (research notes §5.2, 4204).
 const EXITED_MESSAGE: &str = "runtime process is exited";
@@ -182,6 +179,7 @@ async fn start_instance(platform: &Platform, function: &Function) -> Result<Inst
         .await
         .map_err(|e| fail(format!("failed to look up the node binary: {e}")))?
         .map_err(|e| fail(e.to_string()))?;
+    startup::measure(&node).await;
     let log_dir = function.log_dir();
     tokio::fs::create_dir_all(&log_dir).await.map_err(|e| {
         fail(format!(
@@ -307,7 +305,8 @@ async fn initialise(instance: &mut Instance, model: &FunctionModel) -> Result<()
     } else {
         model.initializer_timeout
     };
-    let limit = Duration::from_secs(limit_secs.into()) + STARTUP_ALLOWANCE;
+    // The limit counts from the spawn; node's own start-up, measured, is not the initializer's.
+    let limit = Duration::from_secs(limit_secs.into()) + startup::allowance(&instance.node_version);
     let since_spawn = instance.spawned_at;
     let ending = match instance.initialise(limit).await {
         InitOutcome::Ready => return Ok(()),

@@ -1,0 +1,508 @@
+//! Broken subjects for the cases the broken runtimes of `mutants.rs` and the broken platforms of
+//! `platforms.rs` leave unfailed: crashes, the preset environment, sizes, instance reuse,
+//! `initializer_timeout`, the API's accepted boundaries. Each is a broken runtime (a patched
+//! `runtime.js`) or a broken platform (the faulty proxy of `platforms/proxy.rs`) that runs only
+//! the cases it can affect (`select`, fgconform's own flags), which keeps each run to seconds:
+//! among those it must fail exactly `fails` and pass every other, as every broken subject must.
+
+use std::path::Path;
+
+use libtest_mimic::{Failed, Trial};
+
+use crate::mutants::patched_runtime;
+use crate::platforms::proxy::{Fault, IDLE_SECONDS, Proxy};
+use crate::support::{fails_exactly, fgconform, release_missing};
+
+pub enum Break {
+    /// `runtime.js` with each (find, replace) patch applied, on this runtime id.
+    Runtime {
+        runtime: &'static str,
+        patches: &'static [(&'static str, &'static str)],
+    },
+    /// A correct fgref behind the faulty proxy, on Node.js20.15.
+    Platform(Fault),
+    /// fgref with one fault of its `fault` module on (`FGREF_TELEMETRY_FAULT`), on Node.js20.15.
+    Fgref(&'static str),
+}
+
+pub struct Subject {
+    pub name: &'static str,
+    /// The documented behaviour it breaks.
+    pub breaks: &'static str,
+    pub kind: Break,
+    /// fgconform's flags choosing the cases it runs: the ones it can affect.
+    pub select: &'static [&'static str],
+    /// Case ids (`area::case`) that must fail; every other selected case must pass.
+    pub fails: &'static [&'static str],
+}
+
+pub const SUBJECTS: &[Subject] = &[
+    Subject {
+        name: "crash-survives",
+        breaks: "an uncaught throw or process.exit ends the instance and fails the call in flight (openYuanrong 4204; the open-source runtime registers no uncaughtException handler)",
+        kind: Break::Runtime {
+            runtime: "Node.js20.15",
+            patches: &[(
+                "function main() {\n",
+                "function main() {\n  process.on('uncaughtException', function () {});\n  process.exit = function () {};\n",
+            )],
+        },
+        select: &["--feature", "crash"],
+        fails: &[
+            "crash::process-exit-fails-call",
+            "crash::process-exit-message",
+            "crash::process-exit-next-call-new-instance",
+            "crash::timer-throw-after-answer-ends-instance",
+            "crash::timer-throw-fails-call",
+            "crash::timer-throw-next-call-new-instance",
+        ],
+    },
+    Subject {
+        name: "platform-variables-hidden",
+        breaks: "the preset RUNTIME_* environment variables reach the function's code (configuring_environment_variables)",
+        kind: Break::Runtime {
+            runtime: "Node.js20.15",
+            patches: &[(
+                "const ENV = process.env;",
+                "const ENV = Object.assign({}, process.env);\nObject.keys(process.env).forEach(function (k) { if (k.indexOf('RUNTIME_') === 0) delete process.env[k]; });",
+            )],
+        },
+        select: &["--feature", "environment", "--feature", "context"],
+        fails: &[
+            "context::project-id",
+            "context::runtime-environment-variables",
+            "environment::code-root-variable",
+            "environment::handler-variable",
+            "environment::initializer-variables",
+            "environment::max-response-size-variable",
+            "environment::package-variable",
+            "environment::root-and-log-dir-variables",
+            "environment::timeout-variable",
+            "environment::userdata-variable-json",
+        ],
+    },
+    Subject {
+        name: "oversized-result-emptied",
+        breaks: "a result over 6,291,456 bytes fails the call (notes and constraints)",
+        kind: Break::Platform(Fault::OversizedResultEmptied),
+        select: &["--feature", "sizes"],
+        fails: &[
+            "sizes::response-object-over-limit-fails",
+            "sizes::response-over-limit-fails",
+            "sizes::response-too-large-message",
+        ],
+    },
+    Subject {
+        name: "response-limit-too-low",
+        breaks: "results up to 6,291,456 bytes are returned intact (notes and constraints)",
+        kind: Break::Runtime {
+            runtime: "Node.js20.15",
+            patches: &[(
+                "const MAX_RESULT_BYTES = (parseFloat(ENV.MAX_REQUEST_BODY_SIZE) || 6) * 1048576;",
+                "const MAX_RESULT_BYTES = 6000000;",
+            )],
+        },
+        select: &["--feature", "sizes"],
+        fails: &[
+            "sizes::response-too-large-message",
+            "sizes::response-under-limit-intact",
+        ],
+    },
+    Subject {
+        name: "large-events-truncated",
+        breaks: "a request body up to 6 MB reaches the function whole (notes and constraints)",
+        kind: Break::Runtime {
+            runtime: "Node.js20.15",
+            patches: &[(
+                "  const text = buffer.toString('utf8');",
+                "  const text = buffer.slice(0, 5000000).toString('utf8');",
+            )],
+        },
+        select: &["--feature", "sizes"],
+        fails: &["sizes::request-6mb-accepted"],
+    },
+    Subject {
+        name: "instance-exits-after-each-call",
+        breaks: "a warm instance serves the next call (why_is_my_first_request_slow)",
+        kind: Break::Runtime {
+            runtime: "Node.js20.15",
+            patches: &[(
+                "      function () { pollNext(); });",
+                "      function () { process.exit(0); });",
+            )],
+        },
+        select: &["--feature", "instances"],
+        fails: &[
+            "instances::concurrent-separate-instances",
+            "instances::idle-instance-recycled",
+            "instances::idle-recycle-reruns-initializer",
+            "instances::sequential-calls-reuse-instance",
+        ],
+    },
+    Subject {
+        // Not broken: leaving timing to the platform is a legitimate runtime design (the custom
+        // runtime API lets it). It fails nothing when the platform enforces
+        // initializer_timeout itself, as fgref must; with a start-up allowance that lets a 1.5 s
+        // initializer pass under initializer_timeout = 1, it fails the two timeout cases.
+        name: "initializer-timeout-left-to-platform",
+        breaks: "nothing: the runtime leaves initializer_timeout to the platform (HW-INIT-SPEC)",
+        kind: Break::Runtime {
+            runtime: "Node.js20.15",
+            patches: &[(
+                "    initTimer = setTimeout(function () { callback(timedOut); }, initSeconds * 1000);",
+                "    initTimer = null;",
+            )],
+        },
+        select: &["--feature", "initializer"],
+        fails: &[],
+    },
+    Subject {
+        name: "initializer-timeout-not-enforced",
+        breaks: "initializer_timeout bounds the initializer (HW-INIT-SPEC)",
+        kind: Break::Platform(Fault::InitializerTimeoutDoubled),
+        select: &["--feature", "initializer"],
+        fails: &[
+            "environment::initializer-variables",
+            "initializer::timeout-own-limit",
+            "timeout::initializer-timeout-abandons-instance",
+        ],
+    },
+    Subject {
+        name: "boundaries-clamped",
+        breaks: "CreateFunction accepts its documented boundaries as given (timeout 3, memory_size 1536, 20 user_data entries, 1 KB values)",
+        kind: Break::Platform(Fault::BoundariesClamped),
+        select: &["::api::"],
+        fails: &[
+            "api::memory-size-allowed",
+            "api::timeout-minimum-accepted",
+            "api::user-data-1kb-accepted",
+            "api::user-data-too-large",
+            "api::user-data-too-many",
+            "api::user-data-twenty-accepted",
+        ],
+    },
+    Subject {
+        name: "delete-answers-200",
+        breaks: "DeleteFunction answers 204 No Content (API reference)",
+        kind: Break::Platform(Fault::DeleteAnswers200),
+        select: &["::api::"],
+        fails: &["api::delete-function-no-content"],
+    },
+];
+
+pub const MORE_SUBJECTS: &[Subject] = &[
+    Subject {
+        name: "context-getters-wrong",
+        breaks: "context's getters return the function's settings (seed's context table; notes §3.2)",
+        kind: Break::Runtime {
+            runtime: "Node.js20.15",
+            patches: &[
+                (
+                    "getAccessKey() { return this.accessKey; }",
+                    "getAccessKey() { return 'AKEXAMPLE'; }",
+                ),
+                (
+                    "getCPUNumber() { return this.cpu; }",
+                    "getCPUNumber() { return '0'; }",
+                ),
+                (
+                    "getPackage() { return this.package; }",
+                    "getPackage() { return 'not-the-package'; }",
+                ),
+                (
+                    "getProjectID() { return this.projectID; }",
+                    "getProjectID() { return ''; }",
+                ),
+                (
+                    "getRunningTimeInSeconds() { return this.timeout; }",
+                    "getRunningTimeInSeconds() { return 0; }",
+                ),
+                (
+                    "getRemainingTimeInMilliSeconds() { return this.timeout + this.startTime - new Date().getTime(); }",
+                    "getRemainingTimeInMilliSeconds() { return String(this.timeout + this.startTime - new Date().getTime()); }",
+                ),
+            ],
+        },
+        select: &["::context::"],
+        fails: &[
+            "context::access-key-deprecated",
+            "context::cpu-number-positive",
+            "context::credentials-empty-without-agency",
+            "context::package-version",
+            "context::project-id",
+            "context::remaining-time-integer",
+            "context::running-time-milliseconds",
+            "context::running-time-timeout",
+        ],
+    },
+    Subject {
+        name: "results-not-serialised",
+        breaks: "objects, arrays and null are returned as JSON, other values through String() (notes §1.3, implementation)",
+        kind: Break::Runtime {
+            runtime: "Node.js20.15",
+            patches: &[
+                (
+                    "  if (typeof data === 'object') {\n    try {\n      text = JSON.stringify(data);",
+                    "  if (false) {\n    try {\n      text = JSON.stringify(data);",
+                ),
+                (
+                    "    text = safeString(data);\n",
+                    "    text = typeof data === 'string' ? data : '';\n",
+                ),
+            ],
+        },
+        select: &["::handler::", "--runtime", "Node.js10.16"],
+        fails: &[
+            "handler::apig-body-null",
+            "handler::apig-callback-echo",
+            "handler::apig-faq-response",
+            "handler::async-return",
+            "handler::async-three-params",
+            "handler::promise-return-plain-function",
+            "handler::promise-timer",
+            "handler::result-array",
+            "handler::result-boolean",
+            "handler::result-circular",
+            "handler::result-circular-node12",
+            "handler::result-json-text",
+            "handler::result-null",
+            "handler::result-number",
+            "handler::subdir-handler",
+        ],
+    },
+    Subject {
+        name: "handler-file-ignored",
+        breaks: "the handler string's file part names the file loaded, sub-directories included (seed)",
+        kind: Break::Runtime {
+            runtime: "Node.js20.15",
+            patches: &[(
+                "const HANDLER_PATH = path.resolve(CODE_ROOT, HANDLER.file + '.js');",
+                "const HANDLER_PATH = path.resolve(CODE_ROOT, 'index.js');",
+            )],
+        },
+        select: &["::handler::"],
+        fails: &[
+            "handler::custom-file-and-function",
+            "handler::missing-module",
+            "handler::subdir-handler",
+        ],
+    },
+    Subject {
+        name: "node6-arity-two-accepted",
+        breaks: "on Node.js 6.10 a handler must declare exactly 3 parameters (the open-source runtime's Node.js 6 test)",
+        kind: Break::Runtime {
+            runtime: "Node.js6.10",
+            patches: &[(
+                "if (LEGACY_NODE ? arity !== 3 : (arity !== 2 && arity !== 3)) {",
+                "if (LEGACY_NODE ? arity < 2 : (arity !== 2 && arity !== 3)) {",
+            )],
+        },
+        select: &["::handler::"],
+        fails: &[
+            "handler::arity-four-params-node6",
+            "handler::arity-two-params-node6",
+        ],
+    },
+    Subject {
+        name: "logger-and-output-broken",
+        breaks: "console.error and process.stdout.write reach the log, the logger has setLevel, long messages are kept whole (notes §3.3)",
+        kind: Break::Runtime {
+            runtime: "Node.js20.15",
+            patches: &[
+                (
+                    "function main() {\n",
+                    "function main() {\n  console.error = function () {};\n  process.stdout.write = function () { return true; };\n",
+                ),
+                ("  setLevel(level) {", "  setLvl(level) {"),
+                (
+                    "const message = util.format.apply(util, args);",
+                    "const message = util.format.apply(util, args).slice(0, 4000);",
+                ),
+            ],
+        },
+        select: &["::logger::"],
+        fails: &[
+            "logger::console-and-logger-order",
+            "logger::console-error",
+            "logger::level-resets-per-call",
+            "logger::logger-methods",
+            "logger::long-message-end-kept",
+            "logger::same-logger-within-call",
+            "logger::set-level-case-sensitive",
+            "logger::set-level-debug",
+            "logger::set-level-error",
+            "logger::set-level-unknown-ignored",
+            "logger::set-level-warn",
+            "logger::stdout-write",
+        ],
+    },
+    Subject {
+        name: "initializer-data-returned",
+        breaks: "the initializer's callback data is discarded (notes §2.1)",
+        kind: Break::Runtime {
+            runtime: "Node.js20.15",
+            patches: &[
+                (
+                    "  const callback = completionCallback(function (error) {\n    if (initTimer",
+                    "  const callback = completionCallback(function (error, data) {\n    process.fgInitData = data;\n    if (initTimer",
+                ),
+                (
+                    "outcome = resultBody(data);",
+                    "outcome = resultBody(process.fgInitData !== undefined ? process.fgInitData : data);",
+                ),
+            ],
+        },
+        select: &["::initializer::"],
+        fails: &[
+            "initializer::callback-data-ignored",
+            "initializer::callback-twice",
+            "initializer::context-function-meta",
+            "initializer::context-logger",
+            "initializer::context-request-id",
+            "initializer::context-request-id-empty",
+            "initializer::context-user-data",
+            "initializer::handler-file-used",
+            "initializer::promise-resolve",
+            "initializer::runs-once",
+            "initializer::runs-once-three-steps",
+            "initializer::success",
+        ],
+    },
+];
+
+/// Extensions: these live inside fgref's instances, where no proxy reaches.
+pub const FGREF_SUBJECTS: &[Subject] = &[
+    Subject {
+        name: "subscription-unchecked",
+        breaks: "every telemetry subscription is checked: types, listener host and port, protocol, one per instance (Telemetry API page)",
+        kind: Break::Fgref("subscription-unchecked"),
+        select: &["::telemetry::"],
+        fails: &[
+            "telemetry::subscribe-host-not-loopback",
+            "telemetry::subscribe-missing-types",
+            "telemetry::subscribe-port-outside-range",
+            "telemetry::subscribe-protocol-not-post",
+            "telemetry::subscribe-second-subscription",
+            "telemetry::subscribe-types-empty",
+            "telemetry::subscribe-types-unknown",
+        ],
+    },
+    Subject {
+        name: "register-unchecked",
+        breaks: "a registration is checked: name, address on 127.0.0.1:8081-8090, a port of its own, at most ten (extension API page)",
+        kind: Break::Fgref("register-unchecked"),
+        select: &["::extensions::"],
+        fails: &[
+            "extensions::register-eleventh-refused",
+            "extensions::register-host-not-loopback",
+            "extensions::register-missing-address",
+            "extensions::register-missing-name",
+            "extensions::register-port-outside-range",
+            "extensions::register-port-taken",
+        ],
+    },
+    Subject {
+        name: "register-body-parsed",
+        breaks: "the register request's body is not parsed (extension API page)",
+        kind: Break::Fgref("register-body-parsed"),
+        select: &["::extensions::"],
+        fails: &["extensions::register-body-ignored"],
+    },
+    Subject {
+        name: "register-answer-empty",
+        breaks: "a registration answers functionName, functionVersion and errorInfo (extension API page)",
+        kind: Break::Fgref("register-answer-empty"),
+        select: &["::extensions::"],
+        fails: &["extensions::register-response-body"],
+    },
+    Subject {
+        name: "no-extension-api-addr",
+        breaks: "an extension's environment has EXTENSION_API_ADDR, the extension API's HOST:PORT (extension API page)",
+        kind: Break::Fgref("no-extension-api-addr"),
+        select: &["::extensions::"],
+        fails: &[
+            "extensions::api-addr-environment",
+            "extensions::concurrent-instances-same-port",
+            "extensions::invoke-event-each-call",
+            "extensions::invoke-event-each-extension",
+            "extensions::invoke-event-function-urn",
+            "extensions::register-body-ignored",
+            "extensions::register-eleventh-refused",
+            "extensions::register-host-not-loopback",
+            "extensions::register-missing-address",
+            "extensions::register-missing-name",
+            "extensions::register-port-outside-range",
+            "extensions::register-port-taken",
+            "extensions::register-response-body",
+            "extensions::script-runs-node",
+        ],
+    },
+];
+
+pub fn trials() -> Vec<Trial> {
+    SUBJECTS
+        .iter()
+        .chain(MORE_SUBJECTS)
+        .chain(FGREF_SUBJECTS)
+        .map(|subject| {
+            let (kind, runtime) = match subject.kind {
+                Break::Runtime { runtime, .. } => ("runtime", runtime),
+                Break::Platform(_) | Break::Fgref(_) => ("platform", "Node.js20.15"),
+            };
+            let name = format!("selftest::broken-{kind}::{}", subject.name);
+            match fgref::node::resolve(runtime, fgref::node::default_cache().as_deref()) {
+                Ok(_) => Trial::test(name, move || check(subject)),
+                Err(error) => release_missing(name, runtime, error),
+            }
+        })
+        .collect()
+}
+
+fn check(subject: &Subject) -> Result<(), Failed> {
+    let dir = tempfile::tempdir()?;
+    // An fgref fault's trials mostly wait out fgref's 5 s for extensions to register: idle time.
+    let threads = if matches!(subject.kind, Break::Fgref(_)) {
+        "7"
+    } else {
+        "2"
+    };
+    let mut args = vec!["--format", "json", "--test-threads", threads];
+    args.extend(subject.select);
+    let output = match subject.kind {
+        Break::Runtime { runtime, patches } => {
+            let bootstrap = patched_runtime(dir.path(), patches)?;
+            args.extend(["--runtime", runtime]);
+            fgconform(&args, &[("FGREF_NODEJS_BOOTSTRAP", Path::new(&bootstrap))])
+        }
+        Break::Fgref(fault) => {
+            if fgref::TelemetryFault::from_name(fault).is_none() {
+                return Err(format!("fgref has no fault named {fault}").into());
+            }
+            args.extend(["--runtime", "Node.js20.15"]);
+            fgconform(&args, &[(fgref::TELEMETRY_FAULT_VAR, Path::new(fault))])
+        }
+        Break::Platform(fault) => {
+            let proxy = Proxy::start(fault)?;
+            let target = dir.path().join("broken.toml");
+            std::fs::write(
+                &target,
+                format!(
+                    "name = \"broken-{}\"\nurl = \"{}\"\nruntimes = [\"Node.js20.15\"]\nfeatures = \"all\"\nidle_timeout = {IDLE_SECONDS}\n",
+                    subject.name, proxy.url,
+                ),
+            )?;
+            let target = target.to_str().ok_or("temp path is not UTF-8")?.to_owned();
+            let mut args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+            args.extend(["--target".to_owned(), target]);
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            let output = fgconform(&args, &[]);
+            drop(proxy);
+            output
+        }
+    };
+    fails_exactly(
+        &output,
+        subject.fails,
+        &format!("broken subject `{}` ({})", subject.name, subject.breaks),
+    )
+}
