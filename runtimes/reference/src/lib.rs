@@ -50,6 +50,7 @@ mod messages;
 pub mod node;
 mod platform;
 mod registry;
+mod serve;
 mod telemetry;
 mod unpack;
 
@@ -101,7 +102,20 @@ pub struct Config {
     /// A deliberately broken extension or telemetry behaviour, for fgconform's self-tests only.
     #[doc(hidden)]
     pub telemetry_fault: Option<TelemetryFault>,
+    /// The most instances the platform runs at once, over all functions (`fgref
+    /// --max-instances`); `None`: unlimited. Past it an idle instance of another function is
+    /// stopped to make room, and with none idle the call gets 429 `FSS.0429`.
+    pub max_instances: Option<usize>,
+    /// How long a client may take to send a request's headers before its connection is closed.
+    pub header_read_timeout: Duration,
+    /// The most client connections the platform API serves at once (`fgref --max-connections`);
+    /// more wait to be accepted.
+    pub max_connections: usize,
 }
+
+/// The platform-wide instance cap by default: OTC's "Number of concurrent executions per
+/// account" (100).
+pub const DEFAULT_MAX_INSTANCES: usize = 100;
 
 impl Default for Config {
     fn default() -> Self {
@@ -115,6 +129,9 @@ impl Default for Config {
             idle_timeout: Duration::from_secs(60),
             host_ports: Vec::new(),
             telemetry_fault: None,
+            max_instances: Some(DEFAULT_MAX_INSTANCES),
+            header_read_timeout: Duration::from_secs(30),
+            max_connections: 256,
         }
     }
 }
@@ -141,7 +158,14 @@ impl Server {
             Some(dir) => {
                 std::fs::create_dir_all(dir).map_err(data_dir_error(dir))?;
                 let dir = std::fs::canonicalize(dir).map_err(data_dir_error(dir))?;
-                (None, dir)
+                // A fresh directory of this run's own, created exclusively: nothing an earlier
+                // run (or its functions' code) left in the data directory is merged or followed.
+                let run = tempfile::Builder::new()
+                    .prefix("fgref-")
+                    .tempdir_in(&dir)
+                    .map_err(data_dir_error(&dir))?;
+                let run_dir = run.path().to_path_buf();
+                (Some(run), run_dir)
             }
             None => {
                 let temp = tempfile::Builder::new()
@@ -198,17 +222,19 @@ impl Server {
             registry: Registry::default(),
             dependencies: Dependencies::new(dependencies_dir),
             instances: Arc::default(),
+            instance_quota: instance::Quota::new(config.max_instances),
         });
         let app = api::router(Arc::clone(&platform));
+        let bounds = serve::Bounds {
+            header_read_timeout: config.header_read_timeout,
+            max_connections: config.max_connections,
+        };
         let (stop_serving, stopped) = oneshot::channel::<()>();
         let serve = tokio::spawn(async move {
             let stopped = async {
                 let _ = stopped.await;
             };
-            // Only fails if accepting fails for good; nothing is left to do then.
-            let _ = axum::serve(listener, app)
-                .with_graceful_shutdown(stopped)
-                .await;
+            serve::serve(listener, app, bounds, stopped).await;
         });
         let reaper = tokio::spawn(recycle_idle(Arc::clone(&platform)));
         Ok(Server {

@@ -46,6 +46,13 @@ struct Args {
     /// Repeatable.
     #[arg(long = "host-port", value_name = "PORT")]
     host_ports: Vec<u16>,
+    /// The most instances fgref runs at once over all functions (0: unlimited); past it an idle
+    /// instance is stopped to make room, and with none idle a call gets 429 FSS.0429.
+    #[arg(long, env = "FGREF_MAX_INSTANCES", value_name = "N", default_value_t = fgref::DEFAULT_MAX_INSTANCES)]
+    max_instances: usize,
+    /// The most client connections fgref serves at once; more wait to be accepted.
+    #[arg(long, env = "FGREF_MAX_CONNECTIONS", value_name = "N", default_value = "256", value_parser = clap::value_parser!(u32).range(1..))]
+    max_connections: u32,
 }
 
 /// A positive number of seconds, fractions allowed.
@@ -84,6 +91,9 @@ async fn serve(args: Args) -> anyhow::Result<()> {
         idle_timeout: args.idle_timeout,
         host_ports: args.host_ports,
         telemetry_fault: fgref::TelemetryFault::from_env().map_err(anyhow::Error::msg)?,
+        max_instances: (args.max_instances > 0).then_some(args.max_instances),
+        header_read_timeout: Duration::from_secs(30),
+        max_connections: args.max_connections as usize,
     };
     let mut terminate = signal(SignalKind::terminate()).context("failed to listen for SIGTERM")?;
     let server = fgref::Server::start(config)

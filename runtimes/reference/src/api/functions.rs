@@ -65,7 +65,18 @@ pub(super) async fn create_function(
         })
         .collect();
     let uid = platform.registry.next_uid();
-    let dir = platform.functions_dir.join(uid.to_string());
+    // A directory of its own under a name no one can guess, created exclusively: code an
+    // earlier function ran cannot have prepared it.
+    let dir = tempfile::Builder::new()
+        .prefix(&format!("{uid}-"))
+        .tempdir_in(&platform.functions_dir)
+        .map_err(|e| {
+            FssError::Platform(format!(
+                "failed to create the function's directory in {}: {e}",
+                platform.functions_dir.display()
+            ))
+        })?
+        .keep();
     let code_root = dir.join("code");
     let code_size = valid.zip.len() as u64;
     let unpack_into = code_root.clone();
@@ -110,6 +121,7 @@ pub(super) async fn create_function(
         cpu: valid.memory_size * 300 / 128,
         strategy_config: StrategyConfig { concurrency: -1 },
         depend_version_list: valid.depend_version_list,
+        max_instance_num: valid.max_instance_num,
     };
     let mut function = Function::new(
         uid,

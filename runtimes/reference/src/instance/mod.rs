@@ -4,12 +4,14 @@
 
 mod extension_api;
 mod extensions;
+mod limits;
 mod logs;
 mod memory;
 mod network;
 mod outbound;
 mod outbox;
 mod process;
+mod quota;
 mod runtime_api;
 mod table;
 
@@ -29,6 +31,7 @@ use tokio::{
 
 pub(crate) use outbox::Outbox;
 pub(crate) use process::{Launch, SpawnError};
+pub(crate) use quota::{Full, Quota, Slot};
 pub(crate) use runtime_api::{Answer, MAX_RESULT_BYTES};
 pub(crate) use table::InstanceTable;
 
@@ -71,6 +74,9 @@ pub(crate) struct Instance {
     exited: watch::Receiver<bool>,
     logs: Arc<LogCapture>,
     tasks: Vec<AbortHandle>,
+    /// Its place in the function's and the platform's instance limits, given back when the
+    /// instance is dropped.
+    pub slot: Option<Slot>,
 }
 
 /// How an instance's initialisation ended.
@@ -201,6 +207,7 @@ impl Instance {
             exited: exited_rx,
             logs,
             tasks: vec![api.task.abort_handle(), reader.abort_handle()],
+            slot: None,
         })
     }
 

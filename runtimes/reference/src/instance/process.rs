@@ -152,8 +152,9 @@ fn base_command(program: &Path, launch: &Launch<'_>, network: &Network) -> Comma
         .kill_on_drop(true);
     let platform = rustix::process::getpid();
     let ns = network.enter_before_exec();
-    // SAFETY: between fork and exec this makes only the prctl, getppid and setns syscalls; the
-    // namespace's descriptor is open in the parent (held by `network`) across the spawn.
+    // SAFETY: between fork and exec this makes only the prctl, getppid, rlimit, signal and setns
+    // syscalls; the namespace's descriptor is open in the parent (held by `network`) across the
+    // spawn.
     unsafe {
         command.pre_exec(move || {
             // Killed with the platform even when the platform itself is SIGKILLed and cannot
@@ -164,6 +165,7 @@ fn base_command(program: &Path, launch: &Launch<'_>, network: &Network) -> Comma
                     "the platform exited during the spawn",
                 ));
             }
+            super::limits::apply()?;
             match ns {
                 Some(ns) => network::enter(ns),
                 None => Ok(()),
