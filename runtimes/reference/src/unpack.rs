@@ -483,4 +483,19 @@ mod tests {
             Err(UnpackError::Symlink(_))
         ));
     }
+
+    #[test]
+    fn a_link_already_in_the_directory_is_replaced_not_written_through() {
+        let dir = tempfile::tempdir().unwrap();
+        let victim = dir.path().join("victim.js");
+        fs::write(&victim, "untouched").unwrap();
+        let dest = dir.path().join("code");
+        fs::create_dir(&dest).unwrap();
+        std::os::unix::fs::symlink(&victim, dest.join("index.js")).unwrap();
+        unpack(&zip_of(&[("index.js", "new")]), &dest).unwrap();
+        assert_eq!(fs::read_to_string(&victim).unwrap(), "untouched");
+        let written = fs::symlink_metadata(dest.join("index.js")).unwrap();
+        assert!(written.is_file(), "{written:?}");
+        assert_eq!(fs::read_to_string(dest.join("index.js")).unwrap(), "new");
+    }
 }
