@@ -158,6 +158,19 @@ async fn a_connection_that_sends_half_a_header_is_cut_off() {
         tokio::task::block_in_place(|| raw_exchange(&f, half.as_bytes(), Duration::from_secs(5)));
     assert!(answer.is_some(), "the connection was still open after 5 s");
     assert!(started.elapsed() >= Duration::from_millis(400));
+    // Nor may a connection that sends nothing at all hold its place.
+    let silent = tokio::task::block_in_place(|| raw_exchange(&f, b"", Duration::from_secs(5)));
+    assert!(
+        silent.is_some(),
+        "a silent connection was still open after 5 s"
+    );
+    // Nor one kept alive after its request, once the next one is as late.
+    let request = format!("GET /v2/{PROJECT}/fgs/functions HTTP/1.1\r\nHost: fgref\r\n\r\n");
+    let kept = tokio::task::block_in_place(|| {
+        raw_exchange(&f, request.as_bytes(), Duration::from_secs(5))
+    });
+    let kept = kept.expect("a kept-alive connection was still open after 5 s");
+    assert!(kept.starts_with("HTTP/1.1 200"), "{kept}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
