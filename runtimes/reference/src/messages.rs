@@ -40,6 +40,13 @@ pub(crate) struct CreateFunctionRequest {
     pub max_instance_num: Option<i64>,
 }
 
+/// UpdateFunctionMaxInstanceConfig: `PUT .../functions/{func_urn}/config-max-instance`.
+#[derive(Debug, Deserialize)]
+pub(crate) struct UpdateMaxInstanceRequest {
+    #[serde(default)]
+    pub max_instance_num: Option<i64>,
+}
+
 /// CreateFunction's `func_code`: the zip, base64.
 #[derive(Debug, Deserialize)]
 pub(crate) struct FuncCode {

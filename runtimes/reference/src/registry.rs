@@ -108,6 +108,13 @@ impl Function {
         }
     }
 
+    /// The function model as it stands: `max_instance_num` may have changed since creation.
+    pub(crate) fn model_now(&self) -> FunctionModel {
+        let mut model = self.model.clone();
+        model.max_instance_num = self.instances.limit();
+        model
+    }
+
     fn idle(&self) -> MutexGuard<'_, Idle> {
         self.idle.lock().unwrap_or_else(PoisonError::into_inner)
     }

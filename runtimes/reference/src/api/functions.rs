@@ -16,13 +16,16 @@ use axum::{
 use super::{
     dependencies::dependency_error,
     extract::{body_error, lookup, path_error},
-    validate::validate,
+    validate::{check_max_instance_num, validate},
 };
 use crate::{
     code_root::{self, CodeRootError, Layer},
     dates,
     error::FssError,
-    messages::{CreateFunctionRequest, FunctionModel, ListFunctionsResponse, StrategyConfig},
+    messages::{
+        CreateFunctionRequest, FunctionModel, ListFunctionsResponse, StrategyConfig,
+        UpdateMaxInstanceRequest,
+    },
     platform::Platform,
     registry::{self, Function, FunctionKey},
 };
@@ -135,7 +138,7 @@ pub(super) async fn create_function(
     match platform.registry.insert(function) {
         Some(function) => {
             lease.keep();
-            Ok(Json(function.model.clone()))
+            Ok(Json(function.model_now()))
         }
         None => {
             remove_dir(dir).await;
@@ -176,7 +179,7 @@ pub(super) async fn list_functions(
         .iter()
         .skip(usize::try_from(query.marker).unwrap_or(usize::MAX))
         .take(usize::try_from(query.max_items).unwrap_or(usize::MAX))
-        .map(|f| f.model.clone())
+        .map(|f| f.model_now())
         .collect();
     Ok(Json(ListFunctionsResponse {
         next_marker: (query.marker + functions.len() as u64).min(count),
@@ -237,7 +240,26 @@ pub(super) async fn get_function_config(
 ) -> Result<Json<FunctionModel>, FssError> {
     let Path((project_id, urn)) = path.map_err(path_error)?;
     let function = lookup(&platform, &project_id, &urn)?;
-    Ok(Json(function.model.clone()))
+    Ok(Json(function.model_now()))
+}
+
+/// UpdateFunctionMaxInstanceConfig: a new `max_instance_num` for the instances started from now
+/// on (those running keep running); without the field, nothing changes. Answers the model.
+pub(super) async fn update_max_instance_config(
+    State(platform): State<Arc<Platform>>,
+    path: Result<Path<(String, String)>, PathRejection>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<FunctionModel>, FssError> {
+    let Path((project_id, urn)) = path.map_err(path_error)?;
+    let function = lookup(&platform, &project_id, &urn)?;
+    let body = body.map_err(body_error)?;
+    let request: UpdateMaxInstanceRequest = serde_json::from_slice(&body).map_err(|e| {
+        FssError::BadRequest(format!("invalid UpdateFunctionMaxInstanceConfig body: {e}"))
+    })?;
+    if let Some(value) = request.max_instance_num {
+        function.instances.set_limit(check_max_instance_num(value)?);
+    }
+    Ok(Json(function.model_now()))
 }
 
 pub(super) async fn delete_function(

@@ -74,6 +74,10 @@ pub(crate) fn router(platform: Arc<Platform>) -> Router {
             axum::routing::delete(functions::delete_function),
         )
         .route(
+            "/v2/{project_id}/fgs/functions/{func_urn}/config-max-instance",
+            axum::routing::put(functions::update_max_instance_config),
+        )
+        .route(
             "/v2/{project_id}/fgs/functions/{func_urn}/invocations",
             post(invocations::invoke_function).layer(DefaultBodyLimit::max(MAX_EVENT_BYTES)),
         )

@@ -110,13 +110,8 @@ pub(super) fn validate(request: &CreateFunctionRequest) -> Result<ValidFunction,
     let user_data = parse_user_data(request.user_data.as_deref().unwrap_or(""))?;
     let (initializer_handler, initializer_timeout) = check_initializer(request)?;
     let depend_version_list = check_depend_version_list(request)?;
-    let max_instance_num = request.max_instance_num.unwrap_or(DEFAULT_MAX_INSTANCES);
-    if !MAX_INSTANCES_RANGE.contains(&max_instance_num) {
-        // fgref's code: no source names one for this field.
-        return Err(FssError::BadRequest(format!(
-            "max_instance_num {max_instance_num} is invalid; use -1 (unlimited), 0 (disabled) or 1–1000"
-        )));
-    }
+    let max_instance_num =
+        check_max_instance_num(request.max_instance_num.unwrap_or(DEFAULT_MAX_INSTANCES))?;
     Ok(ValidFunction {
         max_instance_num,
         memory_size,
@@ -133,6 +128,17 @@ pub(super) fn validate(request: &CreateFunctionRequest) -> Result<ValidFunction,
 /// most `bytes` bytes.
 pub(super) const fn base64_len(bytes: usize) -> usize {
     bytes.div_ceil(3) * 4
+}
+
+/// -1 (unlimited), 0 (disabled) or 1–1000; else 400 `FSS.0400` (**fgref**: no source names a
+/// code for this field).
+pub(super) fn check_max_instance_num(value: i64) -> Result<i64, FssError> {
+    if MAX_INSTANCES_RANGE.contains(&value) {
+        return Ok(value);
+    }
+    Err(FssError::BadRequest(format!(
+        "max_instance_num {value} is invalid; use -1 (unlimited), 0 (disabled) or 1–1000"
+    )))
 }
 
 fn check_depend_version_list(request: &CreateFunctionRequest) -> Result<Vec<String>, FssError> {

@@ -3,30 +3,47 @@
 
 use std::sync::{
     Arc,
-    atomic::{AtomicUsize, Ordering},
+    atomic::{AtomicI64, AtomicUsize, Ordering},
 };
 
-/// A count of live instances under an optional limit.
+/// A count of live instances under a limit that may change.
 #[derive(Debug)]
 pub(crate) struct Quota {
     live: AtomicUsize,
-    limit: Option<usize>,
+    /// Negative: unlimited.
+    limit: AtomicI64,
 }
 
 impl Quota {
     /// `None`: unlimited.
     pub(crate) fn new(limit: Option<usize>) -> Arc<Self> {
+        let limit = limit.map_or(-1, |l| i64::try_from(l).unwrap_or(i64::MAX));
         Arc::new(Self {
             live: AtomicUsize::new(0),
-            limit,
+            limit: AtomicI64::new(limit),
         })
+    }
+
+    /// The limit as `max_instance_num` says it: -1 unlimited.
+    pub(crate) fn limit(&self) -> i64 {
+        self.limit.load(Ordering::Acquire).max(-1)
+    }
+
+    /// A new limit for the instances started from now on (-1 unlimited); those already
+    /// running keep running.
+    pub(crate) fn set_limit(&self, limit: i64) {
+        self.limit.store(limit, Ordering::Release);
+    }
+
+    fn bound(&self) -> Option<usize> {
+        usize::try_from(self.limit.load(Ordering::Acquire)).ok()
     }
 
     /// Counts one more instance, unless that would pass the limit.
     fn take(&self) -> bool {
         self.live
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |live| {
-                match self.limit {
+                match self.bound() {
                     Some(limit) if live >= limit => None,
                     _ => Some(live + 1),
                 }
@@ -59,11 +76,11 @@ impl Slot {
     /// Takes a place in both quotas, or none.
     pub(crate) fn reserve(function: &Arc<Quota>, platform: &Arc<Quota>) -> Result<Slot, Full> {
         if !function.take() {
-            return Err(Full::Function(function.limit.unwrap_or(0)));
+            return Err(Full::Function(function.bound().unwrap_or(0)));
         }
         if !platform.take() {
             function.give_back();
-            return Err(Full::Platform(platform.limit.unwrap_or(0)));
+            return Err(Full::Platform(platform.bound().unwrap_or(0)));
         }
         Ok(Slot {
             function: Arc::clone(function),
@@ -108,5 +125,8 @@ mod tests {
             Slot::reserve(&disabled, &platform).unwrap_err(),
             Full::Function(0)
         );
+        disabled.set_limit(-1);
+        assert_eq!(disabled.limit(), -1);
+        assert!(Slot::reserve(&disabled, &platform).is_ok());
     }
 }

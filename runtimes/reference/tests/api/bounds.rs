@@ -251,3 +251,40 @@ async fn instances_get_the_documented_descriptor_and_file_size_limits() {
     );
     assert_eq!(at_limit["error"], "", "{at_limit}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn update_max_instance_config_changes_the_limit_and_the_model() {
+    let f = Fixture::start().await;
+    let urn = f.create_ok("tunable", json!({})).await;
+    let url = format!("{}/config-max-instance", f.function_url(&urn));
+    let put = |body: Value| {
+        let request = f.client.put(&url).json(&body);
+        async move {
+            let response = request.send().await.unwrap();
+            let status = response.status();
+            (status, response.json::<Value>().await.unwrap())
+        }
+    };
+    let (status, model) = put(json!({"max_instance_num": 0})).await;
+    assert_eq!(status, StatusCode::OK, "{model}");
+    assert_eq!(model["max_instance_num"], 0);
+    let config = f.client.get(format!("{}/config", f.function_url(&urn)));
+    let config: Value = config.send().await.unwrap().json().await.unwrap();
+    assert_eq!(config["max_instance_num"], 0, "{config}");
+    let refused = f.invoke(&urn, json!({})).await;
+    assert_eq!(
+        refused.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        refused.body
+    );
+    let (status, body) = put(json!({"max_instance_num": 1001})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["error_code"], "FSS.0400", "{body}");
+    let (_, model) = put(json!({})).await;
+    assert_eq!(model["max_instance_num"], 0, "no field: no change");
+    let (_, model) = put(json!({"max_instance_num": -1})).await;
+    assert_eq!(model["max_instance_num"], -1);
+    let allowed = f.invoke(&urn, json!({})).await;
+    assert_eq!(allowed.status, StatusCode::OK, "{}", allowed.body);
+}
