@@ -39,6 +39,7 @@ mod api;
 mod auth;
 mod call_log;
 mod code_root;
+mod data_dir;
 mod dates;
 mod dependencies;
 mod error;
@@ -144,7 +145,7 @@ pub struct Server {
     serve: Option<JoinHandle<()>>,
     reaper: Option<JoinHandle<()>>,
     /// Dropped last: instances run inside it.
-    temp_dir: Option<tempfile::TempDir>,
+    temp_dir: Option<data_dir::RunDir>,
 }
 
 impl Server {
@@ -160,19 +161,13 @@ impl Server {
                 let dir = std::fs::canonicalize(dir).map_err(data_dir_error(dir))?;
                 // A fresh directory of this run's own, created exclusively: nothing an earlier
                 // run (or its functions' code) left in the data directory is merged or followed.
-                let run = tempfile::Builder::new()
-                    .prefix("fgref-")
-                    .tempdir_in(&dir)
-                    .map_err(data_dir_error(&dir))?;
-                let run_dir = run.path().to_path_buf();
+                let run = data_dir::fresh(&dir).map_err(data_dir_error(&dir))?;
+                let run_dir = run.dir.path().to_path_buf();
                 (Some(run), run_dir)
             }
             None => {
-                let temp = tempfile::Builder::new()
-                    .prefix("fgref-")
-                    .tempdir()
-                    .map_err(data_dir_error(&std::env::temp_dir()))?;
-                let dir = temp.path().to_path_buf();
+                let temp = data_dir::temporary().map_err(data_dir_error(&std::env::temp_dir()))?;
+                let dir = temp.dir.path().to_path_buf();
                 (Some(temp), dir)
             }
         };
@@ -262,7 +257,7 @@ impl Server {
     pub async fn abort(&self) {
         self.platform.instances.stop_everything().await;
         if let Some(temp_dir) = &self.temp_dir {
-            let dir = temp_dir.path().to_owned();
+            let dir = temp_dir.dir.path().to_owned();
             let _ = tokio::task::spawn_blocking(move || std::fs::remove_dir_all(dir)).await;
         }
     }

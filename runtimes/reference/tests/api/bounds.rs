@@ -208,8 +208,14 @@ async fn a_reused_data_dir_is_never_merged_or_written_through() {
     std::fs::create_dir_all(&stale_root).unwrap();
     std::fs::write(stale_root.join("stale.txt"), "stale").unwrap();
     std::os::unix::fs::symlink(&victim, stale_root.join("index.js")).unwrap();
+    // And what a run killed with SIGKILL left: its unlocked run directory.
+    let gone_run = data.path().join("fgref-gone");
+    std::fs::create_dir(&gone_run).unwrap();
+    std::fs::write(gone_run.join(".lock"), "").unwrap();
+    std::fs::write(gone_run.join("left.js"), "").unwrap();
     let data_dir = data.path().to_owned();
     let f = Fixture::start_with(|c| c.data_dir = Some(data_dir)).await;
+    assert!(!gone_run.exists(), "a gone run's directory was kept");
     let urn = f.create_ok("fresh", json!({})).await;
     let invoked = f.invoke(&urn, json!({"tag": "t"})).await;
     assert_eq!(invoked.status, StatusCode::OK, "{}", invoked.body);
