@@ -49,6 +49,28 @@ fn body_limit(method: &axum::http::Method, path: &str) -> usize {
     }
 }
 
+/// How much of a body refused by its declared length is still read (and dropped) before the
+/// answer, and for how long: a client still sending when the connection closes gets a reset
+/// instead of the 413, so a moderate excess is drained; more is cut off.
+const DRAIN_BYTES: usize = 16 * 1024 * 1024;
+const DRAIN_TIME: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// Reads and drops up to [`DRAIN_BYTES`] of `body` within [`DRAIN_TIME`], keeping none of it.
+async fn drain(body: axum::body::Body) {
+    use http_body_util::BodyExt;
+    let mut body = body;
+    let mut read = 0usize;
+    let _ = tokio::time::timeout(DRAIN_TIME, async {
+        while read <= DRAIN_BYTES {
+            match body.frame().await {
+                Some(Ok(frame)) => read += frame.data_ref().map_or(0, |d| d.len()),
+                _ => break,
+            }
+        }
+    })
+    .await;
+}
+
 /// A body over `limit`: 413 `FSS.0413`, as the routes' own limits answer.
 fn too_large(limit: usize) -> Response {
     FssError::TooLarge(format!(
@@ -121,6 +143,7 @@ async fn authenticate(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|length| length > limit as u64) {
+        drain(request.into_body()).await;
         return too_large(limit);
     }
     let key = match platform.gate.admit(request.headers()) {
