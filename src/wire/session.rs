@@ -12,6 +12,8 @@ use super::messages::ApiErrorBody;
 use super::reply::Reply;
 use super::signing::{self, Signer};
 
+/// Shorter than the idle time after which servers commonly close a kept-alive connection.
+const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(15);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The largest answer body the harness reads (PROTOCOL.md, "Limits"): FunctionGraph answers at
@@ -85,6 +87,9 @@ pub fn http_client(settings: &Settings) -> Result<reqwest::Client, ProtocolError
         // A proxy from the environment must not intercept the target (loopback, mostly).
         .no_proxy()
         .connect_timeout(CONNECT_TIMEOUT)
+        // Servers close idle connections (fgref after 30 s without a request's headers); one
+        // closed just as a call reuses it would cost that call, so idle ones are dropped first.
+        .pool_idle_timeout(POOL_IDLE_TIMEOUT)
         .build()
         .map_err(|e| setup(fgref::http::error_chain(&e)))
 }

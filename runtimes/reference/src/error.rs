@@ -101,6 +101,8 @@ pub(crate) enum FssError {
     #[error("{0}")]
     PackageTooLarge(String),
     #[error("{0}")]
+    TooManyInstances(String),
+    #[error("{0}")]
     Platform(String),
 }
 
@@ -136,6 +138,7 @@ impl FssError {
             Self::FunctionExists(_) => (StatusCode::CONFLICT, "FSS.1061"),
             Self::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "FSS.0413"),
             Self::PackageTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "FSS.1071"),
+            Self::TooManyInstances(_) => (StatusCode::TOO_MANY_REQUESTS, "FSS.0429"),
             Self::Platform(_) => (StatusCode::INTERNAL_SERVER_ERROR, "FSS.0500"),
         }
     }

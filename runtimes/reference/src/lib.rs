@@ -44,6 +44,7 @@ mod api;
 mod auth;
 mod call_log;
 mod code_root;
+mod data_dir;
 mod dates;
 mod dependencies;
 mod error;
@@ -55,6 +56,7 @@ mod messages;
 pub mod node;
 mod platform;
 mod registry;
+mod serve;
 mod telemetry;
 mod unpack;
 
@@ -110,7 +112,20 @@ pub struct Config {
     /// set (`fgref --unauthenticated-network-listen`): anyone who reaches the address can then
     /// run code on this machine. Without it, [`Server::start`] refuses such an address.
     pub unauthenticated_network_listen: bool,
+    /// The most instances the platform runs at once, over all functions (`fgref
+    /// --max-instances`); `None`: unlimited. Past it an idle instance of another function is
+    /// stopped to make room, and with none idle the call gets 429 `FSS.0429`.
+    pub max_instances: Option<usize>,
+    /// How long a client may take to send a request's headers before its connection is closed.
+    pub header_read_timeout: Duration,
+    /// The most client connections the platform API serves at once (`fgref --max-connections`);
+    /// more wait to be accepted.
+    pub max_connections: usize,
 }
+
+/// The platform-wide instance cap by default: OTC's "Number of concurrent executions per
+/// account" (100).
+pub const DEFAULT_MAX_INSTANCES: usize = 100;
 
 impl Default for Config {
     fn default() -> Self {
@@ -125,6 +140,9 @@ impl Default for Config {
             host_ports: Vec::new(),
             telemetry_fault: None,
             unauthenticated_network_listen: false,
+            max_instances: Some(DEFAULT_MAX_INSTANCES),
+            header_read_timeout: Duration::from_secs(30),
+            max_connections: 256,
         }
     }
 }
@@ -137,7 +155,7 @@ pub struct Server {
     serve: Option<JoinHandle<()>>,
     reaper: Option<JoinHandle<()>>,
     /// Dropped last: instances run inside it.
-    temp_dir: Option<tempfile::TempDir>,
+    temp_dir: Option<data_dir::RunDir>,
 }
 
 impl Server {
@@ -153,14 +171,15 @@ impl Server {
             Some(dir) => {
                 std::fs::create_dir_all(dir).map_err(data_dir_error(dir))?;
                 let dir = std::fs::canonicalize(dir).map_err(data_dir_error(dir))?;
-                (None, dir)
+                // A fresh directory of this run's own, created exclusively: nothing an earlier
+                // run (or its functions' code) left in the data directory is merged or followed.
+                let run = data_dir::fresh(&dir).map_err(data_dir_error(&dir))?;
+                let run_dir = run.dir.path().to_path_buf();
+                (Some(run), run_dir)
             }
             None => {
-                let temp = tempfile::Builder::new()
-                    .prefix("fgref-")
-                    .tempdir()
-                    .map_err(data_dir_error(&std::env::temp_dir()))?;
-                let dir = temp.path().to_path_buf();
+                let temp = data_dir::temporary().map_err(data_dir_error(&std::env::temp_dir()))?;
+                let dir = temp.dir.path().to_path_buf();
                 (Some(temp), dir)
             }
         };
@@ -210,17 +229,19 @@ impl Server {
             registry: Registry::default(),
             dependencies: Dependencies::new(dependencies_dir),
             instances: Arc::default(),
+            instance_quota: instance::Quota::new(config.max_instances),
         });
         let app = api::router(Arc::clone(&platform));
+        let bounds = serve::Bounds {
+            header_read_timeout: config.header_read_timeout,
+            max_connections: config.max_connections,
+        };
         let (stop_serving, stopped) = oneshot::channel::<()>();
         let serve = tokio::spawn(async move {
             let stopped = async {
                 let _ = stopped.await;
             };
-            // Only fails if accepting fails for good; nothing is left to do then.
-            let _ = axum::serve(listener, app)
-                .with_graceful_shutdown(stopped)
-                .await;
+            serve::serve(listener, app, bounds, stopped).await;
         });
         let reaper = tokio::spawn(recycle_idle(Arc::clone(&platform)));
         Ok(Server {
@@ -248,7 +269,7 @@ impl Server {
     pub async fn abort(&self) {
         self.platform.instances.stop_everything().await;
         if let Some(temp_dir) = &self.temp_dir {
-            let dir = temp_dir.path().to_owned();
+            let dir = temp_dir.dir.path().to_owned();
             let _ = tokio::task::spawn_blocking(move || std::fs::remove_dir_all(dir)).await;
         }
     }

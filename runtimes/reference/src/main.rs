@@ -54,6 +54,13 @@ struct Args {
     /// Repeatable.
     #[arg(long = "host-port", value_name = "PORT")]
     host_ports: Vec<u16>,
+    /// The most instances fgref runs at once over all functions (0: unlimited); past it an idle
+    /// instance is stopped to make room, and with none idle a call gets 429 FSS.0429.
+    #[arg(long, env = "FGREF_MAX_INSTANCES", value_name = "N", default_value_t = fgref::DEFAULT_MAX_INSTANCES)]
+    max_instances: usize,
+    /// The most client connections fgref serves at once; more wait to be accepted.
+    #[arg(long, env = "FGREF_MAX_CONNECTIONS", value_name = "N", default_value = "256", value_parser = clap::value_parser!(u32).range(1..))]
+    max_connections: u32,
 }
 
 const AFTER_HELP: &str = "\
@@ -176,6 +183,9 @@ fn main() -> anyhow::Result<()> {
         host_ports: args.host_ports,
         telemetry_fault: fgref::TelemetryFault::from_env().map_err(anyhow::Error::msg)?,
         unauthenticated_network_listen: args.unauthenticated_network_listen,
+        max_instances: (args.max_instances > 0).then_some(args.max_instances),
+        header_read_timeout: Duration::from_secs(30),
+        max_connections: args.max_connections as usize,
     };
     let tokio_runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -34,6 +34,17 @@ pub(crate) struct CreateFunctionRequest {
     /// their files are laid into the code root (PROTOCOL.md §6).
     #[serde(default)]
     pub depend_version_list: Option<Vec<String>>,
+    /// The most instances the function may have at once: -1 unlimited, 0 disabled (PROTOCOL.md
+    /// §4, "Instance limits").
+    #[serde(default)]
+    pub max_instance_num: Option<i64>,
+}
+
+/// UpdateFunctionMaxInstanceConfig: `PUT .../functions/{func_urn}/config-max-instance`.
+#[derive(Debug, Deserialize)]
+pub(crate) struct UpdateMaxInstanceRequest {
+    #[serde(default)]
+    pub max_instance_num: Option<i64>,
 }
 
 /// CreateFunction's `func_code`: the zip, base64.
@@ -67,6 +78,7 @@ pub(crate) struct FunctionModel {
     pub cpu: u32,
     pub strategy_config: StrategyConfig,
     pub depend_version_list: Vec<String>,
+    pub max_instance_num: i64,
 }
 
 /// ListFunctions' answer: `GET /v2/{project_id}/fgs/functions`

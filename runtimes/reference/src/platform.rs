@@ -4,7 +4,10 @@
 use std::{path::PathBuf, sync::Arc, time::Duration};
 
 use crate::{
-    auth::Gate, dependencies::Dependencies, fault::TelemetryFault, instance::InstanceTable,
+    auth::Gate,
+    dependencies::Dependencies,
+    fault::TelemetryFault,
+    instance::{InstanceTable, Quota},
     registry::Registry,
 };
 
@@ -20,4 +23,6 @@ pub(crate) struct Platform {
     pub registry: Registry,
     pub dependencies: Dependencies,
     pub instances: Arc<InstanceTable>,
+    /// Every live instance of the platform under `Config::max_instances`.
+    pub instance_quota: Arc<Quota>,
 }

@@ -10,7 +10,10 @@ use std::{
     time::{Duration, Instant},
 };
 
-use crate::{instance::Instance, messages::FunctionModel};
+use crate::{
+    instance::{Instance, Quota},
+    messages::FunctionModel,
+};
 
 /// The region part of fgref's URNs.
 pub(crate) const REGION: &str = "fgref";
@@ -72,6 +75,8 @@ pub(crate) struct Function {
     /// Every `extension/extension*.sh` a dependency laid into the code root (not the
     /// function's own code), absolute, sorted by file name (PROTOCOL.md §6).
     pub extension_scripts: Vec<PathBuf>,
+    /// Its live instances under `max_instance_num` (-1: unlimited).
+    pub instances: Arc<Quota>,
     idle: Mutex<Idle>,
 }
 
@@ -93,6 +98,7 @@ impl Function {
         Self {
             uid,
             key,
+            instances: Quota::new(usize::try_from(model.max_instance_num).ok()),
             model,
             dir,
             code_root,
@@ -100,6 +106,13 @@ impl Function {
             extension_scripts: Vec::new(),
             idle: Mutex::default(),
         }
+    }
+
+    /// The function model as it stands: `max_instance_num` may have changed since creation.
+    pub(crate) fn model_now(&self) -> FunctionModel {
+        let mut model = self.model.clone();
+        model.max_instance_num = self.instances.limit();
+        model
     }
 
     fn idle(&self) -> MutexGuard<'_, Idle> {
@@ -127,6 +140,18 @@ impl Function {
         instance.idle_since = Instant::now();
         idle.instances.push(instance);
         None
+    }
+
+    /// Removes the instance idle the longest, to make room for another function's.
+    pub(crate) fn take_longest_idle(&self) -> Option<Instance> {
+        let mut idle = self.idle();
+        let oldest = (0..idle.instances.len()).min_by_key(|&i| idle.instances[i].idle_since)?;
+        Some(idle.instances.remove(oldest))
+    }
+
+    /// When the instance idle the longest became idle.
+    pub(crate) fn longest_idle_since(&self) -> Option<Instant> {
+        self.idle().instances.iter().map(|i| i.idle_since).min()
     }
 
     /// Removes the instances idle for longer than `limit` or whose process exited.

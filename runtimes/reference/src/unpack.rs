@@ -141,11 +141,19 @@ fn walk(zip: &[u8], dest: Option<&Path>, budget: &mut Budget) -> Result<Vec<Path
         if let Some(parent) = relative.parent() {
             make_dirs(dest, parent).map_err(write_err(&name))?;
         }
-        if fs::symlink_metadata(&target).is_ok_and(|m| m.is_dir()) {
+        match fs::symlink_metadata(&target) {
             // A later file replaces an earlier directory of the same name.
-            fs::remove_dir_all(&target).map_err(write_err(&name))?;
+            Ok(meta) if meta.is_dir() => fs::remove_dir_all(&target).map_err(write_err(&name))?,
+            // Or an earlier file; a link is removed, never written through.
+            Ok(_) => fs::remove_file(&target).map_err(write_err(&name))?,
+            Err(_) => {}
         }
-        let mut file = fs::File::create(&target).map_err(write_err(&name))?;
+        // Created exclusively: whatever appeared there meanwhile is not followed or reused.
+        let mut file = fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&target)
+            .map_err(write_err(&name))?;
         // Count what is really inflated: the sizes in the headers may lie.
         let inflated =
             io::copy(&mut (&mut entry).take(left + 1), &mut file).map_err(write_err(&name))?;
@@ -474,5 +482,20 @@ mod tests {
             unpack(&zip, dir.path()),
             Err(UnpackError::Symlink(_))
         ));
+    }
+
+    #[test]
+    fn a_link_already_in_the_directory_is_replaced_not_written_through() {
+        let dir = tempfile::tempdir().unwrap();
+        let victim = dir.path().join("victim.js");
+        fs::write(&victim, "untouched").unwrap();
+        let dest = dir.path().join("code");
+        fs::create_dir(&dest).unwrap();
+        std::os::unix::fs::symlink(&victim, dest.join("index.js")).unwrap();
+        unpack(&zip_of(&[("index.js", "new")]), &dest).unwrap();
+        assert_eq!(fs::read_to_string(&victim).unwrap(), "untouched");
+        let written = fs::symlink_metadata(dest.join("index.js")).unwrap();
+        assert!(written.is_file(), "{written:?}");
+        assert_eq!(fs::read_to_string(dest.join("index.js")).unwrap(), "new");
     }
 }

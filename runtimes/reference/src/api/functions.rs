@@ -16,13 +16,16 @@ use axum::{
 use super::{
     dependencies::dependency_error,
     extract::{body_error, lookup, path_error},
-    validate::validate,
+    validate::{check_max_instance_num, validate},
 };
 use crate::{
     code_root::{self, CodeRootError, Layer},
     dates,
     error::FssError,
-    messages::{CreateFunctionRequest, FunctionModel, ListFunctionsResponse, StrategyConfig},
+    messages::{
+        CreateFunctionRequest, FunctionModel, ListFunctionsResponse, StrategyConfig,
+        UpdateMaxInstanceRequest,
+    },
     platform::Platform,
     registry::{self, Function, FunctionKey},
 };
@@ -65,7 +68,18 @@ pub(super) async fn create_function(
         })
         .collect();
     let uid = platform.registry.next_uid();
-    let dir = platform.functions_dir.join(uid.to_string());
+    // A directory of its own under a name no one can guess, created exclusively: code an
+    // earlier function ran cannot have prepared it.
+    let dir = tempfile::Builder::new()
+        .prefix(&format!("{uid}-"))
+        .tempdir_in(&platform.functions_dir)
+        .map_err(|e| {
+            FssError::Platform(format!(
+                "failed to create the function's directory in {}: {e}",
+                platform.functions_dir.display()
+            ))
+        })?
+        .keep();
     let code_root = dir.join("code");
     let code_size = valid.zip.len() as u64;
     let unpack_into = code_root.clone();
@@ -110,6 +124,7 @@ pub(super) async fn create_function(
         cpu: valid.memory_size * 300 / 128,
         strategy_config: StrategyConfig { concurrency: -1 },
         depend_version_list: valid.depend_version_list,
+        max_instance_num: valid.max_instance_num,
     };
     let mut function = Function::new(
         uid,
@@ -123,7 +138,7 @@ pub(super) async fn create_function(
     match platform.registry.insert(function) {
         Some(function) => {
             lease.keep();
-            Ok(Json(function.model.clone()))
+            Ok(Json(function.model_now()))
         }
         None => {
             remove_dir(dir).await;
@@ -164,7 +179,7 @@ pub(super) async fn list_functions(
         .iter()
         .skip(usize::try_from(query.marker).unwrap_or(usize::MAX))
         .take(usize::try_from(query.max_items).unwrap_or(usize::MAX))
-        .map(|f| f.model.clone())
+        .map(|f| f.model_now())
         .collect();
     Ok(Json(ListFunctionsResponse {
         next_marker: (query.marker + functions.len() as u64).min(count),
@@ -225,7 +240,26 @@ pub(super) async fn get_function_config(
 ) -> Result<Json<FunctionModel>, FssError> {
     let Path((project_id, urn)) = path.map_err(path_error)?;
     let function = lookup(&platform, &project_id, &urn)?;
-    Ok(Json(function.model.clone()))
+    Ok(Json(function.model_now()))
+}
+
+/// UpdateFunctionMaxInstanceConfig: a new `max_instance_num` for the instances started from now
+/// on (those running keep running); without the field, nothing changes. Answers the model.
+pub(super) async fn update_max_instance_config(
+    State(platform): State<Arc<Platform>>,
+    path: Result<Path<(String, String)>, PathRejection>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<FunctionModel>, FssError> {
+    let Path((project_id, urn)) = path.map_err(path_error)?;
+    let function = lookup(&platform, &project_id, &urn)?;
+    let body = body.map_err(body_error)?;
+    let request: UpdateMaxInstanceRequest = serde_json::from_slice(&body).map_err(|e| {
+        FssError::BadRequest(format!("invalid UpdateFunctionMaxInstanceConfig body: {e}"))
+    })?;
+    if let Some(value) = request.max_instance_num {
+        function.instances.set_limit(check_max_instance_num(value)?);
+    }
+    Ok(Json(function.model_now()))
 }
 
 pub(super) async fn delete_function(

@@ -35,6 +35,7 @@ fn platform(dir: &std::path::Path) -> Arc<Platform> {
         registry: Registry::default(),
         dependencies: Dependencies::new(dependencies_dir),
         instances: Arc::default(),
+        instance_quota: crate::instance::Quota::new(None),
     })
 }
 

@@ -35,7 +35,13 @@ pub(super) struct ValidFunction {
     /// Version ids, in the order their files go into the code root; whether each exists is
     /// the dependency store's to say.
     pub depend_version_list: Vec<String>,
+    pub max_instance_num: i64,
 }
+
+/// "Max. Instances per Function": −1 (unlimited) or 1–1000, default 400 (OTC, configuring
+/// concurrency); 0 disables the function (UpdateFunctionMaxInstanceConfig).
+pub(crate) const DEFAULT_MAX_INSTANCES: i64 = 400;
+const MAX_INSTANCES_RANGE: std::ops::RangeInclusive<i64> = -1..=1000;
 
 pub(super) fn validate(request: &CreateFunctionRequest) -> Result<ValidFunction, FssError> {
     check_func_name(&request.func_name)?;
@@ -83,8 +89,17 @@ pub(super) fn validate(request: &CreateFunctionRequest) -> Result<ValidFunction,
         .ok_or_else(|| {
             FssError::MissingCode("func_code.file is missing; send the zip as base64".to_owned())
         })?;
+    let file = file.trim();
+    // Checked on the text before decoding, so an oversized package costs no second copy.
+    if file.len() > base64_len(MAX_ZIP_BYTES) {
+        return Err(FssError::PackageTooLarge(format!(
+            "func_code.file is {} base64 characters, more than the {} that FunctionGraph's {MAX_ZIP_BYTES}-byte (50 MB) package limit allows; make the package smaller",
+            file.len(),
+            base64_len(MAX_ZIP_BYTES)
+        )));
+    }
     let zip = BASE64
-        .decode(file.trim())
+        .decode(file)
         .map_err(|e| FssError::InvalidCode(format!("func_code.file is not valid base64: {e}")))?;
     if zip.len() > MAX_ZIP_BYTES {
         return Err(FssError::PackageTooLarge(format!(
@@ -95,7 +110,10 @@ pub(super) fn validate(request: &CreateFunctionRequest) -> Result<ValidFunction,
     let user_data = parse_user_data(request.user_data.as_deref().unwrap_or(""))?;
     let (initializer_handler, initializer_timeout) = check_initializer(request)?;
     let depend_version_list = check_depend_version_list(request)?;
+    let max_instance_num =
+        check_max_instance_num(request.max_instance_num.unwrap_or(DEFAULT_MAX_INSTANCES))?;
     Ok(ValidFunction {
+        max_instance_num,
         memory_size,
         timeout: request.timeout as u32,
         initializer_handler,
@@ -104,6 +122,23 @@ pub(super) fn validate(request: &CreateFunctionRequest) -> Result<ValidFunction,
         zip,
         depend_version_list,
     })
+}
+
+/// The length of the padded base64 text of `bytes` bytes: the longest text that can decode to at
+/// most `bytes` bytes.
+pub(super) const fn base64_len(bytes: usize) -> usize {
+    bytes.div_ceil(3) * 4
+}
+
+/// -1 (unlimited), 0 (disabled) or 1–1000; else 400 `FSS.0400` (**fgref**: no source names a
+/// code for this field).
+pub(super) fn check_max_instance_num(value: i64) -> Result<i64, FssError> {
+    if MAX_INSTANCES_RANGE.contains(&value) {
+        return Ok(value);
+    }
+    Err(FssError::BadRequest(format!(
+        "max_instance_num {value} is invalid; use -1 (unlimited), 0 (disabled) or 1–1000"
+    )))
 }
 
 fn check_depend_version_list(request: &CreateFunctionRequest) -> Result<Vec<String>, FssError> {
@@ -304,6 +339,17 @@ mod tests {
                 },
                 "FSS.1071",
             ),
+            (
+                // Too long to be a 50 MB zip: refused by its length, before decoding.
+                |r| {
+                    r.func_code = Some(FuncCode {
+                        file: Some("%".repeat(base64_len(MAX_ZIP_BYTES) + 1)),
+                    })
+                },
+                "FSS.1071",
+            ),
+            (|r| r.max_instance_num = Some(1001), "FSS.0400"),
+            (|r| r.max_instance_num = Some(-2), "FSS.0400"),
             (|r| r.user_data = Some("[1]".into()), "FSS.1009"),
             (|r| r.user_data = Some(r#"{"A":1}"#.into()), "FSS.1009"),
             (|r| r.user_data = Some(user_data_of(21, 1)), "FSS.1017"),

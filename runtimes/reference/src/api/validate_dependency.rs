@@ -60,7 +60,14 @@ pub(super) fn validate_dependency(
                 .to_owned(),
         )
     })?;
-    let zip = BASE64.decode(file.trim()).map_err(|e| {
+    let file = file.trim();
+    if file.len() > super::validate::base64_len(MAX_DEPENDENCY_ZIP_BYTES) {
+        return Err(FssError::TooLarge(format!(
+            "depend_file is {} base64 characters, more than the {MAX_DEPENDENCY_ZIP_BYTES}-byte (40 MB) limit allows; make the dependency smaller",
+            file.len()
+        )));
+    }
+    let zip = BASE64.decode(file).map_err(|e| {
         FssError::InvalidDependency(format!("depend_file is not valid base64: {e}"))
     })?;
     if zip.len() > MAX_DEPENDENCY_ZIP_BYTES {

@@ -4,6 +4,7 @@
 
 mod extension_api;
 mod extensions;
+mod limits;
 mod logs;
 mod memory;
 mod network;
@@ -11,6 +12,7 @@ mod outbound;
 mod outbox;
 pub(crate) mod privileges;
 mod process;
+mod quota;
 mod runtime_api;
 mod table;
 
@@ -30,6 +32,7 @@ use tokio::{
 
 pub(crate) use outbox::Outbox;
 pub(crate) use process::{Launch, SpawnError};
+pub(crate) use quota::{Full, Quota, Slot};
 pub(crate) use runtime_api::{Answer, MAX_RESULT_BYTES};
 pub(crate) use table::InstanceTable;
 
@@ -72,6 +75,9 @@ pub(crate) struct Instance {
     exited: watch::Receiver<bool>,
     logs: Arc<LogCapture>,
     tasks: Vec<AbortHandle>,
+    /// Its place in the function's and the platform's instance limits, given back when the
+    /// instance is dropped.
+    pub slot: Option<Slot>,
 }
 
 /// How an instance's initialisation ended.
@@ -202,6 +208,7 @@ impl Instance {
             exited: exited_rx,
             logs,
             tasks: vec![api.task.abort_handle(), reader.abort_handle()],
+            slot: None,
         })
     }
 

@@ -158,9 +158,9 @@ fn base_command(program: &Path, launch: &Launch<'_>, network: &Network) -> Comma
         .kill_on_drop(true);
     let platform = rustix::process::getpid();
     let ns = network.enter_before_exec();
-    // SAFETY: between fork and exec this makes only the prctl, getppid, setns and capset
-    // syscalls; the namespace's descriptor is open in the parent (held by `network`) across the
-    // spawn.
+    // SAFETY: between fork and exec this makes only the prctl, getppid, rlimit, signal, setns and
+    // capset syscalls; the namespace's descriptor is open in the parent (held by `network`) across
+    // the spawn.
     unsafe {
         command.pre_exec(move || {
             // Killed with the platform even when the platform itself is SIGKILLed and cannot
@@ -171,6 +171,7 @@ fn base_command(program: &Path, launch: &Launch<'_>, network: &Network) -> Comma
                     "the platform exited during the spawn",
                 ));
             }
+            super::limits::apply()?;
             if let Some(ns) = ns {
                 network::enter(ns)?;
             }

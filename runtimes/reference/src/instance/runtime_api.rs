@@ -32,6 +32,13 @@ pub(crate) const MAX_RESULT_BYTES: usize = 6 * 1024 * 1024;
 /// For `init/error`, whose body is only a message.
 const MAX_INIT_ERROR_BYTES: usize = 1024 * 1024;
 
+/// How long the runtime or an extension may take to send a request's headers (**fgref**).
+const RUNTIME_API_HEADER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Connections to one instance's runtime and extension API at once: its runtime and its
+/// extensions need a few (**fgref**).
+const RUNTIME_API_CONNECTIONS: usize = 64;
+
 /// Request ids remembered after their answer, to tell a duplicate answer (409) from an unknown
 /// id (404) without keeping every id an instance ever served.
 const REMEMBERED_ANSWERS: usize = 16;
@@ -144,8 +151,12 @@ pub(crate) fn start(
         .with_state(Arc::clone(&shared))
         .merge(beside);
     let task = tokio::spawn(async move {
-        // Only fails if accepting fails for good; the instance then times out or exits.
-        let _ = axum::serve(listener, app).await;
+        // Function code can reach this server too: the same bounds as the platform API's.
+        let bounds = crate::serve::Bounds {
+            header_read_timeout: RUNTIME_API_HEADER_TIMEOUT,
+            max_connections: RUNTIME_API_CONNECTIONS,
+        };
+        crate::serve::serve(listener, app, bounds, std::future::pending()).await;
     });
     Ok(RuntimeApi {
         addr,

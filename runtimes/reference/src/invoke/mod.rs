@@ -21,6 +21,7 @@ use crate::{
     registry::{Function, VERSION},
 };
 
+mod capacity;
 mod events;
 mod startup;
 
@@ -252,10 +253,17 @@ pub(crate) async fn invoke(
     let request_id = uuid::Uuid::new_v4().to_string();
     let mut instance = match function.take_idle() {
         Some(instance) => instance,
-        None => match start_instance(&platform, &function).await {
-            Ok(instance) => instance,
-            Err(StartError::Platform(e)) => return Err(e),
-            Err(StartError::Extensions(message)) => {
+        // The slot first: a call past the limits starts nothing.
+        None => match (
+            capacity::reserve(&platform, &function).await?,
+            start_instance(&platform, &function).await,
+        ) {
+            (slot, Ok(mut instance)) => {
+                instance.slot = Some(slot);
+                instance
+            }
+            (_, Err(StartError::Platform(e))) => return Err(e),
+            (_, Err(StartError::Extensions(message))) => {
                 let call = Call {
                     request_id,
                     started,

@@ -3,6 +3,7 @@
 //! telemetry in `extensions`; in `sdk`, the official SDK against the `fgref` binary; in
 //! `secrets`, a function looking for the `fgref` binary's secrets, and its listen refusal.
 
+mod bounds;
 mod dependencies;
 mod extensions;
 mod listing;
@@ -63,6 +64,8 @@ function next() {
     }
     const answer = () => {
       if (event.exit) process.exit(3);
+      if (event.open_files || event.file_bytes) return call('POST',
+        '/v1/runtime/invocation/response/' + id, JSON.stringify(tryLimits(event)), next);
       if (event.alloc_mb) kept.push(Buffer.alloc(event.alloc_mb * 1048576, 1));
       for (let i = 0; i < (event.heap_mb || 0) * 1024; i++) kept.push('x'.repeat(1000) + i);
       if (event.big_bytes) {
@@ -86,6 +89,23 @@ function next() {
     };
     if (event.sleep_ms) setTimeout(answer, event.sleep_ms); else answer();
   });
+}
+// `open_files`: opens that many descriptors (then closes them); `file_bytes`: makes a file of
+// that size in RUNTIME_LOG_DIR; answers how many opened and the error code met, if any.
+function tryLimits(event) {
+  const fs = require('fs');
+  const fds = [];
+  let error = '';
+  try {
+    while (fds.length < (event.open_files || 0)) fds.push(fs.openSync('/dev/null', 'r'));
+    if (event.file_bytes) {
+      const path = process.env.RUNTIME_LOG_DIR + '/big';
+      fs.writeFileSync(path, '');
+      try { fs.truncateSync(path, event.file_bytes); } finally { fs.unlinkSync(path); }
+    }
+  } catch (e) { error = e.code; }
+  fds.forEach((fd) => fs.closeSync(fd));
+  return { opened: fds.length, error: error };
 }
 if (process.env.FAIL_INIT) {
   const error = JSON.stringify({ errorMessage: process.env.FAIL_INIT, errorType: 'Error' });
