@@ -102,24 +102,14 @@ impl Client {
     }
 
     /// ListFunctions: the page of at most `max_items` functions from position `marker` (the
-    /// previous page's `next_marker`). The query is part of the URL handed to `request`, so
-    /// whatever authenticates a request covers it.
+    /// previous page's `next_marker`).
     pub async fn list_functions(
         &self,
         marker: u64,
         max_items: u32,
     ) -> Result<ListFunctionsResponse, ProtocolError> {
-        const CALL: &str = "ListFunctions";
-        let url = format!(
-            "{}?marker={marker}&maxitems={max_items}",
-            self.functions_url()
-        );
-        self.send(
-            CALL,
-            self.request(reqwest::Method::GET, url, self.api_timeout),
-        )
-        .await?
-        .page(CALL)
+        self.page("ListFunctions", self.functions_url(), marker, max_items)
+            .await
     }
 
     /// ListDependencies: the page of at most `max_items` dependencies from position `marker`.
@@ -128,17 +118,13 @@ impl Client {
         marker: u64,
         max_items: u32,
     ) -> Result<ListDependenciesResponse, ProtocolError> {
-        const CALL: &str = "ListDependencies";
-        let url = format!(
-            "{}?marker={marker}&maxitems={max_items}",
-            self.dependencies_url()
-        );
-        self.send(
-            CALL,
-            self.request(reqwest::Method::GET, url, self.api_timeout),
+        self.page(
+            "ListDependencies",
+            self.dependencies_url(),
+            marker,
+            max_items,
         )
-        .await?
-        .page(CALL)
+        .await
     }
 
     /// ListDependencyVersion: the page of at most `max_items` versions of `dep_id` from
@@ -149,17 +135,27 @@ impl Client {
         marker: u64,
         max_items: u32,
     ) -> Result<ListDependencyVersionResponse, ProtocolError> {
-        const CALL: &str = "ListDependencyVersion";
-        let url = format!(
-            "{}/{dep_id}/version?marker={marker}&maxitems={max_items}",
-            self.dependencies_url()
-        );
+        let url = format!("{}/{dep_id}/version", self.dependencies_url());
+        self.page("ListDependencyVersion", url, marker, max_items)
+            .await
+    }
+
+    /// One page of a list call at `url`. The query is part of the URL handed to `request`, so
+    /// whatever authenticates a request covers it.
+    async fn page<T: serde::de::DeserializeOwned>(
+        &self,
+        call: &'static str,
+        url: String,
+        marker: u64,
+        max_items: u32,
+    ) -> Result<T, ProtocolError> {
+        let url = format!("{url}?marker={marker}&maxitems={max_items}");
         self.send(
-            CALL,
+            call,
             self.request(reqwest::Method::GET, url, self.api_timeout),
         )
         .await?
-        .page(CALL)
+        .page(call)
     }
 
     /// DeleteFunction, whatever it answers.

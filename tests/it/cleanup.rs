@@ -6,7 +6,7 @@
 
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -15,7 +15,7 @@ use axum::response::Response;
 use base64::Engine as _;
 use libtest_mimic::{Failed, Trial};
 
-use crate::support::{CASE_TOML, ECHO_JS, corpus, fgconform, project_root, text};
+use crate::support::{CASE_TOML, ECHO_JS, corpus, fgconform, project_root, text, wait_for};
 
 pub fn trials() -> Vec<Trial> {
     vec![
@@ -266,17 +266,6 @@ fn echo_zip() -> Vec<u8> {
         .expect("zip entry");
     writer.write_all(ECHO_JS.as_bytes()).expect("zip write");
     writer.finish().expect("zip").into_inner()
-}
-
-fn wait_for(limit: Duration, mut done: impl FnMut() -> bool) -> bool {
-    let deadline = Instant::now() + limit;
-    while Instant::now() < deadline {
-        if done() {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    done()
 }
 
 /// Whether `name` is one of a run's (the default `fgc` prefix and a run id).

@@ -14,7 +14,9 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use crate::orphans::processes_below;
-use crate::support::{CASE_TOML, ECHO_JS, corpus, fgconform, outcomes, project_root, text};
+use crate::support::{
+    CASE_TOML, ECHO_JS, corpus, fgconform, outcomes, project_root, text, wait_for,
+};
 
 pub fn trials() -> Vec<Trial> {
     let mut trials: Vec<Trial> = [
@@ -361,17 +363,6 @@ fn command_target_leaves_nothing(stop: Stop) -> Result<(), Failed> {
         return Err(format!("expected exit {expected}, got {status:?}").into());
     }
     Ok(())
-}
-
-fn wait_for(limit: Duration, mut done: impl FnMut() -> bool) -> bool {
-    let deadline = Instant::now() + limit;
-    while Instant::now() < deadline {
-        if done() {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    done()
 }
 
 /// A command target printing a line that never ends, with a child in the background: one ERROR

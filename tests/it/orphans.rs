@@ -4,11 +4,11 @@
 
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use libtest_mimic::{Completion, Failed, Trial};
 
-use crate::support::project_root;
+use crate::support::{project_root, wait_for};
 
 pub fn trials() -> Vec<Trial> {
     let name = "selftest::orphans::a-killed-run-leaves-no-process";
@@ -56,17 +56,6 @@ fn killed_run_leaves_nothing() -> Result<(), Failed> {
         let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
     }
     Err(format!("processes outlived the killed run: {left:#?}").into())
-}
-
-fn wait_for(limit: Duration, mut done: impl FnMut() -> bool) -> bool {
-    let deadline = Instant::now() + limit;
-    while Instant::now() < deadline {
-        if done() {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    done()
 }
 
 /// Every process whose command line names a path below `dir`.

@@ -151,3 +151,15 @@ pub fn release_missing(
         })
     }
 }
+
+/// Polls `done` every 50 ms until it holds or `limit` passes; answers whether it held.
+pub fn wait_for(limit: std::time::Duration, mut done: impl FnMut() -> bool) -> bool {
+    let deadline = std::time::Instant::now() + limit;
+    while std::time::Instant::now() < deadline {
+        if done() {
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    done()
+}
