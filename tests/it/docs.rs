@@ -1,5 +1,7 @@
 //! Documents that must follow the code: ARCHITECTURE.md's code map names every module of both
-//! crates, so a module added, moved or renamed without its line fails here.
+//! crates, so a module added, moved or renamed without its line fails here; and README's
+//! benchmark, `bench/speed`, is an executable script bash can parse (never run here: no test
+//! asserts a time).
 
 use std::path::{Path, PathBuf};
 
@@ -8,10 +10,34 @@ use libtest_mimic::{Failed, Trial};
 use crate::support::project_root;
 
 pub fn trials() -> Vec<Trial> {
-    vec![Trial::test(
-        "selftest::docs::architecture-maps-every-module",
-        architecture_maps_every_module,
-    )]
+    vec![
+        Trial::test(
+            "selftest::docs::architecture-maps-every-module",
+            architecture_maps_every_module,
+        ),
+        Trial::test("selftest::docs::the-benchmark-parses", the_benchmark_parses),
+    ]
+}
+
+fn the_benchmark_parses() -> Result<(), Failed> {
+    use std::os::unix::fs::PermissionsExt;
+    let script = project_root().join("bench/speed");
+    if std::fs::metadata(&script)?.permissions().mode() & 0o111 == 0 {
+        return Err(format!("{} is not executable", script.display()).into());
+    }
+    let check = std::process::Command::new("bash")
+        .arg("-n")
+        .arg(&script)
+        .output()?;
+    if check.status.success() {
+        return Ok(());
+    }
+    Err(format!(
+        "bash -n {}: {}",
+        script.display(),
+        String::from_utf8_lossy(&check.stderr)
+    )
+    .into())
 }
 
 fn architecture_maps_every_module() -> Result<(), Failed> {
