@@ -307,3 +307,18 @@ async fn gone_within(pid: u32, limit: Duration) -> bool {
 fn summary_of(invoked: &Invoked) -> Value {
     serde_json::from_str(invoked.header("x-cff-invoke-summary")).unwrap()
 }
+
+/// The URL a started `fgref` binary announces on its first line (`listening on URL`).
+async fn listening_url(child: &mut tokio::process::Child) -> String {
+    use tokio::io::{AsyncBufReadExt, BufReader};
+    let stdout = child.stdout.take().expect("fgref's stdout is piped");
+    let mut lines = BufReader::new(stdout).lines();
+    let line = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
+        .await
+        .expect("fgref printed nothing within 30 s")
+        .unwrap()
+        .expect("fgref exited before listening");
+    line.strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("not fgref's first line: {line:?}"))
+        .to_owned()
+}

@@ -10,10 +10,7 @@ use std::{
 
 use reqwest::StatusCode;
 use serde_json::Value;
-use tokio::{
-    io::{AsyncBufReadExt, BufReader},
-    process::{Child, Command},
-};
+use tokio::process::{Child, Command};
 
 /// The pinned SDK (the one place its version is written down).
 const REQUIREMENTS: &str = include_str!("sdk-requirements.txt");
@@ -71,17 +68,7 @@ impl Fgref {
             .kill_on_drop(true)
             .spawn()
             .expect("failed to start the fgref binary");
-        let stdout = child.stdout.take().unwrap();
-        let mut lines = BufReader::new(stdout).lines();
-        let line = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
-            .await
-            .expect("fgref printed nothing within 30 s")
-            .unwrap()
-            .expect("fgref exited before listening");
-        let url = line
-            .strip_prefix("listening on ")
-            .unwrap_or_else(|| panic!("not fgref's first line: {line:?}"))
-            .to_owned();
+        let url = super::listening_url(&mut child).await;
         Self { child, url }
     }
 
