@@ -1,9 +1,10 @@
 //! fgconform: the conformance suite for FunctionGraph-compatible Node.js function runtimes.
 //!
 //! The modules follow the pipeline a trial goes through (ARCHITECTURE.md has the code map):
-//! `discover` → `case` (load) → `select` → `suite` (plan trials) → `package` → `deploy` →
-//! `invoke` (over `wire`) → `observe` → `judge` (with `expect` and `matcher`) → `verdict` and
-//! `record` → `report`; `expectations` says which trials the target is expected to fail. `cli` is
+//! `discover` → `case` (load) → `select` → `suite` (plan trials) → `schedule` (how many at once,
+//! which first) → `package` → `deploy` → `invoke` (over `wire`) → `observe` → `judge` (with
+//! `expect` and `matcher`) → `verdict` and `record` → `report`; `expectations` says which trials
+//! the target is expected to fail. `cli` is
 //! the command line; `target` and `reference` start what is tested; `telemetry` collects the
 //! events a function's forwarder sends; `feature` and `runtime_id` hold the project's two lists;
 //! `coverage` counts the corpus; `cleanup` deletes what earlier runs left on a target (`names`
@@ -33,6 +34,7 @@ pub mod record;
 pub mod reference;
 pub mod report;
 pub mod runtime_id;
+pub mod schedule;
 pub mod select;
 pub mod suite;
 pub mod target;

@@ -24,6 +24,7 @@ use crate::report::Records;
 use crate::report::libtest;
 use crate::report::rerun::{Rerun, RerunFlags};
 use crate::runtime_id::RuntimeId;
+use crate::schedule::{self, Durations};
 use crate::select::{SelectError, Selection};
 use crate::target::{RunningTarget, Target, TargetError};
 use crate::trial::{self, TrialOutcome, TrialPlan};
@@ -58,6 +59,16 @@ pub struct Suite {
     partition: Option<Partition>,
     /// `--retries`: how many more times a failed or errored trial runs.
     retries: u32,
+    /// How long each trial took when it last ran on this target: the longest start first.
+    durations: Durations,
+}
+
+/// What planning knows of a trial: the runtime the target must prepare for it, if it reaches the
+/// target, and how long it is expected to take, if known.
+#[derive(Default)]
+struct Planned {
+    runtime: Option<RuntimeId>,
+    expected: Option<Duration>,
 }
 
 /// The target, started by the first trial that needs it.
@@ -128,6 +139,7 @@ impl Suite {
     ) -> Result<Suite, SetupError> {
         let descriptor = selection.target_path();
         let target = Target::load(&descriptor)?;
+        let target_name = target.name.clone();
         let runtimes = selection.runtimes_of(&target)?;
         selection.check_features()?;
         let expectations = match &target.expectations {
@@ -151,6 +163,7 @@ impl Suite {
             records: Arc::default(),
             partition: None,
             retries: 0,
+            durations: Durations::load(&target_name),
         })
     }
 
@@ -231,20 +244,19 @@ impl Suite {
         args: &Arguments,
         extra: Vec<Trial>,
     ) -> Result<Vec<Trial>, SetupError> {
-        // Each trial with the runtime the target must prepare for it, if it reaches the target.
-        let mut trials: Vec<(Trial, Option<RuntimeId>)> = Vec::new();
+        let mut trials: Vec<(Trial, Planned)> = Vec::new();
         let corpus = load_corpus(&self.cases_root)?;
         if let Some(expectations) = &self.expectations {
             let expectable = self.expectable(&corpus);
             for entry in expectations.dangling(&expectable) {
-                trials.push((self.dangling_trial(expectations, entry), None));
+                trials.push((self.dangling_trial(expectations, entry), Planned::default()));
             }
         }
         for (dir, loaded) in corpus {
             let case = match loaded {
                 Ok(case) => Arc::new(case),
                 Err(error) => {
-                    trials.push((self.invalid_case_trial(dir, error), None));
+                    trials.push((self.invalid_case_trial(dir, error), Planned::default()));
                     continue;
                 }
             };
@@ -253,17 +265,29 @@ impl Suite {
             }
             for &runtime in &self.runtimes {
                 let (trial, reaches_target) = self.trial(handle, Arc::clone(&case), runtime);
-                trials.push((trial, reaches_target.then_some(runtime)));
+                let planned = Planned {
+                    runtime: reaches_target.then_some(runtime),
+                    expected: reaches_target.then(|| self.expected_duration(&case, runtime)),
+                };
+                trials.push((trial, planned));
             }
         }
-        trials.extend(extra.into_iter().map(|trial| (trial, None)));
+        trials.extend(extra.into_iter().map(|trial| (trial, Planned::default())));
         let trials = self.shard(trials, args);
         let needs: BTreeSet<RuntimeId> = trials
             .iter()
             .filter(|(trial, _)| !args.is_filtered_out(trial) && !args.is_ignored(trial))
-            .filter_map(|(_, runtime)| *runtime)
+            .filter_map(|(_, planned)| planned.runtime)
             .collect();
         let _ = self.target.needs.set(needs.into_iter().collect());
+        let mut trials: Vec<(Trial, Option<Duration>)> = trials
+            .into_iter()
+            .map(|(trial, planned)| (trial, planned.expected))
+            .collect();
+        // `--list` shows the corpus's order; a run starts the longest trials first.
+        if !args.list {
+            schedule::longest_first(&mut trials);
+        }
         Ok(trials.into_iter().map(|(trial, _)| trial).collect())
     }
 
@@ -437,6 +461,16 @@ impl Suite {
         (trial, true)
     }
 
+    /// How long the trial of `case` on `runtime` is expected to take: as long as it took when it
+    /// last ran on this target, else at least its own pauses.
+    fn expected_duration(&self, case: &Case, runtime: RuntimeId) -> Duration {
+        let id = format!("{runtime}::{}", case.id);
+        self.durations.of(&id).unwrap_or_else(|| {
+            let idle = self.target.target.idle_pause();
+            case.steps.iter().map(|step| step.pause.length(idle)).sum()
+        })
+    }
+
     /// Why the trial of `case` on `runtime` is skipped, if it is.
     fn skip_reason(&self, case: &Case, runtime: RuntimeId) -> Option<String> {
         if !case.runtimes.contains(runtime) {
@@ -464,6 +498,7 @@ impl Suite {
         let trials = self.trials(tokio_runtime.handle(), args, extra)?;
         let conclusion = libtest_mimic::run(args, trials);
         let records = self.records.take();
+        self.durations.remember(&records);
         tokio_runtime.block_on(self.stop());
         Ok((conclusion, records))
     }

@@ -80,11 +80,7 @@ impl TrialPlan {
     }
 
     fn pause(&self, step: &Step) -> Duration {
-        match step.pause {
-            Pause::None => Duration::ZERO,
-            Pause::Idle => self.idle_pause,
-            Pause::Millis(ms) => Duration::from_millis(ms),
-        }
+        step.pause.length(self.idle_pause)
     }
 }
 

