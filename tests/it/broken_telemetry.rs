@@ -2,13 +2,14 @@
 //! (`FGREF_TELEMETRY_FAULT`, fgref's `fault` module), the way a FunctionGraph look-alike might
 //! get the extension or Telemetry API wrong. These behaviours live inside the platform's
 //! instances, out of reach of the proxy in `platforms.rs`. The suite's extension and telemetry
-//! cases must fail exactly the listed ones and pass every other.
+//! cases must fail exactly the listed ones and pass every other of their areas and a sample of
+//! the rest (`support::affected_corpus`).
 
 use std::path::Path;
 
 use libtest_mimic::{Failed, Trial};
 
-use crate::support::{fails_exactly, fgconform, release_missing};
+use crate::support::{affected_corpus, fails_exactly, fgconform, release_missing};
 
 pub struct BrokenTelemetry {
     /// The fault's name in `fgref::TelemetryFault::ALL`.
@@ -170,7 +171,12 @@ fn check(broken: &BrokenTelemetry) -> Result<(), Failed> {
     if fgref::TelemetryFault::from_name(broken.fault).is_none() {
         return Err(format!("fgref has no fault named {}", broken.fault).into());
     }
+    // The areas of the cases it must fail, whole, and a sample of the other extension and
+    // telemetry cases (the `--feature` flags below choose those).
+    let corpus = affected_corpus(broken.fault, broken.fails, |_| true)?;
     let args = [
+        "--cases",
+        corpus.path().to_str().ok_or("temp path is not UTF-8")?,
         "--runtime",
         "Node.js20.15",
         "--feature",

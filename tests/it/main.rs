@@ -36,6 +36,15 @@ fn main() -> ExitCode {
     // `cargo test` never downloads: the corpus runs on what the node cache holds, else on the
     // system node for its own major (tests/it/install.rs covers installing, against a fake).
     cli.offline = true;
+    // Most self-tests run fgconform, two trials at a time (support.rs); two of them per core,
+    // with the corpus's trials after them, keep the cores busy without starving the timing of
+    // the trials in flight (at four per core a step could wait out a 2 s idle time).
+    if cli.libtest.test_threads.is_none()
+        && std::env::var_os(fgconform::schedule::WORKERS_VAR).is_none()
+    {
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        cli.libtest.test_threads = Some(cores * 2);
+    }
     let tokio_runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

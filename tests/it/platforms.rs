@@ -2,8 +2,9 @@
 //! behaviour wrong, the way a FunctionGraph look-alike might (rounding billing to 100 ms, leaving
 //! out the platform's log lines, accepting what it should refuse, reusing one instance for
 //! concurrent calls …). The suite, pointed at the proxy, must fail exactly the cases that check
-//! that behaviour and pass every other platform case: proof that each platform behaviour the
-//! corpus claims to check is really checked.
+//! that behaviour and pass every other platform case of their areas and a sample of the rest
+//! (`support::affected_corpus`): proof that each platform behaviour the corpus claims to check is
+//! really checked.
 
 pub mod proxy;
 
@@ -11,7 +12,7 @@ use libtest_mimic::{Failed, Trial};
 
 use fgconform::feature::{self, Scope};
 
-use crate::support::{fails_exactly, fgconform, release_missing};
+use crate::support::{affected_corpus, fails_exactly, fgconform, release_missing};
 
 use self::proxy::{Fault, IDLE_SECONDS, Proxy};
 
@@ -206,7 +207,12 @@ fn check(broken: &BrokenPlatform) -> Result<(), Failed> {
             broken.name, proxy.url,
         ),
     )?;
+    // The areas of the cases it must fail, whole, and a sample of the other platform cases
+    // (the `--feature` flags below choose the platform's among them).
+    let corpus = affected_corpus(broken.name, broken.fails, |_| true)?;
     let mut args = vec![
+        "--cases",
+        corpus.path().to_str().ok_or("temp path is not UTF-8")?,
         "--target",
         target.to_str().ok_or("temp path is not UTF-8")?,
         "--format",

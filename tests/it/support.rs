@@ -42,6 +42,14 @@ pub fn fgconform_env_free(program: &Path) -> Command {
     ] {
         command.env_remove(var);
     }
+    // Two trials at once in each run a self-test starts, as many as the self-tests run at once
+    // (main.rs) make the machine's share; and the durations the runs measure (broken subjects
+    // among them) kept apart from the user's, which order the user's runs.
+    command.env(fgconform::schedule::WORKERS_VAR, "2");
+    command.env(
+        fgconform::schedule::CACHE_DIR_VAR,
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join("fgconform-cache"),
+    );
     // No test downloads unless it says so, and none can reach the real registry.
     command.env("FGCONFORM_OFFLINE", "1");
     command.env("FGREF_NPM_REGISTRY", "http://127.0.0.1:9");
@@ -162,4 +170,65 @@ pub fn wait_for(limit: std::time::Duration, mut done: impl FnMut() -> bool) -> b
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
     done()
+}
+
+/// One in this many of the cases a broken subject cannot affect is run against it.
+const SAMPLE_ONE_IN: u64 = 4;
+
+/// The corpus a broken subject runs, copied from the project's `cases/`: every case of an area
+/// one of its `fails` lies in (so within those areas it is proven to fail exactly its cases),
+/// and a sample of the other cases `among` admits (one in [`SAMPLE_ONE_IN`], chosen by hashing
+/// the subject's name with the case id, so each subject samples different cases and together
+/// they cover the corpus), which must pass as before.
+pub fn affected_corpus(
+    subject: &str,
+    fails: &[&str],
+    among: impl Fn(&str) -> bool,
+) -> std::io::Result<tempfile::TempDir> {
+    use std::hash::{Hash, Hasher};
+    let areas: BTreeSet<&str> = fails
+        .iter()
+        .filter_map(|id| id.split("::").next())
+        .collect();
+    let sampled = |id: &str| {
+        let mut hasher = std::hash::DefaultHasher::new();
+        (subject, id).hash(&mut hasher);
+        hasher.finish().is_multiple_of(SAMPLE_ONE_IN)
+    };
+    let cases = project_root().join("cases");
+    let root = tempfile::tempdir()?;
+    for area in std::fs::read_dir(&cases)? {
+        let area = area?;
+        if !area.file_type()?.is_dir() {
+            continue;
+        }
+        let area_name = area.file_name().to_string_lossy().into_owned();
+        for case in std::fs::read_dir(area.path())? {
+            let case = case?;
+            let id = format!("{area_name}::{}", case.file_name().to_string_lossy());
+            let wanted = areas.contains(area_name.as_str()) || (among(&id) && sampled(&id));
+            if wanted && case.path().join("case.toml").is_file() {
+                copy_dir(
+                    &case.path(),
+                    &root.path().join(&area_name).join(case.file_name()),
+                )?;
+            }
+        }
+    }
+    Ok(root)
+}
+
+/// Copies the directory `from` to `to`, which must not exist (the corpus has no links).
+fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_dir(&entry.path(), &target)?;
+        } else {
+            std::fs::copy(entry.path(), &target)?;
+        }
+    }
+    Ok(())
 }
