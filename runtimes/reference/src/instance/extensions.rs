@@ -4,7 +4,6 @@
 
 use std::{
     net::SocketAddr,
-    process::Stdio,
     sync::{Arc, Mutex, PoisonError},
     time::{Duration, SystemTime},
 };
@@ -105,14 +104,8 @@ impl ExtensionProcesses {
             let stderr = write_end
                 .try_clone()
                 .map_err(setup("extension output pipe"))?;
-            let (mut child, pid) = process::spawn_extension(
-                launch,
-                script,
-                api,
-                network,
-                Stdio::from(stdout),
-                Stdio::from(stderr),
-            )?;
+            let (mut child, pid) =
+                process::spawn_extension(launch, script, api, network, stdout, stderr)?;
             started.groups.push(pid);
             let (exited_tx, exited_rx) = watch::channel(false);
             let Some(table_id) = table.register(pid, launch.owner, exited_rx) else {

@@ -14,11 +14,11 @@ pub(crate) mod privileges;
 mod process;
 mod quota;
 mod runtime_api;
+mod spawn;
 mod table;
 
 use std::{
     net::{Ipv4Addr, SocketAddr},
-    process::Stdio,
     sync::Arc,
     time::{Duration, Instant, SystemTime},
 };
@@ -167,11 +167,10 @@ impl Instance {
                 missing: extension_api.missing(),
             }));
         }
-        let stdout = Stdio::from(output.try_clone().map_err(setup("output pipe"))?);
+        let stdout = output.try_clone().map_err(setup("output pipe"))?;
         let runtime_started = SystemTime::now();
         let (mut child, pid) =
-            process::spawn(&launch, api.addr, &network, stdout, Stdio::from(output))
-                .map_err(aborting)?;
+            process::spawn(&launch, api.addr, &network, stdout, output).map_err(aborting)?;
         api.shared.set_pid(pid);
         let (exited_tx, exited_rx) = watch::channel(false);
         let Some(table_id) = table.register(pid, launch.owner, exited_rx.clone()) else {

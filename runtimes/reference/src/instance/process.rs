@@ -2,19 +2,17 @@
 //! killing that group.
 
 use std::{
+    ffi::OsStr,
     net::SocketAddr,
+    os::fd::OwnedFd,
     path::{Path, PathBuf},
-    process::Stdio,
     time::Duration,
 };
 
 use rustix::process::{Pid, Signal, kill_process_group};
-use tokio::process::{Child, Command};
 
-use super::{
-    network::{self, Network},
-    privileges,
-};
+use super::network::Network;
+use super::spawn::{self, Process, Spec};
 use crate::{fault::TelemetryFault, node::NodeBinary};
 
 /// How long a SIGKILLed process may take to be reaped before the platform stops waiting.
@@ -70,24 +68,31 @@ pub(crate) struct Launch<'a> {
 }
 
 /// Starts the language runtime of `launch`, pointed at the runtime API on `api`, writing to
-/// `stdout` and `stderr`; returns the child and its pid, which is also its process group.
+/// `stdout` and `stderr`; returns the process and its pid, which is also its process group.
 pub(super) fn spawn(
     launch: &Launch<'_>,
     api: SocketAddr,
     network: &Network,
-    stdout: Stdio,
-    stderr: Stdio,
-) -> Result<(Child, u32), SpawnError> {
-    let mut command = base_command(&launch.node.path, launch, network);
-    command
-        // Without it V8 sizes its heap from the machine, not from memory_size: a JS-heap
-        // allocation would then end as whatever V8 does at its own limit, possibly far past
-        // memory_size. With it the heap stops growing at memory_size, so the RSS limit (or V8's
-        // heap-OOM abort, which is reported as the same memory failure) is reached first.
-        .arg(format!("--max-old-space-size={}", launch.memory_mb))
-        .arg(launch.bootstrap)
-        .env("RUNTIME_API_ADDR", api.to_string());
-    start(command, stdout, stderr, &launch.node.path)
+    stdout: OwnedFd,
+    stderr: OwnedFd,
+) -> Result<(Process, u32), SpawnError> {
+    // Without it V8 sizes its heap from the machine, not from memory_size: a JS-heap allocation
+    // would then end as whatever V8 does at its own limit, possibly far past memory_size. With
+    // it the heap stops growing at memory_size, so the RSS limit (or V8's heap-OOM abort, which
+    // is reported as the same memory failure) is reached first.
+    let heap = format!("--max-old-space-size={}", launch.memory_mb);
+    let mut env = base_env(launch);
+    env.push(("RUNTIME_API_ADDR".to_owned(), api.to_string()));
+    let spec = Spec {
+        program: &launch.node.path,
+        args: vec![OsStr::new(&heap), launch.bootstrap.as_os_str()],
+        env,
+        cwd: launch.code_root,
+        stdout,
+        stderr,
+        netns: network.enter_before_exec(),
+    };
+    start(spec)
 }
 
 /// Starts `bash <script>`, an extension of `launch`, told the extension API is on `api`
@@ -97,41 +102,35 @@ pub(super) fn spawn_extension(
     script: &Path,
     api: SocketAddr,
     network: &Network,
-    stdout: Stdio,
-    stderr: Stdio,
-) -> Result<(Child, u32), SpawnError> {
-    let mut command = base_command(Path::new("bash"), launch, network);
-    command
-        .arg(script)
-        .env("EXTENSION_API_ADDR", api.to_string());
-    if launch.fault == Some(crate::fault::TelemetryFault::NoExtensionApiAddr) {
-        command.env_remove("EXTENSION_API_ADDR");
+    stdout: OwnedFd,
+    stderr: OwnedFd,
+) -> Result<(Process, u32), SpawnError> {
+    let mut env = base_env(launch);
+    if launch.fault != Some(crate::fault::TelemetryFault::NoExtensionApiAddr) {
+        env.push(("EXTENSION_API_ADDR".to_owned(), api.to_string()));
     }
-    start(command, stdout, stderr, Path::new("bash"))
+    let spec = Spec {
+        program: Path::new("bash"),
+        args: vec![script.as_os_str()],
+        env,
+        cwd: launch.code_root,
+        stdout,
+        stderr,
+        netns: network.enter_before_exec(),
+    };
+    start(spec)
 }
 
-fn start(
-    mut command: Command,
-    stdout: Stdio,
-    stderr: Stdio,
-    program: &Path,
-) -> Result<(Child, u32), SpawnError> {
-    command.stdout(stdout).stderr(stderr);
-    let spawned = command.spawn();
-    // The command holds our copies of the pipe's write end; only once they are closed does
-    // the pipe report end-of-file when the instance dies.
-    drop(command);
-    let child = spawned.map_err(|source| SpawnError::Exec {
-        node: program.to_path_buf(),
+/// Starts `spec` (which holds the only copies of the pipe's write end the platform keeps, so
+/// that the pipe reports end-of-file once the process and its children are gone).
+fn start(spec: Spec<'_>) -> Result<(Process, u32), SpawnError> {
+    let program = spec.program.to_path_buf();
+    let process = spawn::spawn(spec).map_err(|source| SpawnError::Exec {
+        node: program,
         source,
     })?;
-    let Some(pid) = child.id() else {
-        return Err(SpawnError::Setup {
-            what: "process",
-            source: std::io::Error::other("the process exited before it could be tracked"),
-        });
-    };
-    Ok((child, pid))
+    let pid = process.id();
+    Ok((process, pid))
 }
 
 /// Kills the process group `pid` leads: the language runtime and whatever it started.
@@ -143,43 +142,16 @@ pub(super) fn kill_group(pid: u32) {
     let _ = kill_process_group(pid, Signal::KILL);
 }
 
-/// What the language runtime and the extensions share: the code root as working directory, the
-/// instance's environment, its network, and a process group of their own.
-fn base_command(program: &Path, launch: &Launch<'_>, network: &Network) -> Command {
-    let mut command = Command::new(program);
-    command
-        .current_dir(launch.code_root)
-        .env_clear()
-        .env("PATH", instance_path(&launch.node.path))
-        .envs(launch.env.iter().map(|(k, v)| (k, v)))
-        .stdin(Stdio::null())
-        // Its own group, so killing the group also kills whatever the process started.
-        .process_group(0)
-        .kill_on_drop(true);
-    let platform = rustix::process::getpid();
-    let ns = network.enter_before_exec();
-    // SAFETY: between fork and exec this makes only the prctl, getppid, rlimit, signal, setns and
-    // capset syscalls; the namespace's descriptor is open in the parent (held by `network`) across
-    // the spawn.
-    unsafe {
-        command.pre_exec(move || {
-            // Killed with the platform even when the platform itself is SIGKILLed and cannot
-            // kill its groups; a parent already gone by now is a platform that died meanwhile.
-            rustix::process::set_parent_process_death_signal(Some(Signal::KILL))?;
-            if rustix::process::getppid() != Some(platform) {
-                return Err(std::io::Error::other(
-                    "the platform exited during the spawn",
-                ));
-            }
-            super::limits::apply()?;
-            if let Some(ns) = ns {
-                network::enter(ns)?;
-            }
-            // Last: entering the namespace needs CAP_SYS_ADMIN.
-            privileges::drop_privileges()
-        });
+/// The environment the language runtime and the extensions share: the instance's own (its
+/// function's variables and the `RUNTIME_*` ones), with a `PATH`, and nothing of fgref's.
+fn base_env(launch: &Launch<'_>) -> Vec<(String, String)> {
+    let mut env = vec![("PATH".to_owned(), instance_path(&launch.node.path))];
+    // A later entry of the same name wins, as with Command::env.
+    for (key, value) in &launch.env {
+        env.retain(|(k, _)| k != key);
+        env.push((key.clone(), value.clone()));
     }
-    command
+    env
 }
 
 /// fgref's `PATH` with the instance's node first, so a `node` the function spawns is the same
