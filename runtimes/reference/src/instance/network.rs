@@ -106,10 +106,11 @@ impl Network {
     }
 }
 
-/// Moves the calling (freshly forked, single-threaded) process into the namespace `fd`.
+/// Moves the calling (freshly cloned, not yet exec'd) process into the namespace `fd`.
 ///
 /// # Safety
-/// For `pre_exec` only; `fd` must be open in the parent until the child has exec'd.
+/// For a child of `spawn.rs` before it execs only; `fd` must be open in the parent until the
+/// child has exec'd.
 pub(crate) unsafe fn enter(fd: RawFd) -> io::Result<()> {
     // SAFETY: the caller keeps `fd` open across the fork; setns is a plain syscall, safe
     // between fork and exec.
