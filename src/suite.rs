@@ -4,7 +4,8 @@
 //! passes in libtest when it fails, and fails when it passes; an entry that lists no trial is a
 //! failing trial of its own. `--partition` keeps one shard of the trials every other filter left
 //! (the others are not run and have no record); `--retries` runs a failed or errored trial again,
-//! before the expectations file maps its verdict.
+//! before the expectations file maps its verdict. Trials start in `schedule`'s order, the longest
+//! first, and each run's durations are kept for the next.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};

@@ -83,16 +83,15 @@ pub(super) fn spawn(
     let heap = format!("--max-old-space-size={}", launch.memory_mb);
     let mut env = base_env(launch);
     env.push(("RUNTIME_API_ADDR".to_owned(), api.to_string()));
-    let spec = Spec {
-        program: &launch.node.path,
-        args: vec![OsStr::new(&heap), launch.bootstrap.as_os_str()],
+    let args = vec![OsStr::new(&heap), launch.bootstrap.as_os_str()];
+    start(
+        &launch.node.path,
+        args,
         env,
-        cwd: launch.code_root,
-        stdout,
-        stderr,
-        netns: network.enter_before_exec(),
-    };
-    start(spec)
+        launch,
+        network,
+        (stdout, stderr),
+    )
 }
 
 /// Starts `bash <script>`, an extension of `launch`, told the extension API is on `api`
@@ -109,24 +108,40 @@ pub(super) fn spawn_extension(
     if launch.fault != Some(crate::fault::TelemetryFault::NoExtensionApiAddr) {
         env.push(("EXTENSION_API_ADDR".to_owned(), api.to_string()));
     }
+    let args = vec![script.as_os_str()];
+    start(
+        Path::new("bash"),
+        args,
+        env,
+        launch,
+        network,
+        (stdout, stderr),
+    )
+}
+
+/// Starts `program` with `args` and `env` in `launch`'s code root and `network`, writing to
+/// `output` (stdout, stderr: the only copies of the pipe's write end the platform keeps, closed
+/// once the process has started, so that the pipe reports end-of-file when it and its children
+/// are gone).
+fn start(
+    program: &Path,
+    args: Vec<&OsStr>,
+    env: Vec<(String, String)>,
+    launch: &Launch<'_>,
+    network: &Network,
+    (stdout, stderr): (OwnedFd, OwnedFd),
+) -> Result<(Process, u32), SpawnError> {
     let spec = Spec {
-        program: Path::new("bash"),
-        args: vec![script.as_os_str()],
+        program,
+        args,
         env,
         cwd: launch.code_root,
         stdout,
         stderr,
         netns: network.enter_before_exec(),
     };
-    start(spec)
-}
-
-/// Starts `spec` (which holds the only copies of the pipe's write end the platform keeps, so
-/// that the pipe reports end-of-file once the process and its children are gone).
-fn start(spec: Spec<'_>) -> Result<(Process, u32), SpawnError> {
-    let program = spec.program.to_path_buf();
     let process = spawn::spawn(spec).map_err(|source| SpawnError::Exec {
-        node: program,
+        node: program.to_path_buf(),
         source,
     })?;
     let pid = process.id();
