@@ -113,7 +113,7 @@ pub(super) fn spawn(spec: Spec<'_>) -> io::Result<Process> {
     // SAFETY: the stack grows down from its 16-byte aligned top; `args` and `stack` outlive the
     // child's use of them, since CLONE_VFORK resumes this thread only once the child has exec'd
     // or exited. Every signal is blocked around the clone so that no handler of the platform
-    // runs in the child, which shares its memory; the child restores the mask after resetting
+    // runs in the child, which shares its memory; the child empties the mask after resetting
     // the handlers.
     let pid = unsafe {
         let top = stack.as_mut_ptr().add(CHILD_STACK_BYTES);
@@ -223,10 +223,13 @@ extern "C" fn child_main(arg: *mut libc::c_void) -> libc::c_int {
     }
     // Last: entering the namespace needs CAP_SYS_ADMIN.
     check(args, 8, privileges::drop_privileges());
-    // SAFETY: the parent's mask, saved before the clone; then the exec, with the parent's
+    // SAFETY: an empty mask, as std's Command gives its children (a mask survives the exec, and
+    // the thread that spawns may block signals of its own); then the exec, with the parent's
     // NUL-terminated arrays.
     unsafe {
-        libc::pthread_sigmask(libc::SIG_SETMASK, &args.mask, std::ptr::null_mut());
+        let mut none: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut none);
+        libc::pthread_sigmask(libc::SIG_SETMASK, &none, std::ptr::null_mut());
         libc::execve(args.path.as_ptr(), args.argv.as_ptr(), args.envp.as_ptr());
     }
     fail(args, EXEC_STEP, errno())
