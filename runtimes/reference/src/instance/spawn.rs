@@ -61,7 +61,6 @@ struct ChildArgs {
     stderr: RawFd,
     netns: Option<RawFd>,
     platform: libc::pid_t,
-    mask: libc::sigset_t,
     /// The failed step's index in [`STEPS`] (or [`EXEC_STEP`]), and its errno.
     failed_step: AtomicI32,
     errno: AtomicI32,
@@ -94,7 +93,7 @@ pub(super) fn spawn(spec: Spec<'_>) -> io::Result<Process> {
             .collect::<Vec<_>>()
     };
     let stdin = std::fs::File::open("/dev/null")?;
-    let mut args = ChildArgs {
+    let args = ChildArgs {
         path: cstring(path.as_os_str().as_bytes())?,
         argv: null_terminated(&argv_owned),
         envp: null_terminated(&envp_owned),
@@ -104,8 +103,6 @@ pub(super) fn spawn(spec: Spec<'_>) -> io::Result<Process> {
         stderr: spec.stderr.as_raw_fd(),
         netns: spec.netns,
         platform: rustix::process::getpid().as_raw_nonzero().get(),
-        // SAFETY: a zeroed sigset_t is a valid (empty) set; filled below.
-        mask: unsafe { std::mem::zeroed() },
         failed_step: AtomicI32::new(0),
         errno: AtomicI32::new(0),
     };
@@ -119,16 +116,17 @@ pub(super) fn spawn(spec: Spec<'_>) -> io::Result<Process> {
         let top = stack.as_mut_ptr().add(CHILD_STACK_BYTES);
         let top = top.sub(top as usize % 16);
         let mut all: libc::sigset_t = std::mem::zeroed();
+        let mut saved: libc::sigset_t = std::mem::zeroed();
         libc::sigfillset(&mut all);
-        libc::pthread_sigmask(libc::SIG_SETMASK, &all, &mut args.mask);
+        libc::pthread_sigmask(libc::SIG_SETMASK, &all, &mut saved);
         let pid = libc::clone(
             child_main,
             top.cast(),
             libc::CLONE_VM | libc::CLONE_VFORK | libc::SIGCHLD,
-            std::ptr::addr_of_mut!(args).cast(),
+            std::ptr::addr_of!(args).cast_mut().cast(),
         );
         let clone_errno = io::Error::last_os_error();
-        libc::pthread_sigmask(libc::SIG_SETMASK, &args.mask, std::ptr::null_mut());
+        libc::pthread_sigmask(libc::SIG_SETMASK, &saved, std::ptr::null_mut());
         if pid < 0 {
             return Err(clone_errno);
         }
