@@ -292,7 +292,8 @@ fn check_telemetry_expected(steps: &[Step], function: &FunctionSettings) -> Resu
     }
 }
 
-fn case_id(root: &Path, dir: &Path) -> String {
+/// The id of the case in `dir` of the corpus at `root`: its path below the root, `::`-joined.
+pub fn case_id(root: &Path, dir: &Path) -> String {
     let relative = dir.strip_prefix(root).unwrap_or(dir);
     relative
         .components()

@@ -196,23 +196,15 @@ pub fn affected_corpus(
         hasher.finish().is_multiple_of(SAMPLE_ONE_IN)
     };
     let cases = project_root().join("cases");
+    let found = fgconform::discover::case_dirs(&cases).map_err(std::io::Error::other)?;
     let root = tempfile::tempdir()?;
-    for area in std::fs::read_dir(&cases)? {
-        let area = area?;
-        if !area.file_type()?.is_dir() {
-            continue;
-        }
-        let area_name = area.file_name().to_string_lossy().into_owned();
-        for case in std::fs::read_dir(area.path())? {
-            let case = case?;
-            let id = format!("{area_name}::{}", case.file_name().to_string_lossy());
-            let wanted = areas.contains(area_name.as_str()) || (among(&id) && sampled(&id));
-            if wanted && case.path().join("case.toml").is_file() {
-                copy_dir(
-                    &case.path(),
-                    &root.path().join(&area_name).join(case.file_name()),
-                )?;
-            }
+    for dir in found {
+        let dir = dir.map_err(|unreadable| unreadable.source)?;
+        let id = fgconform::case::case_id(&cases, &dir);
+        let area = id.split("::").next().unwrap_or_default();
+        if areas.contains(area) || (among(&id) && sampled(&id)) {
+            let below = dir.strip_prefix(&cases).map_err(std::io::Error::other)?;
+            copy_dir(&dir, &root.path().join(below))?;
         }
     }
     Ok(root)

@@ -36,9 +36,8 @@ pub(super) struct Spec<'a> {
     pub netns: Option<RawFd>,
 }
 
-/// The step of the child's setup that failed, for the message.
-const STEPS: [&str; 9] = [
-    "signal dispositions",
+/// The steps of the child's setup, by the index a failed one reports, for the message.
+const STEPS: [&str; 8] = [
     "standard input and output",
     "working directory",
     "process group",
@@ -48,6 +47,14 @@ const STEPS: [&str; 9] = [
     "network namespace",
     "capabilities",
 ];
+const STDIO: i32 = 0;
+const CWD: i32 = 1;
+const GROUP: i32 = 2;
+const DEATH_SIGNAL: i32 = 3;
+const PLATFORM_ALIVE: i32 = 4;
+const LIMITS: i32 = 5;
+const NAMESPACE: i32 = 6;
+const CAPABILITIES: i32 = 7;
 
 /// What the child reads (prepared by the parent, which it shares memory with) and writes back
 /// when a step fails.
@@ -196,31 +203,31 @@ extern "C" fn child_main(arg: *mut libc::c_void) -> libc::c_int {
                 libc::dup2(from, to)
             };
             if done < 0 {
-                fail(args, 1, errno());
+                fail(args, STDIO, errno());
             }
         }
         if libc::chdir(args.cwd.as_ptr()) < 0 {
-            fail(args, 2, errno());
+            fail(args, CWD, errno());
         }
         // Its own group, so killing the group also kills whatever the process started.
         if libc::setpgid(0, 0) < 0 {
-            fail(args, 3, errno());
+            fail(args, GROUP, errno());
         }
     }
     // Killed with the platform even when the platform itself is SIGKILLed and cannot kill its
     // groups; a parent already gone by now is a platform that died meanwhile.
     let death_signal = rustix::process::set_parent_process_death_signal(Some(Signal::KILL));
-    check(args, 4, death_signal.map_err(io::Error::from));
+    check(args, DEATH_SIGNAL, death_signal.map_err(io::Error::from));
     if rustix::process::getppid().map(|p| p.as_raw_nonzero().get()) != Some(args.platform) {
-        fail(args, 5, libc::ESRCH);
+        fail(args, PLATFORM_ALIVE, libc::ESRCH);
     }
-    check(args, 6, limits::apply());
+    check(args, LIMITS, limits::apply());
     if let Some(ns) = args.netns {
         // SAFETY: the parent keeps the namespace's descriptor open until this has exec'd.
-        check(args, 7, unsafe { network::enter(ns) });
+        check(args, NAMESPACE, unsafe { network::enter(ns) });
     }
     // Last: entering the namespace needs CAP_SYS_ADMIN.
-    check(args, 8, privileges::drop_privileges());
+    check(args, CAPABILITIES, privileges::drop_privileges());
     // SAFETY: an empty mask, as std's Command gives its children (a mask survives the exec, and
     // the thread that spawns may block signals of its own); then the exec, with the parent's
     // NUL-terminated arrays.
