@@ -7,7 +7,8 @@ use std::time::Duration;
 /// is a peak, so a spike between two reads is still seen at the next one.
 const MEMORY_POLL: Duration = Duration::from_millis(10);
 
-/// V8's own message when its heap limit (`--max-old-space-size`) is reached.
+/// V8's own message when its heap limit is reached (its default, or a runtime's own
+/// `--max-old-space-size`).
 const HEAP_OOM_TEXT: &[u8] = b"JavaScript heap out of memory";
 
 /// A process that dies with its peak RSS at or above this share of `memory_size` (per cent)

@@ -76,14 +76,14 @@ pub(super) fn spawn(
     stdout: OwnedFd,
     stderr: OwnedFd,
 ) -> Result<(Process, u32), SpawnError> {
-    // Without it V8 sizes its heap from the machine, not from memory_size: a JS-heap allocation
-    // would then end as whatever V8 does at its own limit, possibly far past memory_size. With
-    // it the heap stops growing at memory_size, so the RSS limit (or V8's heap-OOM abort, which
-    // is reported as the same memory failure) is reached first.
-    let heap = format!("--max-old-space-size={}", launch.memory_mb);
+    // No V8 flag: memory_size is held against the process's resident memory (memory.rs), and
+    // node sizes its heap itself, from the memory it sees. A flag such as
+    // `--max-old-space-size` would also change V8's flag hash, so that node 12 and later
+    // reject their built-in code cache and compile `http` and the rest from source at every
+    // start (6 to 18 ms of CPU an instance).
     let mut env = base_env(launch);
     env.push(("RUNTIME_API_ADDR".to_owned(), api.to_string()));
-    let args = vec![OsStr::new(&heap), launch.bootstrap.as_os_str()];
+    let args = vec![launch.bootstrap.as_os_str()];
     start(
         &launch.node.path,
         args,
