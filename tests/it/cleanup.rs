@@ -4,6 +4,7 @@
 //! `fgconform cleanup` deletes exactly the suite's leftovers of earlier runs (all runs', or one
 //! run's with `--prefix`), nothing with `--dry-run`, and says which delete failed.
 
+use crate::support::selftest;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -19,15 +20,15 @@ use crate::support::{CASE_TOML, ECHO_JS, corpus, fgconform, project_root, text, 
 
 pub fn trials() -> Vec<Trial> {
     vec![
-        Trial::test(
+        selftest(
             "selftest::cleanup::timed-out-trial-leaves-no-function",
             timed_out_trial_leaves_no_function,
         ),
-        Trial::test(
+        selftest(
             "selftest::cleanup::ctrl-c-deletes-live-functions",
             ctrl_c_deletes_live_functions,
         ),
-        Trial::test(
+        selftest(
             "selftest::cleanup::deletes-exactly-the-leftovers",
             cleanup_deletes_exactly_the_leftovers,
         ),

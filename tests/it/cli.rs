@@ -1,24 +1,25 @@
 //! The command line behaves as documented: listing has no side effects, malformed input gets a
 //! clear error, and the exit status tells the outcome.
 
+use crate::support::selftest;
 use libtest_mimic::{Failed, Trial};
 
 use crate::support::{CASE_TOML, ECHO_JS, corpus, fgconform, outcomes, project_root, text};
 
 pub fn trials() -> Vec<Trial> {
     vec![
-        Trial::test("selftest::cli::list-starts-nothing", list_starts_nothing),
-        Trial::test(
+        selftest("selftest::cli::list-starts-nothing", list_starts_nothing),
+        selftest(
             "selftest::cli::malformed-case-names-file-key-line",
             malformed_case,
         ),
-        Trial::test("selftest::cli::bad-flags-exit-2", bad_flags),
-        Trial::test(
+        selftest("selftest::cli::bad-flags-exit-2", bad_flags),
+        selftest(
             "selftest::cli::runtime-outside-range-is-skipped",
             runtime_outside_range,
         ),
-        Trial::test("selftest::cli::coverage-counts", coverage_counts),
-        Trial::test(
+        selftest("selftest::cli::coverage-counts", coverage_counts),
+        selftest(
             "selftest::cli::coverage-in-readme-is-current",
             coverage_in_readme,
         ),

@@ -3,6 +3,7 @@
 //! benchmark, `bench/speed`, is an executable script bash can parse (never run here: no test
 //! asserts a time).
 
+use crate::support::selftest;
 use std::path::{Path, PathBuf};
 
 use libtest_mimic::{Failed, Trial};
@@ -11,11 +12,11 @@ use crate::support::project_root;
 
 pub fn trials() -> Vec<Trial> {
     vec![
-        Trial::test(
+        selftest(
             "selftest::docs::architecture-maps-every-module",
             architecture_maps_every_module,
         ),
-        Trial::test("selftest::docs::the-benchmark-parses", the_benchmark_parses),
+        selftest("selftest::docs::the-benchmark-parses", the_benchmark_parses),
     ]
 }
 

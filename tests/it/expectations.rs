@@ -2,6 +2,7 @@
 //! listed passing one fails it naming the entry's line, an entry listing nothing is a failing
 //! trial of its own, and `--bless-expectations` writes the file that makes the run pass.
 
+use crate::support::selftest;
 use std::path::Path;
 use std::process::Output;
 
@@ -10,7 +11,7 @@ use libtest_mimic::{Failed, Trial};
 use crate::support::{CASE_TOML, ECHO_JS, corpus, fgconform, outcomes, text};
 
 pub fn trials() -> Vec<Trial> {
-    vec![Trial::test(
+    vec![selftest(
         "selftest::expectations::listed-passes-unexpected-fails-bless-writes",
         listed_and_blessed,
     )]

@@ -2,6 +2,7 @@
 //! loads: a symbolic link loop is not followed, an unreadable directory is one row, a file key
 //! naming `/dev/zero` is refused before it is read.
 
+use crate::support::selftest;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -10,7 +11,7 @@ use libtest_mimic::{Failed, Trial};
 use crate::support::{CASE_TOML, ECHO_JS, corpus, project_root, text};
 
 pub fn trials() -> Vec<Trial> {
-    vec![Trial::test(
+    vec![selftest(
         "selftest::hostile_cases::bad-directories-and-paths-cost-one-row-each",
         bad_directories_and_paths,
     )]

@@ -4,6 +4,7 @@
 //! byte a second, a target gone mid-run. A command target's own children are stopped with it
 //! (its process group, SIGTERM then SIGKILL), at the run's end and on Ctrl-C.
 
+use crate::support::selftest;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -58,24 +59,24 @@ pub fn trials() -> Vec<Trial> {
     ]
     .into_iter()
     .map(|(name, behaviour, says)| {
-        Trial::test(format!("selftest::hostile_targets::{name}"), move || {
+        selftest(format!("selftest::hostile_targets::{name}"), move || {
             one_error(behaviour, says)
         })
     })
     .collect();
-    trials.push(Trial::test(
+    trials.push(selftest(
         "selftest::hostile_targets::command-target-children-stopped",
         || command_target_leaves_nothing(Stop::RunEnd),
     ));
-    trials.push(Trial::test(
+    trials.push(selftest(
         "selftest::hostile_targets::command-target-ignoring-sigterm-killed",
         || command_target_leaves_nothing(Stop::IgnoresTerm),
     ));
-    trials.push(Trial::test(
+    trials.push(selftest(
         "selftest::hostile_targets::command-target-children-stopped-on-ctrl-c",
         || command_target_leaves_nothing(Stop::CtrlC),
     ));
-    trials.push(Trial::test(
+    trials.push(selftest(
         "selftest::hostile_targets::command-target-endless-line",
         command_target_endless_line,
     ));

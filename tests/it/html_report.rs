@@ -4,6 +4,7 @@
 //! of a realistic page proves it renders; `FGCONFORM_REPORT_PNG=docs/report.png` keeps it (the
 //! README's picture).
 
+use crate::support::selftest;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -36,7 +37,7 @@ pub fn trials() -> Vec<Trial> {
     checks
         .into_iter()
         .map(|(name, check)| match browser.clone() {
-            Some(browser) => Trial::test(name, move || check(&browser)),
+            Some(browser) => selftest(name, move || check(&browser)),
             None => Trial::ignorable_test(name, || {
                 Ok(Completion::ignored_with(format!(
                     "skipped: no chromium (FGCONFORM_CHROMIUM, /usr/bin/chromium, PATH); {INSTALL}"

@@ -3,6 +3,7 @@
 //! the system node, so a run on an "installed" release really runs. No test reaches the network
 //! or the user's node cache.
 
+use crate::support::selftest;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::os::unix::fs::PermissionsExt;
@@ -21,30 +22,30 @@ use crate::support::{CASE_TOML, ECHO_JS, corpus, fgconform, text};
 
 pub fn trials() -> Vec<Trial> {
     vec![
-        Trial::test("selftest::install::installs-a-release", installs_a_release),
-        Trial::test(
+        selftest("selftest::install::installs-a-release", installs_a_release),
+        selftest(
             "selftest::install::integrity-mismatch-leaves-nothing",
             integrity_mismatch,
         ),
-        Trial::test("selftest::install::unknown-version", unknown_version),
-        Trial::test(
+        selftest("selftest::install::unknown-version", unknown_version),
+        selftest(
             "selftest::install::broken-archives-leave-nothing",
             broken_archives,
         ),
-        Trial::test(
+        selftest(
             "selftest::install::concurrent-processes-download-once",
             concurrent_processes,
         ),
-        Trial::test(
+        selftest(
             "selftest::install::install-runtimes-command",
             install_runtimes_command,
         ),
-        Trial::test(
+        selftest(
             "selftest::install::first-use-installs-and-reports-ran-on",
             first_use,
         ),
-        Trial::test("selftest::install::offline-uses-the-system-node", offline),
-        Trial::test(
+        selftest("selftest::install::offline-uses-the-system-node", offline),
+        selftest(
             "selftest::install::unreachable-registry-falls-back",
             unreachable_registry,
         ),

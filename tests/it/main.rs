@@ -36,23 +36,16 @@ fn main() -> ExitCode {
     // `cargo test` never downloads: the corpus runs on what the node cache holds, else on the
     // system node for its own major (tests/it/install.rs covers installing, against a fake).
     cli.offline = true;
-    // Most self-tests run fgconform, two trials at a time (support.rs); two of them per core,
-    // with the corpus's trials after them, keep the cores busy without starving the timing of
-    // the trials in flight (at four per core a step could wait out a 2 s idle time).
-    if cli.libtest.test_threads.is_none()
-        && std::env::var_os(fgconform::schedule::WORKERS_VAR).is_none()
-    {
-        let cores = std::thread::available_parallelism().map_or(1, usize::from);
-        cli.libtest.test_threads = Some(cores * 2);
-    }
+    // As many threads as fgconform's default (`--test-threads` and FGCONFORM_TEST_THREADS
+    // still choose): the corpus's trials run first, that many at once, as `cargo run` runs
+    // them; the self-tests after them take a slot each (support::selftest), three per core.
     let tokio_runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .expect("tokio runtime");
-    // The longest first: the broken platforms wait out idle times and timeouts, the broken
-    // telemetry platforms their events, the broken runtimes spend CPU; the short ones then fill
-    // in, and the corpus's own trials come last (suite.rs starts trials without an estimate
-    // first, in this order).
+    // After the corpus's trials, in this order (suite.rs), the longest first: the broken
+    // platforms wait out idle times and timeouts, the broken telemetry platforms their events,
+    // the broken runtimes spend CPU; the short ones then fill in.
     let mut selftests = Vec::new();
     selftests.extend(platforms::trials());
     selftests.extend(broken_telemetry::trials());

@@ -9,6 +9,7 @@
 //! exactly once, so a change to the runtime that moves the patched code fails loudly here instead
 //! of silently testing the correct runtime.
 
+use crate::support::selftest;
 use std::path::{Path, PathBuf};
 
 use libtest_mimic::{Failed, Trial};
@@ -509,7 +510,7 @@ pub fn trials() -> Vec<Trial> {
             // `cargo test` never downloads; a release nobody installed cannot run the mutant,
             // and saying so beats a failure that is not about the mutant.
             match fgref::node::resolve(mutant.runtime, fgref::node::default_cache().as_deref()) {
-                Ok(_) => Trial::test(name, move || check(mutant)),
+                Ok(_) => selftest(name, move || check(mutant)),
                 Err(error) => release_missing(name, mutant.runtime, error),
             }
         })

@@ -2,6 +2,7 @@
 //! telemetry forwarder are up leaves none of them behind (each is tied to the platform's life,
 //! PROTOCOL.md §7).
 
+use crate::support::selftest;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -14,7 +15,7 @@ pub fn trials() -> Vec<Trial> {
     let name = "selftest::orphans::a-killed-run-leaves-no-process";
     vec![
         match fgref::node::resolve("Node.js20.15", fgref::node::default_cache().as_deref()) {
-            Ok(_) => Trial::test(name, killed_run_leaves_nothing),
+            Ok(_) => selftest(name, killed_run_leaves_nothing),
             Err(error) => Trial::ignorable_test(name, move || {
                 Ok(Completion::ignored_with(format!("skipped: {error}")))
             }),

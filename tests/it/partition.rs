@@ -4,6 +4,7 @@
 //! refuses shards of different corpora, suite versions or targets and overlapping shards, naming
 //! the files.
 
+use crate::support::selftest;
 use std::collections::BTreeSet;
 use std::path::Path;
 
@@ -22,7 +23,7 @@ pub fn trials() -> Vec<Trial> {
     ];
     tests
         .into_iter()
-        .map(|(name, test)| Trial::test(format!("selftest::partition::{name}"), test))
+        .map(|(name, test)| selftest(format!("selftest::partition::{name}"), test))
         .collect()
 }
 

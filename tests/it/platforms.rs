@@ -8,6 +8,7 @@
 
 pub mod proxy;
 
+use crate::support::selftest;
 use libtest_mimic::{Failed, Trial};
 
 use fgconform::feature::{self, Scope};
@@ -189,7 +190,7 @@ pub fn trials() -> Vec<Trial> {
         .map(|broken| {
             let name = format!("selftest::broken-platform::{}", broken.name);
             match fgref::node::resolve("Node.js20.15", fgref::node::default_cache().as_deref()) {
-                Ok(_) => Trial::test(name, move || check(broken)),
+                Ok(_) => selftest(name, move || check(broken)),
                 Err(error) => release_missing(name, "Node.js20.15", error),
             }
         })

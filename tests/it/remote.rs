@@ -3,6 +3,7 @@
 //! refusal, and over HTTPS (a TLS proxy with a CA made at test time) a descriptor's `ca_file`
 //! is trusted and, without it, the certificate is not.
 
+use crate::support::selftest;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
@@ -17,20 +18,20 @@ const SECRET: &str = "SKremoteTestSecret42";
 
 pub fn trials() -> Vec<Trial> {
     vec![
-        Trial::test("selftest::remote::signed-calls-pass", || {
+        selftest("selftest::remote::signed-calls-pass", || {
             run(Transport::Http, SECRET, Expect::Pass)
         }),
-        Trial::test("selftest::remote::wrong-secret-errs-each-trial", || {
+        selftest("selftest::remote::wrong-secret-errs-each-trial", || {
             run(
                 Transport::Http,
                 "not-the-secret",
                 Expect::Error("the target refused the signature"),
             )
         }),
-        Trial::test("selftest::remote::https-with-ca-file-passes", || {
+        selftest("selftest::remote::https-with-ca-file-passes", || {
             run(Transport::Https { ca_file: true }, SECRET, Expect::Pass)
         }),
-        Trial::test(
+        selftest(
             "selftest::remote::https-without-ca-file-errs-each-trial",
             || {
                 run(

@@ -2,12 +2,13 @@
 //! writes `--json`, `--junit` and `--html` (into directories it creates), and the JSON's totals
 //! and the failing trial's diff are right.
 
+use crate::support::selftest;
 use libtest_mimic::{Failed, Trial};
 
 use crate::support::{CASE_TOML, ECHO_JS, corpus, fgconform, text};
 
 pub fn trials() -> Vec<Trial> {
-    vec![Trial::test(
+    vec![selftest(
         "selftest::reports::json-junit-html",
         json_junit_html,
     )]

@@ -4,6 +4,7 @@
 //! on stderr); without retries the same trial fails; listed in the target's expectations file,
 //! it passes on the retry, before the file is consulted: an unexpected pass.
 
+use crate::support::selftest;
 use libtest_mimic::{Completion, Failed, Trial};
 
 use crate::platforms::proxy::{Fault, IDLE_SECONDS, Proxy};
@@ -25,7 +26,7 @@ pub fn trials() -> Vec<Trial> {
         .map(|(name, test)| {
             let name = format!("selftest::retries::{name}");
             match fgref::node::resolve("Node.js20.15", fgref::node::default_cache().as_deref()) {
-                Ok(_) => Trial::test(name, test),
+                Ok(_) => selftest(name, test),
                 Err(error) => Trial::ignorable_test(name, move || {
                     Ok(Completion::ignored_with(format!("skipped: {error}")))
                 }),

@@ -5,6 +5,7 @@
 //! the cases it can affect (`select`, fgconform's own flags), which keeps each run to seconds:
 //! among those it must fail exactly `fails` and pass every other, as every broken subject must.
 
+use crate::support::selftest;
 use std::path::Path;
 
 use libtest_mimic::{Failed, Trial};
@@ -451,7 +452,7 @@ pub fn trials() -> Vec<Trial> {
             };
             let name = format!("selftest::broken-{kind}::{}", subject.name);
             match fgref::node::resolve(runtime, fgref::node::default_cache().as_deref()) {
-                Ok(_) => Trial::test(name, move || check(subject)),
+                Ok(_) => selftest(name, move || check(subject)),
                 Err(error) => release_missing(name, runtime, error),
             }
         })

@@ -1,6 +1,7 @@
 //! A target that answers garbage, refuses connections or hangs costs one verdict per trial,
 //! marked as an error (not a conformance failure), and never the run.
 
+use crate::support::selftest;
 use std::time::Duration;
 
 use libtest_mimic::{Failed, Trial};
@@ -10,13 +11,13 @@ use crate::support::{CASE_TOML, ECHO_JS, corpus, fgconform, outcomes, text};
 
 pub fn trials() -> Vec<Trial> {
     vec![
-        Trial::test("selftest::targets::garbage-answers", || {
+        selftest("selftest::targets::garbage-answers", || {
             broken_target(Behaviour::Garbage)
         }),
-        Trial::test("selftest::targets::connection-refused", || {
+        selftest("selftest::targets::connection-refused", || {
             broken_target(Behaviour::Refuse)
         }),
-        Trial::test("selftest::targets::invoke-hangs", || {
+        selftest("selftest::targets::invoke-hangs", || {
             broken_target(Behaviour::HangOnInvoke)
         }),
     ]

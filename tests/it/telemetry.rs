@@ -2,6 +2,7 @@
 //! extension/extensionFgconformForwarder.sh` with the platform's environment) on the nodes at
 //! hand, against a fake extension API built here and the harness's real collector.
 
+use crate::support::selftest;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -24,14 +25,14 @@ const START_TIMEOUT: Duration = Duration::from_secs(15);
 
 pub fn trials() -> Vec<Trial> {
     let mut trials = vec![
-        Trial::test("selftest::telemetry::forwarder-on-the-system-node", || {
+        selftest("selftest::telemetry::forwarder-on-the-system-node", || {
             forwards_everything(&which_node()?)
         }),
-        Trial::test(
+        selftest(
             "selftest::telemetry::forwarder-waits-at-most-2s-for-the-collector",
             || gives_up_on_a_silent_collector(&which_node()?),
         ),
-        Trial::test(
+        selftest(
             "selftest::telemetry::forwarder-without-its-environment-says-why",
             || says_what_is_missing(&which_node()?),
         ),
@@ -40,7 +41,7 @@ pub fn trials() -> Vec<Trial> {
     let name = "selftest::telemetry::forwarder-on-node-6.10";
     trials.push(
         match fgref::node::resolve("Node.js6.10", fgref::node::default_cache().as_deref()) {
-            Ok(node) => Trial::test(name, move || forwards_everything(&node.path)),
+            Ok(node) => selftest(name, move || forwards_everything(&node.path)),
             Err(error) => Trial::ignorable_test(name, move || {
                 Ok(Completion::ignored_with(format!(
                     "skipped: {error}; `cargo run --release -- --install-runtimes --runtime Node.js6.10` installs it"

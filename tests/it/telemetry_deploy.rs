@@ -3,6 +3,7 @@
 //! `depend_version_list` and user_data, the deletes on the way out (function first), the filing
 //! of events per step, the wait, and a telemetry mismatch as a failure with its diff.
 
+use crate::support::selftest;
 use std::collections::HashMap;
 use std::io::Cursor;
 use std::sync::{Arc, Mutex};
@@ -20,7 +21,7 @@ use serde_json::{Value, json};
 use crate::support::{fgconform, outcomes, text};
 
 pub fn trials() -> Vec<Trial> {
-    vec![Trial::test(
+    vec![selftest(
         "selftest::telemetry::harness-side-against-a-fake-platform",
         harness_side,
     )]
