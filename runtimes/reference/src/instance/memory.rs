@@ -1,6 +1,8 @@
 //! An instance's memory: its peak RSS as the kernel tracks it (VmHWM), and `memory_size` held
 //! against it.
 
+use std::fs::File;
+use std::os::unix::fs::FileExt;
 use std::time::Duration;
 
 /// How often the peak RSS of an instance is read while it initialises or runs a call. VmHWM
@@ -24,9 +26,34 @@ fn reset_peak_rss(pid: u32) {
 
 /// The peak RSS of `pid` in kB since start or the last [`reset_peak_rss`].
 pub(super) fn peak_rss_kb(pid: u32) -> Option<u64> {
-    // Read every 10 ms of every running call: only the one line, not a parse of the file.
     let status = std::fs::read(format!("/proc/{pid}/status")).ok()?;
     vm_hwm_kb(&status)
+}
+
+/// /proc/PID/status is about 1.5 KB; a text that does not fit is read whole instead.
+const STATUS_BUFFER: usize = 4096;
+
+/// The peak RSS in kB from `status`, an open /proc/PID/status, which the kernel renders anew at
+/// each read from offset 0. Read every 10 ms of every running call, so kept open rather than
+/// looked up by path each time, and only the one line is parsed. `None` once the process is
+/// gone: the open file stays that process's, whatever process later gets its pid.
+fn peak_rss_kb_of(status: &File) -> Option<u64> {
+    let mut buffer = [0u8; STATUS_BUFFER];
+    let read = status.read_at(&mut buffer, 0).ok()?;
+    if read < buffer.len() {
+        return vm_hwm_kb(&buffer[..read]);
+    }
+    let mut whole = Vec::new();
+    let mut offset = 0;
+    loop {
+        whole.resize(offset + STATUS_BUFFER, 0);
+        let read = status.read_at(&mut whole[offset..], offset as u64).ok()?;
+        if read == 0 {
+            whole.truncate(offset);
+            return vm_hwm_kb(&whole);
+        }
+        offset += read;
+    }
 }
 
 /// The `VmHWM:` figure (kB) of a /proc/PID/status text.
@@ -61,6 +88,8 @@ pub(super) fn poll() -> tokio::time::Interval {
 /// start) began.
 pub(super) struct MemoryWatch {
     pid: u32,
+    /// /proc/PID/status, open while the instance lives; `None` if it could not be opened.
+    status: Option<File>,
     limit_kb: u64,
     peak_seen_kb: u64,
 }
@@ -70,6 +99,7 @@ impl MemoryWatch {
     pub(super) fn new(pid: u32, memory_mb: u32) -> Self {
         Self {
             pid,
+            status: File::open(format!("/proc/{pid}/status")).ok(),
             limit_kb: u64::from(memory_mb) * 1024,
             peak_seen_kb: 0,
         }
@@ -83,7 +113,10 @@ impl MemoryWatch {
 
     /// The peak RSS read now; `None` once the process is gone.
     pub(super) fn peak_now(&self) -> Option<u64> {
-        peak_rss_kb(self.pid)
+        match &self.status {
+            Some(status) => peak_rss_kb_of(status),
+            None => peak_rss_kb(self.pid),
+        }
     }
 
     /// The peak RSS when it is past the limit: `measured` if given, else read now. Remembers
@@ -112,6 +145,21 @@ mod tests {
         assert_eq!(vm_hwm_kb(b"Name:\tnode\n"), None);
         let own = std::fs::read("/proc/self/status").unwrap();
         assert!(vm_hwm_kb(&own).is_some_and(|kb| kb > 0));
+    }
+
+    #[test]
+    fn an_open_status_file_is_read_anew_and_answers_none_once_its_process_is_gone() {
+        let own = File::open("/proc/self/status").unwrap();
+        let first = peak_rss_kb_of(&own).unwrap();
+        // More than the whole peak so far, written, so the peak must rise past it.
+        let grown = vec![1u8; usize::try_from(first + 16 * 1024).unwrap() * 1024];
+        let second = peak_rss_kb_of(&own).unwrap();
+        assert!(second > first, "{first} kB, then {second} kB");
+        drop(grown);
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let status = File::open(format!("/proc/{}/status", child.id())).unwrap();
+        child.wait().unwrap();
+        assert_eq!(peak_rss_kb_of(&status), None);
     }
 
     #[test]
