@@ -100,6 +100,9 @@ pub(super) fn spawn(spec: Spec<'_>) -> io::Result<Process> {
             .collect::<Vec<_>>()
     };
     let stdin = std::fs::File::open("/dev/null")?;
+    // Closed in the child by its exec (close-on-exec), once the new program's memory is in
+    // place: see `wait_for_exec`.
+    let (exec_done, exec_done_writer) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC)?;
     let args = ChildArgs {
         path: cstring(path.as_os_str().as_bytes())?,
         argv: null_terminated(&argv_owned),
@@ -140,6 +143,8 @@ pub(super) fn spawn(spec: Spec<'_>) -> io::Result<Process> {
         pid
     };
     drop(stack);
+    drop(exec_done_writer);
+    wait_for_exec(&exec_done);
     let step = args.failed_step.load(Ordering::Acquire);
     let errno = args.errno.load(Ordering::Acquire);
     if errno != 0 {
@@ -288,6 +293,25 @@ fn resolve(program: &Path, env: &[(String, String)]) -> io::Result<PathBuf> {
         })
 }
 
+/// Waits until the child has exec'd (or exited): until its end of `exec_done` is closed.
+///
+/// CLONE_VFORK resumes the parent as soon as the child's exec lets go of the shared memory, a
+/// moment before the new program's memory becomes the child's. Read in that moment,
+/// /proc/PID/status shows the platform's own memory as the child's: a poll of a new instance
+/// then saw the harness's 170 MB as the instance's and failed a 128 MB function with
+/// "runtime memory limit exceeded". Close-on-exec descriptors are closed after the switch, so
+/// end of file on this pipe means the child's memory is its own program's.
+fn wait_for_exec(exec_done: &OwnedFd) {
+    let mut byte = [0u8; 1];
+    loop {
+        match rustix::io::read(exec_done, &mut byte) {
+            Err(rustix::io::Errno::INTR) => continue,
+            // Nothing is ever written: any answer is the end (or a broken pipe, which is too).
+            _ => return,
+        }
+    }
+}
+
 /// A started process, reaped by [`Process::wait`]; dropped before that, it is killed and
 /// reaped in the background.
 pub(crate) struct Process {
@@ -342,5 +366,39 @@ impl Drop for Process {
                 );
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// VmHWM of `pid`, kB.
+    fn peak_kb(pid: u32) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+        let line = status.lines().find(|l| l.starts_with("VmHWM:")).unwrap();
+        line.split_whitespace().nth(1).unwrap().parse().unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_started_process_has_its_own_memory_at_once_never_the_platforms() {
+        // The platform holds 256 MB, written, so its peak is past any small program's.
+        let held = vec![1u8; 256 << 20];
+        let null = || OwnedFd::from(std::fs::File::create("/dev/null").unwrap());
+        for _ in 0..300 {
+            let spec = Spec {
+                program: Path::new("/bin/sleep"),
+                args: vec![OsStr::new("10")],
+                env: vec![("PATH".to_owned(), "/usr/bin:/bin".to_owned())],
+                cwd: Path::new("/"),
+                stdout: null(),
+                stderr: null(),
+                netns: None,
+            };
+            let process = spawn(spec).unwrap();
+            let peak = peak_kb(process.id());
+            assert!(peak < 64 * 1024, "a new sleep's peak read as {peak} kB");
+        }
+        assert_eq!(held.len(), 256 << 20);
     }
 }
