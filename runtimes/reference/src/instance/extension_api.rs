@@ -207,16 +207,15 @@ impl ExtensionApi {
                 streams.push(stream);
             }
         }
-        if self.outbox.is_subscribed()
-            && self.fault != Some(TelemetryFault::SecondSubscriptionAccepted)
-        {
-            return Err("this instance already has its one telemetry subscription".to_owned());
-        }
-        self.outbox.subscribe(Subscriber {
+        let subscriber = Subscriber {
             addr,
             path,
             streams,
-        });
+        };
+        let or_replace = self.fault == Some(TelemetryFault::SecondSubscriptionAccepted);
+        if !self.outbox.subscribe_first(subscriber, or_replace) {
+            return Err("this instance already has its one telemetry subscription".to_owned());
+        }
         Ok(())
     }
 }

@@ -58,12 +58,16 @@ impl Outbox {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    pub(crate) fn is_subscribed(&self) -> bool {
-        self.state().subscriber.is_some()
-    }
-
-    pub(crate) fn subscribe(&self, subscriber: Subscriber) {
-        self.state().subscriber = Some(subscriber);
+    /// Takes `subscriber` as the instance's one subscription and answers true; answers false,
+    /// changing nothing, when it has one already, unless `or_replace`. One look under one lock:
+    /// two extensions subscribing at the same moment must not both find none.
+    pub(crate) fn subscribe_first(&self, subscriber: Subscriber, or_replace: bool) -> bool {
+        let mut state = self.state();
+        if state.subscriber.is_some() && !or_replace {
+            return false;
+        }
+        state.subscriber = Some(subscriber);
+        true
     }
 
     pub(crate) fn emit(&self, events: impl IntoIterator<Item = Value>) {
@@ -128,5 +132,51 @@ impl Outbox {
             DELIVERY_LIMIT,
         )
         .await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn listener(port: u16) -> Subscriber {
+        Subscriber {
+            addr: SocketAddr::from(([127, 0, 0, 1], port)),
+            path: "/".to_owned(),
+            streams: vec![Stream::Platform],
+        }
+    }
+
+    #[test]
+    fn of_subscriptions_at_the_same_moment_exactly_one_is_taken() {
+        for _ in 0..200 {
+            let outbox = Outbox::new(Network::Host, None);
+            let start = std::sync::Barrier::new(8);
+            let taken = std::thread::scope(|scope| {
+                let racers: Vec<_> = (0..8)
+                    .map(|i| {
+                        let (outbox, start) = (&outbox, &start);
+                        scope.spawn(move || {
+                            start.wait();
+                            outbox.subscribe_first(listener(8081 + i), false)
+                        })
+                    })
+                    .collect();
+                racers
+                    .into_iter()
+                    .map(|racer| racer.join().unwrap())
+                    .filter(|&taken| taken)
+                    .count()
+            });
+            assert_eq!(taken, 1);
+        }
+    }
+
+    #[test]
+    fn a_second_subscription_is_refused_unless_replacing_is_asked_for() {
+        let outbox = Outbox::new(Network::Host, None);
+        assert!(outbox.subscribe_first(listener(8081), false));
+        assert!(!outbox.subscribe_first(listener(8082), false));
+        assert!(outbox.subscribe_first(listener(8083), true));
     }
 }
