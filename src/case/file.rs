@@ -102,6 +102,19 @@ pub fn inside(dir: &Path, name: &str) -> Result<PathBuf, String> {
     Ok(path)
 }
 
+/// The file `name` of the case folder `dir`, as [`inside`], and there: for a key that names a
+/// file, so that a name of no file is reported at the key and its line in `case.toml` rather
+/// than as an unreadable file of that name.
+pub fn named_file(dir: &Path, name: &str) -> Result<PathBuf, String> {
+    let path = inside(dir, name)?;
+    if std::fs::symlink_metadata(&path).is_err() {
+        return Err(format!(
+            "`{name}` is not a file of the case folder; name one that is (relative to it)"
+        ));
+    }
+    Ok(path)
+}
+
 pub fn parse_json(file: &Path, text: &str) -> Result<Value, CaseError> {
     serde_json::from_str(text).map_err(|e| CaseError::Json {
         file: file.to_owned(),

@@ -23,7 +23,7 @@ use crate::expect::{ExpectError, PREBOUND};
 use crate::feature;
 use crate::observe::CallKind;
 use crate::runtime_id::RuntimeRange;
-use file::{expect_error, find_line, inside, load_expected, read};
+use file::{expect_error, find_line, load_expected, named_file, read};
 use function::{FunctionFile, Source, load_function};
 use step::{StepFile, load_step};
 
@@ -181,7 +181,7 @@ impl Case {
         let deploy = match parsed.deploy {
             Some(deploy) => {
                 let expected_file =
-                    inside(dir, &deploy.expected).map_err(|message| CaseError::Invalid {
+                    named_file(dir, &deploy.expected).map_err(|message| CaseError::Invalid {
                         file: file.clone(),
                         line: find_line(&text, "[deploy]"),
                         key: "deploy.expected".into(),

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use super::file::{CaseError, inside, load_expected, parse_json, read, read_bytes};
+use super::file::{CaseError, inside, load_expected, named_file, parse_json, read, read_bytes};
 use crate::expect::Expected;
 use crate::observe::CallKind;
 
@@ -109,7 +109,7 @@ pub(super) fn load_step(
 ) -> Result<Step, CaseError> {
     let action = step.action.unwrap_or(Action::Invoke);
     let expected_path =
-        inside(dir, &step.expected).map_err(|message| invalid("steps.expected", message))?;
+        named_file(dir, &step.expected).map_err(|message| invalid("steps.expected", message))?;
     if action != Action::Invoke {
         let invoke_only = [
             ("event", step.event.is_some()),
@@ -139,7 +139,7 @@ pub(super) fn load_step(
     }
     let (source, event) = if let Some(name) = &step.body {
         // Sent byte for byte: for bodies a target must refuse, so it is not parsed.
-        let path = inside(dir, name).map_err(|message| invalid("steps.body", message))?;
+        let path = named_file(dir, name).map_err(|message| invalid("steps.body", message))?;
         let bytes = read_bytes(&path)?;
         (name.clone(), bytes)
     } else if let Some(size) = step.event_size {
@@ -154,8 +154,12 @@ pub(super) fn load_step(
         (format!("{size}-byte event"), sized_event(size))
     } else {
         let name = step.event.clone().unwrap_or_else(|| "event.json".into());
-        let path = inside(dir, &name).map_err(|message| invalid("steps.event", message))?;
         // `event.json` may be absent (the event is then `{}`); any other name must exist.
+        let path = match &step.event {
+            Some(named) => named_file(dir, named),
+            None => inside(dir, &name),
+        }
+        .map_err(|message| invalid("steps.event", message))?;
         if path.exists() || step.event.is_some() {
             let text = read(&path)?;
             parse_json(&path, &text)?;

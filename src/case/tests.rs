@@ -122,6 +122,28 @@ fn step_keys_are_checked_with_the_steps_line() {
 }
 
 #[test]
+fn a_named_file_that_is_not_there_is_reported_at_its_key_and_line() {
+    for (key, step) in [
+        ("steps.expected", "expected = \"documented\"\n"),
+        (
+            "steps.event",
+            "expected = \"expected.json\"\nevent = \"nope.json\"\n",
+        ),
+        (
+            "steps.body",
+            "expected = \"expected.json\"\nbody = \"nope.bin\"\n",
+        ),
+    ] {
+        let root = case_dir(&format!("{GOOD}\n[[steps]]\n{step}"), "{}");
+        let err = load(&root).unwrap_err().to_string();
+        assert!(
+            err.contains("case.toml:5") && err.contains(key) && err.contains("is not a file"),
+            "{err}"
+        );
+    }
+}
+
+#[test]
 fn telemetry_and_dependencies_load_in_order() {
     let root = case_dir(
         &format!(
