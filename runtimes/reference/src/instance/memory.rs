@@ -2,7 +2,7 @@
 //! against it.
 
 use std::fs::File;
-use std::os::unix::fs::FileExt;
+use std::io::{Read, Seek, SeekFrom};
 use std::time::Duration;
 
 /// How often the peak RSS of an instance is read while it initialises or runs a call. VmHWM
@@ -26,34 +26,18 @@ fn reset_peak_rss(pid: u32) {
 
 /// The peak RSS of `pid` in kB since start or the last [`reset_peak_rss`].
 pub(super) fn peak_rss_kb(pid: u32) -> Option<u64> {
-    let status = std::fs::read(format!("/proc/{pid}/status")).ok()?;
-    vm_hwm_kb(&status)
+    peak_rss_kb_of(&File::open(format!("/proc/{pid}/status")).ok()?)
 }
 
-/// /proc/PID/status is about 1.5 KB; a text that does not fit is read whole instead.
-const STATUS_BUFFER: usize = 4096;
-
-/// The peak RSS in kB from `status`, an open /proc/PID/status, which the kernel renders anew at
-/// each read from offset 0. Read every 10 ms of every running call, so kept open rather than
-/// looked up by path each time, and only the one line is parsed. `None` once the process is
-/// gone: the open file stays that process's, whatever process later gets its pid.
-fn peak_rss_kb_of(status: &File) -> Option<u64> {
-    let mut buffer = [0u8; STATUS_BUFFER];
-    let read = status.read_at(&mut buffer, 0).ok()?;
-    if read < buffer.len() {
-        return vm_hwm_kb(&buffer[..read]);
-    }
-    let mut whole = Vec::new();
-    let mut offset = 0;
-    loop {
-        whole.resize(offset + STATUS_BUFFER, 0);
-        let read = status.read_at(&mut whole[offset..], offset as u64).ok()?;
-        if read == 0 {
-            whole.truncate(offset);
-            return vm_hwm_kb(&whole);
-        }
-        offset += read;
-    }
+/// The peak RSS in kB from `status`, an open /proc/PID/status, which the kernel renders anew
+/// whenever it is read from the start. Read every 10 ms of every running call, so kept open
+/// rather than looked up by path each time, and only the one line is parsed. `None` once the
+/// process is gone: the open file stays that process's, whatever process later gets its pid.
+fn peak_rss_kb_of(mut status: &File) -> Option<u64> {
+    status.seek(SeekFrom::Start(0)).ok()?;
+    let mut text = Vec::with_capacity(4096);
+    status.read_to_end(&mut text).ok()?;
+    vm_hwm_kb(&text)
 }
 
 /// The `VmHWM:` figure (kB) of a /proc/PID/status text.
