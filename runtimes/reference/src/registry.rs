@@ -119,11 +119,14 @@ impl Function {
         self.idle.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The most recently used idle instance whose process still runs.
-    pub(crate) fn take_idle(&self) -> Option<Instance> {
+    /// The most recently used idle instance whose process still runs and which has been idle for
+    /// less than `limit`. One idle for longer is recycled here (dropped, which kills it) even if
+    /// the periodic recycling has not come by yet: when an instance stops being reusable depends
+    /// on its idle time alone, not on when a busy machine next runs the recycler.
+    pub(crate) fn take_idle(&self, limit: Duration) -> Option<Instance> {
         let mut idle = self.idle();
         while let Some(instance) = idle.instances.pop() {
-            if !instance.has_exited() {
+            if !instance.has_exited() && instance.idle_since.elapsed() < limit {
                 return Some(instance);
             }
         }

@@ -51,6 +51,14 @@ use crate::fault::TelemetryFault;
 /// does not say whether the platform waits at all).
 const ANNOUNCE_LIMIT: Duration = Duration::from_secs(1);
 
+/// How long after its spawn a language runtime may take to make its first runtime-API request
+/// before its initialisation clock starts anyway (**fgref**: node starts in tens of
+/// milliseconds, a second or two on a machine loaded many times over). It bounds a runtime that
+/// never comes up; a runtime that comes up in time gets its whole limit from its first request.
+/// Well inside the harness's own cold-start allowance over the function's limits (10 s on this
+/// machine), so that such a runtime costs a failed call, not a trial cut off.
+pub(crate) const UP_LIMIT: Duration = Duration::from_secs(5);
+
 /// One instance process. Dropping it kills the process group; [`Instance::stop`] also waits.
 pub(crate) struct Instance {
     pid: u32,
@@ -90,6 +98,8 @@ pub(crate) enum InitOutcome {
     TimedOut {
         log: Vec<u8>,
         peak_kb: Option<u64>,
+        /// The runtime made a request to the runtime API before the deadline.
+        up: bool,
     },
     /// Past `memory_size`; the instance is killed.
     OutOfMemory {
@@ -259,14 +269,21 @@ impl Instance {
     }
 
     /// Waits until the runtime asks for its first event (initialised), reports an
-    /// initialisation error, exits, or `limit` passes.
+    /// initialisation error, exits, or `limit` passes. The limit counts from the runtime's first
+    /// request to the runtime API (or from [`UP_LIMIT`] after the spawn, if it has made none by
+    /// then): what the platform sees, never a start-up figure measured at another time.
     pub(crate) async fn initialise(&mut self, limit: Duration) -> InitOutcome {
-        let deadline = tokio::time::Instant::from_std(self.spawned_at) + limit;
+        let mut up = false;
+        let mut deadline = tokio::time::Instant::from_std(self.spawned_at) + UP_LIMIT + limit;
         let mut poll = memory::poll();
         loop {
             tokio::select! {
                 biased;
                 event = self.events.recv() => match event {
+                    Some(RuntimeEvent::Up { at }) => {
+                        up = true;
+                        deadline = deadline.min(tokio::time::Instant::from_std(at) + limit);
+                    }
                     Some(RuntimeEvent::Ready) => {
                         // A spike since the last poll would be forgotten once the first call
                         // resets the peak.
@@ -283,7 +300,7 @@ impl Instance {
                         }
                         return InitOutcome::Failed(answer);
                     }
-                    Some(RuntimeEvent::Answer { .. }) => {}
+                    Some(RuntimeEvent::Answer { .. } | RuntimeEvent::Taken { .. }) => {}
                     None => return self.init_exited(),
                 },
                 _ = wait_exit(&mut self.exited) => return self.init_exited(),
@@ -295,7 +312,7 @@ impl Instance {
                 _ = tokio::time::sleep_until(deadline) => {
                     let peak_kb = self.memory.peak_now();
                     self.kill_and_reap().await;
-                    return InitOutcome::TimedOut { log: self.logs.cut(), peak_kb };
+                    return InitOutcome::TimedOut { log: self.logs.cut(), peak_kb, up };
                 }
             }
         }
@@ -329,7 +346,9 @@ impl Instance {
         CallOutcome::Exited { log, duration }
     }
 
-    /// Hands `event` to the runtime and waits for its answer, its exit, or `limit`.
+    /// Hands `event` to the runtime and waits for its answer, its exit, or `limit`, counted from
+    /// the moment the runtime takes the event (from the hand-over until it does): its own time
+    /// between calls is not the call's.
     pub(crate) async fn call(
         &mut self,
         request_id: &str,
@@ -337,7 +356,7 @@ impl Instance {
         limit: Duration,
     ) -> CallOutcome {
         self.memory.start_call();
-        let dispatched = Instant::now();
+        let mut started = Instant::now();
         let invocation = Invocation {
             request_id: request_id.to_owned(),
             event,
@@ -347,17 +366,21 @@ impl Instance {
             self.kill_and_reap().await;
             return CallOutcome::Exited {
                 log: self.logs.cut(),
-                duration: dispatched.elapsed(),
+                duration: started.elapsed(),
             };
         }
-        let deadline = tokio::time::Instant::from_std(dispatched) + limit;
+        let mut deadline = tokio::time::Instant::from_std(started) + limit;
         let mut poll = memory::poll();
         loop {
             tokio::select! {
                 biased;
                 event = self.events.recv() => match event {
+                    Some(RuntimeEvent::Taken { request_id: id, at }) if id == request_id => {
+                        started = at;
+                        deadline = tokio::time::Instant::from_std(at) + limit;
+                    }
                     Some(RuntimeEvent::Answer { request_id: id, ok, answer }) if id == request_id => {
-                        let duration = answer.at.saturating_duration_since(dispatched);
+                        let duration = answer.at.saturating_duration_since(started);
                         // The peak read with the answer catches a spike every poll missed.
                         if let Some(peak_kb) = self.memory.over_limit(answer.peak_kb) {
                             self.kill_and_reap().await;
@@ -366,18 +389,18 @@ impl Instance {
                         return CallOutcome::Answered { ok, answer, duration };
                     }
                     Some(_) => {}
-                    None => return self.call_exited(dispatched.elapsed()),
+                    None => return self.call_exited(started.elapsed()),
                 },
-                _ = wait_exit(&mut self.exited) => return self.call_exited(dispatched.elapsed()),
+                _ = wait_exit(&mut self.exited) => return self.call_exited(started.elapsed()),
                 _ = poll.tick() => {
                     if let Some(peak_kb) = self.memory.over_limit(None) {
-                        let duration = dispatched.elapsed();
+                        let duration = started.elapsed();
                         self.kill_and_reap().await;
                         return CallOutcome::OutOfMemory { log: self.logs.cut(), duration, peak_kb };
                     }
                 }
                 _ = tokio::time::sleep_until(deadline) => {
-                    let duration = dispatched.elapsed();
+                    let duration = started.elapsed();
                     let peak_kb = self.memory.peak_now();
                     self.kill_and_reap().await;
                     return CallOutcome::TimedOut { log: self.logs.cut(), duration, peak_kb };

@@ -14,8 +14,9 @@ use std::{
 use axum::{
     Router,
     body::{Body, Bytes},
-    extract::{DefaultBodyLimit, Path, State},
+    extract::{DefaultBodyLimit, Path, Request, State},
     http::{HeaderValue, StatusCode, header},
+    middleware::{self, Next},
     response::{IntoResponse, Response},
     routing::{get, post},
 };
@@ -51,8 +52,13 @@ pub(crate) struct Invocation {
 
 /// What the runtime told the platform.
 pub(crate) enum RuntimeEvent {
+    /// The runtime's first request to any route of the runtime API: it is up, and its
+    /// initialisation limit counts from `at`.
+    Up { at: Instant },
     /// The first `GET .../invocation/request`: initialisation succeeded.
     Ready,
+    /// A `GET .../invocation/request` took the call's event: its timeout counts from `at`.
+    Taken { request_id: String, at: Instant },
     /// `POST /v1/runtime/init/error`.
     InitError(Answer),
     /// `POST .../invocation/response/{id}` (`ok`) or `POST .../invocation/error/{id}`.
@@ -90,6 +96,7 @@ pub(crate) struct Shared {
     invocations: tokio::sync::Mutex<mpsc::Receiver<Invocation>>,
     events: mpsc::UnboundedSender<RuntimeEvent>,
     calls: Mutex<Calls>,
+    up: AtomicBool,
     initialised: AtomicBool,
 }
 
@@ -132,6 +139,7 @@ pub(crate) fn start(
         invocations: tokio::sync::Mutex::new(invocations_rx),
         events: events_tx,
         calls: Mutex::default(),
+        up: AtomicBool::new(false),
         initialised: AtomicBool::new(false),
     });
     let app = Router::new()
@@ -144,10 +152,16 @@ pub(crate) fn start(
             "/v1/runtime/invocation/error/{request_id}",
             post(invocation_error),
         )
+        .route("/v1/runtime/init/start", post(init_start))
         .route(
             "/v1/runtime/init/error",
             post(init_error).layer(DefaultBodyLimit::max(MAX_INIT_ERROR_BYTES)),
         )
+        // The runtime's routes only: the extension API beside them is the extensions' to call.
+        .route_layer(middleware::from_fn_with_state(
+            Arc::clone(&shared),
+            first_request,
+        ))
         .with_state(Arc::clone(&shared))
         .merge(beside);
     let task = tokio::spawn(async move {
@@ -167,6 +181,28 @@ pub(crate) fn start(
     })
 }
 
+/// Tells the platform the runtime is up when it makes its first request, whichever route: the
+/// moment the platform itself sees, so node's start-up, however long a busy machine makes it,
+/// is outside the initialisation limit by construction.
+async fn first_request(
+    State(shared): State<Arc<Shared>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if !shared.up.swap(true, Ordering::SeqCst) {
+        let _ = shared.events.send(RuntimeEvent::Up { at: Instant::now() });
+    }
+    next.run(request).await
+}
+
+// POST /v1/runtime/init/start
+async fn init_start(State(shared): State<Arc<Shared>>) -> Response {
+    if shared.initialised.load(Ordering::SeqCst) {
+        return (StatusCode::CONFLICT, "this instance is already initialised").into_response();
+    }
+    StatusCode::OK.into_response()
+}
+
 // GET /v1/runtime/invocation/request
 async fn next_invocation(State(shared): State<Arc<Shared>>) -> Response {
     if !shared.initialised.swap(true, Ordering::SeqCst) {
@@ -176,6 +212,10 @@ async fn next_invocation(State(shared): State<Arc<Shared>>) -> Response {
     let Some(invocation) = invocation else {
         return (StatusCode::SERVICE_UNAVAILABLE, "the instance is stopping").into_response();
     };
+    let _ = shared.events.send(RuntimeEvent::Taken {
+        request_id: invocation.request_id.clone(),
+        at: Instant::now(),
+    });
     shared
         .calls
         .lock()
@@ -345,6 +385,10 @@ mod tests {
             let url = format!("{base}/invocation/request");
             async move { client().get(url).send().await.unwrap() }
         });
+        assert!(matches!(
+            api.events.recv().await,
+            Some(RuntimeEvent::Up { .. })
+        ));
         assert!(matches!(api.events.recv().await, Some(RuntimeEvent::Ready)));
         api.invocations
             .send(Invocation {
@@ -354,6 +398,9 @@ mod tests {
             .await
             .unwrap();
         let event = poll.await.unwrap();
+        assert!(
+            matches!(api.events.recv().await, Some(RuntimeEvent::Taken { request_id, .. }) if request_id == "r1")
+        );
         assert_eq!(event.headers()["x-cff-request-id"], "r1");
         assert_eq!(event.headers()["x-cff-invoke-type"], "sync");
         assert_eq!(event.headers()["x-cff-access-key"], "");
@@ -375,6 +422,7 @@ mod tests {
         }
         assert_eq!(post("invocation/error/r1").await.unwrap().status(), 409);
         assert_eq!(post("init/error").await.unwrap().status(), 409);
+        assert_eq!(post("init/start").await.unwrap().status(), 409);
         api.task.abort();
     }
 
@@ -387,6 +435,10 @@ mod tests {
         for (id, size) in [("at", MAX_RESULT_BYTES), ("over", MAX_RESULT_BYTES + 1)] {
             let poll = tokio::spawn(client().get(format!("{base}/invocation/request")).send());
             if id == "at" {
+                assert!(matches!(
+                    api.events.recv().await,
+                    Some(RuntimeEvent::Up { .. })
+                ));
                 assert!(matches!(api.events.recv().await, Some(RuntimeEvent::Ready)));
             }
             api.invocations
@@ -397,6 +449,10 @@ mod tests {
                 .await
                 .unwrap();
             poll.await.unwrap().unwrap();
+            assert!(matches!(
+                api.events.recv().await,
+                Some(RuntimeEvent::Taken { .. })
+            ));
             let posted = client()
                 .post(format!("{base}/invocation/response/{id}"))
                 .body(vec![b'x'; size])
@@ -415,6 +471,36 @@ mod tests {
                 assert_eq!(answer.body.len(), size);
             }
         }
+        api.task.abort();
+    }
+
+    #[tokio::test]
+    async fn the_runtimes_first_request_says_it_is_up_and_the_extension_api_does_not() {
+        let (logs, _output) = LogCapture::new().unwrap();
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await.unwrap();
+        let beside = Router::new().route("/extension/register", post(|| async { "registered" }));
+        let mut api = start(logs, listener, beside).unwrap();
+        let base = format!("http://{}", api.addr);
+        let before = Instant::now();
+        let register = client().post(format!("{base}/extension/register")).send();
+        assert_eq!(register.await.unwrap().status(), 200);
+        assert!(
+            api.events.try_recv().is_err(),
+            "an extension is not the runtime"
+        );
+        let start = client()
+            .post(format!("{base}/v1/runtime/init/start"))
+            .send();
+        assert_eq!(start.await.unwrap().status(), 200);
+        match api.events.recv().await {
+            Some(RuntimeEvent::Up { at }) => assert!(at >= before),
+            _ => panic!("expected the runtime to be up"),
+        }
+        let start = client()
+            .post(format!("{base}/v1/runtime/init/start"))
+            .send();
+        assert_eq!(start.await.unwrap().status(), 200, "not initialised yet");
+        assert!(api.events.try_recv().is_err(), "up once");
         api.task.abort();
     }
 }

@@ -14,7 +14,9 @@ use crate::{
     call_log::{self, FinishFigures},
     error::FssError,
     fault::TelemetryFault,
-    instance::{CallOutcome, InitOutcome, Instance, Launch, MAX_RESULT_BYTES, SpawnError},
+    instance::{
+        CallOutcome, InitOutcome, Instance, Launch, MAX_RESULT_BYTES, SpawnError, UP_LIMIT,
+    },
     messages::{FunctionModel, InvokeSummary},
     node,
     platform::Platform,
@@ -23,7 +25,7 @@ use crate::{
 
 mod capacity;
 mod events;
-mod startup;
+mod page_cache;
 
 /// openYuanrong's text for a runtime process that dies (research notes §5.2, 4204).
 const EXITED_MESSAGE: &str = "runtime process is exited";
@@ -180,7 +182,7 @@ async fn start_instance(platform: &Platform, function: &Function) -> Result<Inst
         .await
         .map_err(|e| fail(format!("failed to look up the node binary: {e}")))?
         .map_err(|e| fail(e.to_string()))?;
-    startup::measure(&node).await;
+    page_cache::read_ahead_once(&node).await;
     let log_dir = function.log_dir();
     tokio::fs::create_dir_all(&log_dir).await.map_err(|e| {
         fail(format!(
@@ -251,7 +253,7 @@ pub(crate) async fn invoke(
 ) -> Result<Completed, FssError> {
     let started = SystemTime::now();
     let request_id = uuid::Uuid::new_v4().to_string();
-    let mut instance = match function.take_idle() {
+    let mut instance = match function.take_idle(platform.idle_timeout) {
         Some(instance) => instance,
         // The slot first: a call past the limits starts nothing.
         None => match (
@@ -313,8 +315,9 @@ async fn initialise(instance: &mut Instance, model: &FunctionModel) -> Result<()
     } else {
         model.initializer_timeout
     };
-    // The limit counts from the spawn; node's own start-up, measured, is not the initializer's.
-    let limit = Duration::from_secs(limit_secs.into()) + startup::allowance(&instance.node_version);
+    // Counted from the runtime's first request (`Instance::initialise`), so node's own start-up
+    // is not the initializer's, however busy the machine.
+    let limit = Duration::from_secs(limit_secs.into());
     let since_spawn = instance.spawned_at;
     let ending = match instance.initialise(limit).await {
         InitOutcome::Ready => return Ok(()),
@@ -337,8 +340,16 @@ async fn initialise(instance: &mut Instance, model: &FunctionModel) -> Result<()
             Ending::failed(MEMORY_MESSAGE, MEMORY_ERROR_TYPE, Failure::OutOfMemory, log)
                 .took(since_spawn.elapsed(), Some(peak_kb))
         }
-        InitOutcome::TimedOut { log, peak_kb } => {
-            let message = format!("initialization timed out after {limit_secs}s");
+        InitOutcome::TimedOut { log, peak_kb, up } => {
+            let message = if up {
+                format!("initialization timed out after {limit_secs}s")
+            } else {
+                format!(
+                    "initialization timed out after {limit_secs}s: the language runtime made no \
+                     request to the runtime API within {}s of its start",
+                    UP_LIMIT.as_secs()
+                )
+            };
             Ending::failed(&message, "TimeoutError", Failure::Timeout, log)
                 .took(since_spawn.elapsed(), peak_kb)
         }

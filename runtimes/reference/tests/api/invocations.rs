@@ -1,6 +1,7 @@
 //! InvokeFunction end to end: the v1 answer and its headers, the raw answer, each call's output
 //! between the platform's lines, errors, initialisation failures, timeouts, process exits, and
-//! instances (concurrent, shut down, deleted, idle, a missing release), user_data at its limits.
+//! instances (concurrent, shut down, deleted, idle, a missing release), user_data at its limits;
+//! what the time limits count from, and that no timing figure is kept between runs.
 
 use super::*;
 
@@ -355,4 +356,133 @@ async fn user_data_at_its_limits_is_accepted() {
     f.create_ok("fourk", json!({"user_data": user_data_of(1, 4096 - 9)}))
         .await;
     f.server.shutdown().await;
+}
+
+/// A function with `initializer_timeout` 1 s whose test runtime gets `user_data`.
+fn one_second_initializer(user_data: Value) -> Value {
+    json!({
+        "initializer_handler": "index.init",
+        "initializer_timeout": 1,
+        "user_data": user_data.to_string(),
+    })
+}
+
+#[tokio::test]
+async fn the_initialisation_limit_counts_from_the_runtimes_first_request() {
+    let f = Fixture::start().await;
+    // 1.5 s before its first request (a start-up a loaded machine stretched), then 0.5 s of
+    // initialisation: within the 1 s limit, whatever the start-up took.
+    let slow_start = one_second_initializer(json!({"BOOT_MS": "1500", "INIT_MS": "500"}));
+    let urn = f.create_ok("slowstart", slow_start).await;
+    let invoked = f.invoke(&urn, json!({"tag": "after a slow start"})).await;
+    assert_eq!(invoked.header("x-is-func-err"), "false", "{}", invoked.body);
+
+    // A quick start, then 1.5 s of initialisation: past the limit.
+    let slow_init = one_second_initializer(json!({"INIT_MS": "1500"}));
+    let urn = f.create_ok("slowinit", slow_init).await;
+    let invoked = f.invoke(&urn, json!({"tag": "after a slow init"})).await;
+    assert_eq!(
+        invoked.header("x-func-err-code"),
+        "4010",
+        "{}",
+        invoked.body
+    );
+    assert_eq!(
+        invoked.result(),
+        json!({"errorMessage": "initialization timed out after 1s", "errorType": "TimeoutError"})
+    );
+    f.server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_runtime_that_never_comes_up_fails_the_call_after_the_start_up_bound() {
+    let f = Fixture::start().await;
+    let urn = f
+        .create_ok("neverup", one_second_initializer(json!({"NEVER_UP": "1"})))
+        .await;
+    let started = Instant::now();
+    let invoked = f.invoke(&urn, json!({"tag": "x"})).await;
+    let waited = started.elapsed();
+    // fgref's 5 s for a first request, then the 1 s limit.
+    assert!(
+        waited >= Duration::from_secs(6) && waited < Duration::from_secs(10),
+        "{waited:?}"
+    );
+    assert_eq!(
+        invoked.header("x-func-err-code"),
+        "4010",
+        "{}",
+        invoked.body
+    );
+    let message = invoked.result()["errorMessage"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        message,
+        "initialization timed out after 1s: the language runtime made no request to the \
+         runtime API within 5s of its start"
+    );
+    f.server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_calls_timeout_counts_from_when_the_runtime_takes_the_event() {
+    let f = Fixture::start().await;
+    let urn = f.create_ok("lingers", json!({"timeout": 3})).await;
+    // The runtime asks for the next event 2 s after this answer: the next call, sent at once,
+    // waits for it outside its own 3 s, then runs 2 s.
+    let first = f
+        .invoke(&urn, json!({"tag": "first", "linger_ms": 2000}))
+        .await;
+    let second = f
+        .invoke(&urn, json!({"tag": "second", "sleep_ms": 2000}))
+        .await;
+    assert_eq!(second.header("x-is-func-err"), "false", "{}", second.body);
+    assert_eq!(pid_of(&second), pid_of(&first), "the same warm instance");
+    let duration = summary_of(&second)["duration"].as_f64().unwrap();
+    assert!(
+        (2000.0..3000.0).contains(&duration),
+        "the call's duration counts from the hand-over: {duration} ms"
+    );
+    f.server.shutdown().await;
+}
+
+#[tokio::test]
+async fn no_timing_figure_is_kept_in_the_node_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("node-cache");
+    let system = fgref::node::resolve(runtime_id(), None).unwrap();
+    let release = fgref::node::RELEASES
+        .iter()
+        .find(|release| release.runtime_id == runtime_id())
+        .unwrap()
+        .version;
+    let node = cache.join(release).join("bin/node");
+    std::fs::create_dir_all(node.parent().unwrap()).unwrap();
+    std::os::unix::fs::symlink(&system.path, &node).unwrap();
+    let f = Fixture::start_with(|c| c.node_cache = Some(cache.clone())).await;
+    let urn = f
+        .create_ok("cached", one_second_initializer(json!({})))
+        .await;
+    let invoked = f.invoke(&urn, json!({"tag": "x"})).await;
+    assert_eq!(invoked.header("x-is-func-err"), "false", "{}", invoked.body);
+    f.server.shutdown().await;
+    let files: Vec<_> = walk(&cache);
+    assert_eq!(files, [node], "fgref wrote into the node cache");
+}
+
+/// Every file and link below `dir`, sorted.
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() && !path.is_symlink() {
+            found.extend(walk(&path));
+        } else {
+            found.push(path);
+        }
+    }
+    found.sort();
+    found
 }

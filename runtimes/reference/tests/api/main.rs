@@ -36,9 +36,12 @@ const PROJECT: &str = "p1";
 /// with that string instead of JSON, `big_bytes` answers with that many bytes, `alloc_mb`
 /// keeps a filled (resident) Buffer of that many MB, `heap_mb` keeps that many MB of JS strings,
 /// `tagged` writes `[Function]<tagged>`, `fetch` answers with the body of
-/// `GET http://127.0.0.1:<fetch>/seen` (an extension's observations).
-/// `FAIL_INIT` in user_data reports an init error; `ALLOC_INIT_MB` allocates like `alloc_mb`
-/// before the first poll.
+/// `GET http://127.0.0.1:<fetch>/seen` (an extension's observations), `linger_ms` waits that
+/// long after answering before it asks for the next event.
+/// It says it is up (`init/start`) first. In user_data: `BOOT_MS` spins that long before that,
+/// as a slow start does; `NEVER_UP` makes no request at all; `INIT_MS` waits that long after
+/// it before the first poll; `FAIL_INIT`
+/// reports an init error; `ALLOC_INIT_MB` allocates like `alloc_mb` before the first poll.
 const TEST_RUNTIME: &str = r#"'use strict';
 const http = require('http');
 const [host, port] = process.env.RUNTIME_API_ADDR.split(':');
@@ -91,7 +94,8 @@ function next() {
       const result = event.raw !== undefined ? event.raw
         : JSON.stringify({ tag: event.tag, pid: process.pid, cwd: process.cwd(), env: env,
                            invokeType: res.headers['x-cff-invoke-type'] });
-      call('POST', '/v1/runtime/invocation/response/' + id, result, next);
+      call('POST', '/v1/runtime/invocation/response/' + id, result,
+        () => setTimeout(next, event.linger_ms || 0));
     };
     if (event.sleep_ms) setTimeout(answer, event.sleep_ms); else answer();
   });
@@ -113,13 +117,18 @@ function tryLimits(event) {
   fds.forEach((fd) => fs.closeSync(fd));
   return { opened: fds.length, error: error };
 }
-if (process.env.FAIL_INIT) {
-  const error = JSON.stringify({ errorMessage: process.env.FAIL_INIT, errorType: 'Error' });
-  call('POST', '/v1/runtime/init/error', error, () => process.exit(1));
-} else {
+function init() {
+  if (process.env.FAIL_INIT) {
+    const error = JSON.stringify({ errorMessage: process.env.FAIL_INIT, errorType: 'Error' });
+    return call('POST', '/v1/runtime/init/error', error, () => process.exit(1));
+  }
   if (process.env.ALLOC_INIT_MB) kept.push(Buffer.alloc(process.env.ALLOC_INIT_MB * 1048576, 1));
-  next();
+  setTimeout(next, Number(process.env.INIT_MS || 0));
 }
+// A start-up as long as a loaded machine may make node's, before anything reaches the platform.
+const booted = Date.now() + Number(process.env.BOOT_MS || 0);
+while (Date.now() < booted) { /* busy, as a slow start is */ }
+if (process.env.NEVER_UP) setInterval(() => {}, 1000); else call('POST', '/v1/runtime/init/start', '', init);
 "#;
 
 /// The runtime id the system node serves, so the tests run on whatever node the machine has.
