@@ -6,6 +6,7 @@ use std::{
     net::{Ipv4Addr, SocketAddr, SocketAddrV4},
     ops::RangeInclusive,
     sync::{Arc, Mutex, MutexGuard, PoisonError},
+    time::Duration,
 };
 
 use axum::{
@@ -17,7 +18,7 @@ use axum::{
     routing::post,
 };
 use serde::{Deserialize, Serialize};
-use tokio::sync::watch;
+use tokio::{sync::watch, time::timeout};
 
 use super::outbox::{Outbox, Subscriber};
 use crate::{fault::TelemetryFault, telemetry::Stream};
@@ -49,6 +50,8 @@ pub(crate) struct ExtensionApi {
     registered: Mutex<Vec<Registered>>,
     /// The number registered, for the platform waiting on them.
     count: watch::Sender<usize>,
+    /// Bumped by every request to this API, accepted or refused: the extensions' progress.
+    requests: watch::Sender<u64>,
     outbox: Arc<Outbox>,
 }
 
@@ -99,6 +102,7 @@ impl ExtensionApi {
             fault,
             registered: Mutex::default(),
             count: watch::channel(0).0,
+            requests: watch::channel(0).0,
             outbox,
         })
     }
@@ -123,11 +127,32 @@ impl ExtensionApi {
             .collect()
     }
 
-    /// Resolves once every started script registered, or the maximum did (the rest can never).
-    pub(crate) async fn all_registered(&self) {
+    /// Waits until every started script registered, or the maximum did (the rest can never),
+    /// and answers true; answers false once `quiet` passes without any request to this API,
+    /// counted from the extensions' start and then from each request. A start that a busy
+    /// machine stretches keeps its extensions making requests, so only extensions that have
+    /// stopped trying are given up on, however long the machine makes their start.
+    pub(crate) async fn all_registered(&self, quiet: Duration) -> bool {
         let target = self.started.len().min(MAX_EXTENSIONS);
         let mut count = self.count.subscribe();
-        let _ = count.wait_for(|n| *n >= target).await;
+        let mut requests = self.requests.subscribe();
+        let registered = count.wait_for(|n| *n >= target);
+        tokio::pin!(registered);
+        loop {
+            tokio::select! {
+                biased;
+                _ = &mut registered => return true,
+                request = timeout(quiet, requests.changed()) => {
+                    if !matches!(request, Ok(Ok(()))) {
+                        return false;
+                    }
+                }
+            }
+        }
+    }
+
+    fn note_request(&self) {
+        self.requests.send_modify(|n| *n += 1);
     }
 
     fn register(&self, headers: &HeaderMap) -> Result<(), String> {
@@ -253,6 +278,7 @@ async fn register(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    api.note_request();
     let mut result = api.register(&headers);
     match api.fault {
         Some(TelemetryFault::RegisterUnchecked) => result = Ok(()),
@@ -286,6 +312,7 @@ async fn register(
 
 // POST /telemetry
 async fn subscribe(State(api): State<Arc<ExtensionApi>>, body: Bytes) -> Response {
+    api.note_request();
     let mut result = api.subscribe(&body);
     if api.fault == Some(TelemetryFault::SubscriptionUnchecked) {
         result = Ok(());

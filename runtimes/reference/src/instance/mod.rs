@@ -168,9 +168,7 @@ impl Instance {
         let extensions = ExtensionProcesses::start(table, &launch, api.addr, &network, &outbox)
             .map_err(aborting)?;
         if !launch.extension_scripts.is_empty()
-            && timeout(REGISTER_LIMIT, extension_api.all_registered())
-                .await
-                .is_err()
+            && !extension_api.all_registered(REGISTER_LIMIT).await
         {
             drop(extensions);
             return Err(aborting(SpawnError::ExtensionsNotRegistered {

@@ -18,8 +18,9 @@ use crate::{fault::TelemetryFault, node::NodeBinary};
 /// How long a SIGKILLed process may take to be reaped before the platform stops waiting.
 pub(super) const REAP_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// How long the platform waits for every started extension to register before the language
-/// runtime starts (**fgref**; the pages say the name header is used to check each booted).
+/// How long the platform waits, with no request from the extensions, for every started
+/// extension to register before the language runtime starts (**fgref**; the pages say the name
+/// header is used to check each booted).
 pub(crate) const REGISTER_LIMIT: Duration = Duration::from_secs(5);
 
 /// `PATH` for instances when fgref itself has none.
@@ -38,7 +39,7 @@ pub(crate) enum SpawnError {
         source: std::io::Error,
     },
     #[error(
-        "extension {} did not register within {}s of its start (FunctionGraph-Extension-Name names the script that was started)",
+        "extension {} did not register, and no extension made a request for {}s (FunctionGraph-Extension-Name names the script that was started)",
         missing.join(", "), REGISTER_LIMIT.as_secs()
     )]
     ExtensionsNotRegistered { missing: Vec<String> },

@@ -40,7 +40,11 @@ if (process.env.NEVER_REGISTER) {
     types: ['platform', 'function', 'extension'],
   });
   const json = { 'Content-Type': 'application/json' };
-  post('/extension/register', { 'FunctionGraph-Extension-Address': address }, '', (s1) => {
+  // SLOW_REGISTER_MS: a start that takes that long yet keeps trying, a refused attempt every 2 s.
+  const until = Date.now() + Number(process.env.SLOW_REGISTER_MS || 0);
+  const starting = (go) => Date.now() >= until ? go()
+    : post('/extension/register', {}, '', () => setTimeout(() => starting(go), 2000));
+  starting(() => post('/extension/register', { 'FunctionGraph-Extension-Address': address }, '', (s1) => {
     seen.refusals.no_name = s1;
     post('/extension/register', { 'FunctionGraph-Extension-Name': name,
                                   'FunctionGraph-Extension-Address': '127.0.0.1:9000' }, '', (s2) => {
@@ -62,7 +66,7 @@ if (process.env.NEVER_REGISTER) {
         });
       });
     });
-  });
+  }));
 });
 "#;
 
@@ -246,5 +250,20 @@ async fn an_extension_that_never_registers_fails_the_call_naming_it() {
             .contains("extensionTest.sh"),
         "{error}"
     );
+    f.server.shutdown().await;
+}
+
+#[tokio::test]
+async fn extensions_that_keep_trying_are_waited_for_however_long_their_start() {
+    let f = Fixture::start().await;
+    // 6 s of refused attempts, 2 s apart, then a registration: longer than fgref's 5 s, but
+    // never 5 s without a request, as a start a busy machine stretches.
+    let urn = f
+        .create_with_extension("slowext", json!({"SLOW_REGISTER_MS": "6000"}))
+        .await;
+    let started = Instant::now();
+    let invoked = f.invoke(&urn, json!({"tag": "x"})).await;
+    assert!(started.elapsed() >= Duration::from_secs(6));
+    assert_eq!(invoked.header("x-is-func-err"), "false", "{}", invoked.body);
     f.server.shutdown().await;
 }
