@@ -2,6 +2,7 @@
 //! register first), with its own runtime and extension API, network, output capture and
 //! telemetry outbox, waited on for its answer, its exit, its deadline and its memory limit.
 
+mod cpu_wait;
 mod extension_api;
 mod extensions;
 mod limits;
@@ -37,6 +38,7 @@ pub(crate) use runtime_api::{Answer, MAX_RESULT_BYTES};
 pub(crate) use table::InstanceTable;
 
 use self::{
+    cpu_wait::{CpuWait, OwnDeadline},
     extension_api::ExtensionApi,
     extensions::ExtensionProcesses,
     logs::LogCapture,
@@ -63,6 +65,8 @@ pub(crate) const UP_LIMIT: Duration = Duration::from_secs(5);
 pub(crate) struct Instance {
     pid: u32,
     memory: MemoryWatch,
+    /// What the machine's load has taken from the process, left out of its limits.
+    cpu_wait: CpuWait,
     pub node_version: String,
     /// `podName` in telemetry reports.
     pub pod_name: String,
@@ -199,6 +203,7 @@ impl Instance {
         Ok(Self {
             pid,
             memory: MemoryWatch::new(pid, launch.memory_mb),
+            cpu_wait: CpuWait::new(pid),
             node_version: launch.node.version.clone(),
             pod_name: format!("fgref-{}-{pid}", launch.owner),
             initialised: false,
@@ -269,10 +274,12 @@ impl Instance {
     /// Waits until the runtime asks for its first event (initialised), reports an
     /// initialisation error, exits, or `limit` passes. The limit counts from the runtime's first
     /// request to the runtime API (or from [`UP_LIMIT`] after the spawn, if it has made none by
-    /// then): what the platform sees, never a start-up figure measured at another time.
+    /// then), leaving out the time the machine kept the process from a CPU: what the platform
+    /// sees, never a start-up figure measured at another time.
     pub(crate) async fn initialise(&mut self, limit: Duration) -> InitOutcome {
         let mut up = false;
-        let mut deadline = tokio::time::Instant::from_std(self.spawned_at) + UP_LIMIT + limit;
+        let mut own = OwnDeadline::new(self.spawned_at, UP_LIMIT + limit, Duration::ZERO);
+        let mut deadline = own.at(&self.cpu_wait);
         let mut poll = memory::poll();
         loop {
             tokio::select! {
@@ -280,7 +287,11 @@ impl Instance {
                 event = self.events.recv() => match event {
                     Some(RuntimeEvent::Up { at }) => {
                         up = true;
-                        deadline = deadline.min(tokio::time::Instant::from_std(at) + limit);
+                        let from_up = OwnDeadline::new(at, limit, self.cpu_wait.so_far());
+                        if from_up.at(&self.cpu_wait) < own.at(&self.cpu_wait) {
+                            own = from_up;
+                        }
+                        deadline = own.at(&self.cpu_wait);
                     }
                     Some(RuntimeEvent::Ready) => {
                         // A spike since the last poll would be forgotten once the first call
@@ -308,6 +319,10 @@ impl Instance {
                     }
                 }
                 _ = tokio::time::sleep_until(deadline) => {
+                    deadline = own.at(&self.cpu_wait);
+                    if deadline > tokio::time::Instant::now() {
+                        continue; // the machine kept it waiting: that time is not its own
+                    }
                     let peak_kb = self.memory.peak_now();
                     self.kill_and_reap().await;
                     return InitOutcome::TimedOut { log: self.logs.cut(), peak_kb, up };
@@ -345,8 +360,9 @@ impl Instance {
     }
 
     /// Hands `event` to the runtime and waits for its answer, its exit, or `limit`, counted from
-    /// the moment the runtime takes the event (from the hand-over until it does): its own time
-    /// between calls is not the call's.
+    /// the moment the runtime takes the event (from the hand-over until it does; its own time
+    /// between calls is not the call's), leaving out the time the machine kept the process from
+    /// a CPU.
     pub(crate) async fn call(
         &mut self,
         request_id: &str,
@@ -367,7 +383,8 @@ impl Instance {
                 duration: started.elapsed(),
             };
         }
-        let mut deadline = tokio::time::Instant::from_std(started) + limit;
+        let mut own = OwnDeadline::new(started, limit, self.cpu_wait.so_far());
+        let mut deadline = own.at(&self.cpu_wait);
         let mut poll = memory::poll();
         loop {
             tokio::select! {
@@ -375,7 +392,8 @@ impl Instance {
                 event = self.events.recv() => match event {
                     Some(RuntimeEvent::Taken { request_id: id, at }) if id == request_id => {
                         started = at;
-                        deadline = tokio::time::Instant::from_std(at) + limit;
+                        own = OwnDeadline::new(at, limit, self.cpu_wait.so_far());
+                        deadline = own.at(&self.cpu_wait);
                     }
                     Some(RuntimeEvent::Answer { request_id: id, ok, answer }) if id == request_id => {
                         let duration = answer.at.saturating_duration_since(started);
@@ -398,6 +416,10 @@ impl Instance {
                     }
                 }
                 _ = tokio::time::sleep_until(deadline) => {
+                    deadline = own.at(&self.cpu_wait);
+                    if deadline > tokio::time::Instant::now() {
+                        continue; // the machine kept it waiting: that time is not its own
+                    }
                     let duration = started.elapsed();
                     let peak_kb = self.memory.peak_now();
                     self.kill_and_reap().await;

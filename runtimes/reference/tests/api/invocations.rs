@@ -486,3 +486,51 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     found.sort();
     found
 }
+
+/// Pins `pid`'s main thread (0: the calling thread) to CPU 0.
+fn pin_to_cpu_zero(pid: u32) {
+    // SAFETY: a zeroed cpu_set_t is valid; the call only reads it.
+    unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        libc::CPU_SET(0, &mut set);
+        let size = std::mem::size_of::<libc::cpu_set_t>();
+        assert_eq!(libc::sched_setaffinity(pid as i32, size, &set), 0);
+    }
+}
+
+#[tokio::test]
+async fn time_the_machine_keeps_an_instance_from_its_cpu_is_not_the_calls() {
+    let f = Fixture::start().await;
+    let urn = f.create_ok("starved", json!({"timeout": 3})).await;
+    let pid = pid_of(&f.invoke(&urn, json!({"tag": "warm"})).await);
+    // The instance shares CPU 0 with two spinning threads: a busy machine, made on purpose.
+    pin_to_cpu_zero(pid);
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let rivals: Vec<_> = (0..2)
+        .map(|_| {
+            let stop = std::sync::Arc::clone(&stop);
+            std::thread::spawn(move || {
+                pin_to_cpu_zero(0);
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    std::hint::spin_loop();
+                }
+            })
+        })
+        .collect();
+    let started = Instant::now();
+    // 2 s of the function's own computing, within its 3 s, however long the machine takes.
+    let invoked = f
+        .invoke(&urn, json!({"tag": "spin", "spin_cpu_ms": 2000}))
+        .await;
+    let waited = started.elapsed();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for rival in rivals {
+        rival.join().unwrap();
+    }
+    assert!(
+        waited > Duration::from_millis(3500),
+        "the rivals did not slow the call past its limit ({waited:?}): the test shows nothing"
+    );
+    assert_eq!(invoked.header("x-is-func-err"), "false", "{}", invoked.body);
+    f.server.shutdown().await;
+}

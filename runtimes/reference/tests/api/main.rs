@@ -76,6 +76,11 @@ function next() {
       if (event.open_files || event.file_bytes) return call('POST',
         '/v1/runtime/invocation/response/' + id, JSON.stringify(tryLimits(event)), next);
       if (event.alloc_mb) kept.push(Buffer.alloc(event.alloc_mb * 1048576, 1));
+      const cpu = process.cpuUsage();
+      while (event.spin_cpu_ms) {
+        const used = process.cpuUsage(cpu);
+        if ((used.user + used.system) / 1000 >= event.spin_cpu_ms) break;
+      }
       for (let i = 0; i < (event.heap_mb || 0) * 1024; i++) kept.push('x'.repeat(1000) + i);
       if (event.big_bytes) {
         return call('POST', '/v1/runtime/invocation/response/' + id, 'x'.repeat(event.big_bytes), next);
