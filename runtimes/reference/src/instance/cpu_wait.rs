@@ -44,7 +44,7 @@ fn run_delay(schedstat: &str) -> Option<Duration> {
     Some(Duration::from_nanos(nanos))
 }
 
-/// A limit on an instance's own time: `limit` from `start`, pushed back by however long the
+/// A limit on a process's own time: `limit` from `start`, pushed back by however long the
 /// machine has kept the process waiting for a CPU since then.
 #[derive(Clone, Copy)]
 pub(super) struct OwnDeadline {
@@ -63,9 +63,9 @@ impl OwnDeadline {
         }
     }
 
-    /// When the limit runs out, as far as `wait` has seen the machine delay the process.
-    pub(super) fn at(&self, wait: &CpuWait) -> tokio::time::Instant {
-        let stolen = wait.so_far().saturating_sub(self.waited_before);
+    /// When the limit runs out, the process having waited `waited` in all by now.
+    pub(super) fn at(&self, waited: Duration) -> tokio::time::Instant {
+        let stolen = waited.saturating_sub(self.waited_before);
         tokio::time::Instant::from_std(self.start + self.limit + stolen)
     }
 }
@@ -124,7 +124,7 @@ mod tests {
         spin_for(Duration::from_millis(400));
         stop.store(true, std::sync::atomic::Ordering::Relaxed);
         rival.join().unwrap();
-        let pushed = deadline.at(&me) - tokio::time::Instant::from_std(start);
+        let pushed = deadline.at(me.so_far()) - tokio::time::Instant::from_std(start);
         assert!(
             pushed >= Duration::from_millis(1050),
             "the limit was pushed back by only {:?}",

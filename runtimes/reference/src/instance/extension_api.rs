@@ -6,7 +6,7 @@ use std::{
     net::{Ipv4Addr, SocketAddr, SocketAddrV4},
     ops::RangeInclusive,
     sync::{Arc, Mutex, MutexGuard, PoisonError},
-    time::Duration,
+    time::{Duration, Instant},
 };
 
 use axum::{
@@ -18,8 +18,9 @@ use axum::{
     routing::post,
 };
 use serde::{Deserialize, Serialize};
-use tokio::{sync::watch, time::timeout};
+use tokio::sync::watch;
 
+use super::cpu_wait::OwnDeadline;
 use super::outbox::{Outbox, Subscriber};
 use crate::{fault::TelemetryFault, telemetry::Stream};
 
@@ -129,21 +130,33 @@ impl ExtensionApi {
 
     /// Waits until every started script registered, or the maximum did (the rest can never),
     /// and answers true; answers false once `quiet` passes without any request to this API,
-    /// counted from the extensions' start and then from each request. A start that a busy
-    /// machine stretches keeps its extensions making requests, so only extensions that have
-    /// stopped trying are given up on, however long the machine makes their start.
-    pub(crate) async fn all_registered(&self, quiet: Duration) -> bool {
+    /// counted from the extensions' start and then from each request, and pushed back by what
+    /// `cpu_waited` (the extensions' wait for a CPU so far) grows by meanwhile. A start that a
+    /// busy machine stretches keeps its extensions making requests, or waiting for a CPU, so only
+    /// extensions that have stopped trying are given up on, however busy the machine.
+    pub(crate) async fn all_registered(
+        &self,
+        quiet: Duration,
+        cpu_waited: impl Fn() -> Duration,
+    ) -> bool {
         let target = self.started.len().min(MAX_EXTENSIONS);
         let mut count = self.count.subscribe();
         let mut requests = self.requests.subscribe();
         let registered = count.wait_for(|n| *n >= target);
         tokio::pin!(registered);
+        let mut window = OwnDeadline::new(Instant::now(), quiet, cpu_waited());
         loop {
             tokio::select! {
                 biased;
                 _ = &mut registered => return true,
-                request = timeout(quiet, requests.changed()) => {
-                    if !matches!(request, Ok(Ok(()))) {
+                request = requests.changed() => {
+                    if request.is_err() {
+                        return false;
+                    }
+                    window = OwnDeadline::new(Instant::now(), quiet, cpu_waited());
+                }
+                _ = tokio::time::sleep_until(window.at(cpu_waited())) => {
+                    if window.at(cpu_waited()) <= tokio::time::Instant::now() {
                         return false;
                     }
                 }

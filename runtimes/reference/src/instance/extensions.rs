@@ -11,6 +11,7 @@ use std::{
 use serde_json::Value;
 use tokio::{sync::watch, task::AbortHandle};
 
+use super::cpu_wait::CpuWait;
 use super::{
     logs::LogCapture,
     network::Network,
@@ -31,6 +32,8 @@ const LINE_DELIVERY_PERIOD: Duration = Duration::from_millis(100);
 #[derive(Default)]
 pub(crate) struct ExtensionProcesses {
     groups: Vec<u32>,
+    /// How long the machine kept each process from a CPU.
+    cpu_waits: Vec<CpuWait>,
     output: Option<Arc<ExtensionOutput>>,
     tasks: Vec<AbortHandle>,
 }
@@ -107,6 +110,7 @@ impl ExtensionProcesses {
             let (mut child, pid) =
                 process::spawn_extension(launch, script, api, network, stdout, stderr)?;
             started.groups.push(pid);
+            started.cpu_waits.push(CpuWait::new(pid));
             let (exited_tx, exited_rx) = watch::channel(false);
             let Some(table_id) = table.register(pid, launch.owner, exited_rx) else {
                 return Err(SpawnError::Closed);
@@ -122,6 +126,16 @@ impl ExtensionProcesses {
             });
         }
         Ok(started)
+    }
+
+    /// The longest any of the extensions' processes has waited for a CPU since it started: what
+    /// a busy machine took from their start.
+    pub(super) fn cpu_waited(&self) -> Duration {
+        self.cpu_waits
+            .iter()
+            .map(CpuWait::so_far)
+            .max()
+            .unwrap_or_default()
     }
 
     /// The `[Extension]` lines written since the last delivery, as events.

@@ -172,7 +172,9 @@ impl Instance {
         let extensions = ExtensionProcesses::start(table, &launch, api.addr, &network, &outbox)
             .map_err(aborting)?;
         if !launch.extension_scripts.is_empty()
-            && !extension_api.all_registered(REGISTER_LIMIT).await
+            && !extension_api
+                .all_registered(REGISTER_LIMIT, || extensions.cpu_waited())
+                .await
         {
             drop(extensions);
             return Err(aborting(SpawnError::ExtensionsNotRegistered {
@@ -279,7 +281,7 @@ impl Instance {
     pub(crate) async fn initialise(&mut self, limit: Duration) -> InitOutcome {
         let mut up = false;
         let mut own = OwnDeadline::new(self.spawned_at, UP_LIMIT + limit, Duration::ZERO);
-        let mut deadline = own.at(&self.cpu_wait);
+        let mut deadline = own.at(self.cpu_wait.so_far());
         let mut poll = memory::poll();
         loop {
             tokio::select! {
@@ -288,10 +290,10 @@ impl Instance {
                     Some(RuntimeEvent::Up { at }) => {
                         up = true;
                         let from_up = OwnDeadline::new(at, limit, self.cpu_wait.so_far());
-                        if from_up.at(&self.cpu_wait) < own.at(&self.cpu_wait) {
+                        if from_up.at(self.cpu_wait.so_far()) < own.at(self.cpu_wait.so_far()) {
                             own = from_up;
                         }
-                        deadline = own.at(&self.cpu_wait);
+                        deadline = own.at(self.cpu_wait.so_far());
                     }
                     Some(RuntimeEvent::Ready) => {
                         // A spike since the last poll would be forgotten once the first call
@@ -319,7 +321,7 @@ impl Instance {
                     }
                 }
                 _ = tokio::time::sleep_until(deadline) => {
-                    deadline = own.at(&self.cpu_wait);
+                    deadline = own.at(self.cpu_wait.so_far());
                     if deadline > tokio::time::Instant::now() {
                         continue; // the machine kept it waiting: that time is not its own
                     }
@@ -384,7 +386,7 @@ impl Instance {
             };
         }
         let mut own = OwnDeadline::new(started, limit, self.cpu_wait.so_far());
-        let mut deadline = own.at(&self.cpu_wait);
+        let mut deadline = own.at(self.cpu_wait.so_far());
         let mut poll = memory::poll();
         loop {
             tokio::select! {
@@ -393,7 +395,7 @@ impl Instance {
                     Some(RuntimeEvent::Taken { request_id: id, at }) if id == request_id => {
                         started = at;
                         own = OwnDeadline::new(at, limit, self.cpu_wait.so_far());
-                        deadline = own.at(&self.cpu_wait);
+                        deadline = own.at(self.cpu_wait.so_far());
                     }
                     Some(RuntimeEvent::Answer { request_id: id, ok, answer }) if id == request_id => {
                         let duration = answer.at.saturating_duration_since(started);
@@ -416,7 +418,7 @@ impl Instance {
                     }
                 }
                 _ = tokio::time::sleep_until(deadline) => {
-                    deadline = own.at(&self.cpu_wait);
+                    deadline = own.at(self.cpu_wait.so_far());
                     if deadline > tokio::time::Instant::now() {
                         continue; // the machine kept it waiting: that time is not its own
                     }
