@@ -1,7 +1,7 @@
 //! Documents that must follow the code: ARCHITECTURE.md's code map names every module of both
-//! crates, so a module added, moved or renamed without its line fails here; and README's
-//! benchmark, `bench/speed`, is an executable script bash can parse (never run here: no test
-//! asserts a time).
+//! crates, so a module added, moved or renamed without its line fails here; and each benchmark
+//! in `bench/` is an executable script bash can parse (never run here: no test asserts a time),
+//! `bench/load`'s timing variant the self-tests' own.
 
 use crate::support::selftest;
 use std::path::{Path, PathBuf};
@@ -16,29 +16,56 @@ pub fn trials() -> Vec<Trial> {
             "selftest::docs::architecture-maps-every-module",
             architecture_maps_every_module,
         ),
-        selftest("selftest::docs::the-benchmark-parses", the_benchmark_parses),
+        selftest("selftest::docs::the-benchmarks-parse", the_benchmarks_parse),
+        selftest(
+            "selftest::docs::the-load-benchmark-runs-the-self-tests-timing-variant",
+            the_load_benchmark_runs_the_self_tests_timing_variant,
+        ),
     ]
 }
 
-fn the_benchmark_parses() -> Result<(), Failed> {
+fn the_benchmarks_parse() -> Result<(), Failed> {
     use std::os::unix::fs::PermissionsExt;
-    let script = project_root().join("bench/speed");
-    if std::fs::metadata(&script)?.permissions().mode() & 0o111 == 0 {
-        return Err(format!("{} is not executable", script.display()).into());
+    for name in ["speed", "load"] {
+        let script = project_root().join("bench").join(name);
+        if std::fs::metadata(&script)?.permissions().mode() & 0o111 == 0 {
+            return Err(format!("{} is not executable", script.display()).into());
+        }
+        let check = std::process::Command::new("bash")
+            .arg("-n")
+            .arg(&script)
+            .output()?;
+        if !check.status.success() {
+            return Err(format!(
+                "bash -n {}: {}",
+                script.display(),
+                String::from_utf8_lossy(&check.stderr)
+            )
+            .into());
+        }
     }
-    let check = std::process::Command::new("bash")
-        .arg("-n")
-        .arg(&script)
-        .output()?;
-    if check.status.success() {
-        return Ok(());
+    Ok(())
+}
+
+/// `bench/load` removes the line the self-test's variant replaces, written out in its script.
+fn the_load_benchmark_runs_the_self_tests_timing_variant() -> Result<(), Failed> {
+    let subject = crate::subjects::MORE_SUBJECTS
+        .iter()
+        .chain(crate::subjects::SUBJECTS)
+        .find(|subject| subject.name == "leaves-timing-to-platform")
+        .ok_or("no subject leaves-timing-to-platform in tests/it/subjects.rs")?;
+    let crate::subjects::Break::Runtime { patches, .. } = subject.kind else {
+        return Err("leaves-timing-to-platform is not a runtime variant".into());
+    };
+    let script = std::fs::read_to_string(project_root().join("bench/load"))?;
+    match patches {
+        [(line, "    initTimer = null;")] if script.contains(&format!("timer='{line}'")) => Ok(()),
+        _ => Err(format!(
+            "bench/load's `timer=` line is not the one leaves-timing-to-platform patches \
+             ({patches:?}): update them together"
+        )
+        .into()),
     }
-    Err(format!(
-        "bash -n {}: {}",
-        script.display(),
-        String::from_utf8_lossy(&check.stderr)
-    )
-    .into())
 }
 
 fn architecture_maps_every_module() -> Result<(), Failed> {
