@@ -289,11 +289,12 @@ impl Instance {
                 event = self.events.recv() => match event {
                     Some(RuntimeEvent::Up { at }) => {
                         up = true;
-                        let from_up = OwnDeadline::new(at, limit, self.cpu_wait.so_far());
-                        if from_up.at(self.cpu_wait.so_far()) < own.at(self.cpu_wait.so_far()) {
+                        let waited = self.cpu_wait.so_far();
+                        let from_up = OwnDeadline::new(at, limit, waited);
+                        if from_up.at(waited) < own.at(waited) {
                             own = from_up;
                         }
-                        deadline = own.at(self.cpu_wait.so_far());
+                        deadline = own.at(waited);
                     }
                     Some(RuntimeEvent::Ready) => {
                         // A spike since the last poll would be forgotten once the first call
