@@ -4,7 +4,7 @@
 use crate::support::selftest;
 use libtest_mimic::{Failed, Trial};
 
-use crate::support::{CASE_TOML, ECHO_JS, corpus, fgconform, outcomes, project_root, text};
+use crate::support::{CASE_TOML, ECHO_JS, corpus, fgconform, outcomes, text};
 
 pub fn trials() -> Vec<Trial> {
     vec![
@@ -19,10 +19,6 @@ pub fn trials() -> Vec<Trial> {
             runtime_outside_range,
         ),
         selftest("selftest::cli::coverage-counts", coverage_counts),
-        selftest(
-            "selftest::cli::coverage-in-readme-is-current",
-            coverage_in_readme,
-        ),
     ]
 }
 
@@ -186,23 +182,6 @@ fn coverage_counts() -> Result<(), Failed> {
     );
     if output.status.code() != Some(2) || !text(&output).contains("colour") {
         return Err(format!("a broken case must stop --coverage:\n{}", text(&output)).into());
-    }
-    Ok(())
-}
-
-/// The README quotes `--coverage`; a corpus change that leaves it stale fails here.
-fn coverage_in_readme() -> Result<(), Failed> {
-    let output = fgconform(&["--coverage"], &[]);
-    if !output.status.success() {
-        return Err(format!("--coverage failed:\n{}", text(&output)).into());
-    }
-    let table = String::from_utf8(output.stdout)?;
-    let readme = std::fs::read_to_string(project_root().join("README.md"))?;
-    if !readme.contains(&format!("```text\n{table}```")) {
-        return Err(format!(
-            "README.md does not quote the current `cargo run --release -- --coverage`; paste it:\n{table}"
-        )
-        .into());
     }
     Ok(())
 }

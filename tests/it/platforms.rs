@@ -28,11 +28,7 @@ pub const BROKEN_PLATFORMS: &[BrokenPlatform] = &[
     BrokenPlatform {
         name: "billing-rounded-to-100ms",
         fault: Fault::BillingRoundedTo100Ms,
-        fails: &[
-            "summary::duration-per-call",
-            "summary::failed-call",
-            "summary::sleep-duration",
-        ],
+        fails: &["summary::billing-duration"],
     },
     BrokenPlatform {
         name: "no-billing-header",
@@ -55,6 +51,7 @@ pub const BROKEN_PLATFORMS: &[BrokenPlatform] = &[
         fails: &[
             "memory::larger-memory-size-allows-more",
             "memory::within-limit-memory-used",
+            "summary::billing-duration",
             "summary::billing-duration-header",
             "summary::duration-per-call",
             "summary::failed-call",

@@ -376,6 +376,20 @@ pub const MORE_SUBJECTS: &[Subject] = &[
 /// Extensions: these live inside fgref's instances, where no proxy reaches.
 pub const FGREF_SUBJECTS: &[Subject] = &[
     Subject {
+        name: "report-under-metrics-only",
+        breaks: "nothing: platform.report carries its figures under `metrics` alone, as the telemetry page's schema names the field (CONTRADICTIONS.md #26)",
+        kind: Break::Fgref("metrics-only"),
+        select: &["--level", "documented", "--feature", "telemetry"],
+        fails: &[],
+    },
+    Subject {
+        name: "report-under-report-metrics-only",
+        breaks: "nothing: platform.report carries its figures under `reportMetrics` alone, as the telemetry page's example has it (CONTRADICTIONS.md #26)",
+        kind: Break::Fgref("report-metrics-only"),
+        select: &["--level", "documented", "--feature", "telemetry"],
+        fails: &[],
+    },
+    Subject {
         name: "subscription-unchecked",
         breaks: "every telemetry subscription is checked: types, listener host and port, protocol, one per instance (Telemetry API page)",
         kind: Break::Fgref("subscription-unchecked"),

@@ -1,5 +1,6 @@
-//! Deliberately broken extension and telemetry behaviours, for the project's self-tests only:
-//! fgconform must fail exactly the cases that check each (tests/it/broken_telemetry.rs). Off unless
+//! Deliberately broken extension and telemetry behaviours, and variants the documents allow, for
+//! the project's self-tests only: fgconform must fail exactly the cases that check each broken one
+//! (tests/it/broken_telemetry.rs) and pass every documented case on a variant. Off unless
 //! `FGREF_TELEMETRY_FAULT` names one; a correct fgref never consults this otherwise.
 
 /// The environment variable that switches one fault on.
@@ -38,8 +39,10 @@ pub enum TelemetryFault {
     SecondSubscriptionAccepted,
     /// A call's events are held back until the next call of the instance.
     EventsDeliveredAfterNextCall,
-    /// Reports carry `metrics` only, not `reportMetrics`.
+    /// Reports carry `metrics` only, not `reportMetrics`: a variant the page allows.
     MetricsOnly,
+    /// Reports carry `reportMetrics` only, not `metrics`: a variant the page allows.
+    ReportMetricsOnly,
     /// A subscription with any `protocol` is accepted.
     SubscriptionAnyProtocol,
     /// Every subscription is answered 200 (an invalid one is not kept).
@@ -81,6 +84,7 @@ impl TelemetryFault {
             Self::EventsDeliveredAfterNextCall,
         ),
         ("metrics-only", Self::MetricsOnly),
+        ("report-metrics-only", Self::ReportMetricsOnly),
         ("subscription-any-protocol", Self::SubscriptionAnyProtocol),
         ("subscription-unchecked", Self::SubscriptionUnchecked),
         ("register-unchecked", Self::RegisterUnchecked),

@@ -116,12 +116,14 @@ pub(crate) fn end(phase: Phase, end: &PhaseEnd<'_>) -> [Value; 2] {
         "traceId": end.trace_id,
         "endTime": dates::iso8601_millis(end.ended),
         "status": status(end.success),
-        // The schema names the object `metrics`, the page's example `reportMetrics`
-        // (CONTRADICTIONS.md): fgref sends both, so a reader of either finds it.
-        "metrics": metrics,
     });
+    // The schema names the object `metrics`, the page's example `reportMetrics`
+    // (CONTRADICTIONS.md): fgref sends both, so a reader of either finds it.
+    if end.fault != Some(TelemetryFault::ReportMetricsOnly) {
+        report["metrics"] = metrics.clone();
+    }
     if end.fault != Some(TelemetryFault::MetricsOnly) {
-        report["reportMetrics"] = report["metrics"].clone();
+        report["reportMetrics"] = metrics;
     }
     let done = serde_json::json!({
         "name": done,
