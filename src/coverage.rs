@@ -1,6 +1,6 @@
 //! What the corpus covers: how many cases check each feature, each area and each runtime, split
 //! by level, so a reader sees at a glance how much of a verdict rests on documentation and how much
-//! on observed or implementation-only behaviour.
+//! on observed or implementation-only behaviour; and which cases check each registered statement.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -8,6 +8,7 @@ use std::fmt::Write as _;
 use crate::case::{Case, Level};
 use crate::feature::FEATURES;
 use crate::runtime_id::RuntimeId;
+use crate::statements::{Registry, Statement};
 
 /// Case counts per level for one row of the table.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -86,5 +87,113 @@ fn table(out: &mut String, heading: &str, rows: impl Iterator<Item = (String, Co
             "{name:<14} {documented:>10} {observed:>8} {implementation:>14} {:>5}",
             counts.total()
         );
+    }
+}
+
+/// Which cases check each statement of a registry.
+pub struct StatementCoverage<'a> {
+    /// Every statement, by id, with the cases that cite it.
+    pub rows: Vec<(&'a Statement, Vec<&'a Case>)>,
+}
+
+impl<'a> StatementCoverage<'a> {
+    pub fn of(registry: &'a Registry, cases: &'a [Case]) -> StatementCoverage<'a> {
+        let rows = registry
+            .iter()
+            .map(|statement| {
+                let citing = cases
+                    .iter()
+                    .filter(|case| case.statements.cites(&statement.id))
+                    .collect();
+                (statement, citing)
+            })
+            .collect();
+        StatementCoverage { rows }
+    }
+
+    /// The statements no case checks and nothing excuses.
+    pub fn unchecked(&self) -> impl Iterator<Item = &'a Statement> + '_ {
+        self.rows
+            .iter()
+            .filter(|(statement, cases)| cases.is_empty() && statement.excuse().is_none())
+            .map(|(statement, _)| *statement)
+    }
+
+    /// The totals, one line, as README's corpus section quotes it.
+    pub fn summary(&self) -> String {
+        let mut by_level = Counts::default();
+        let (mut checked, mut unobservable, mut set_aside) = (0, 0, 0);
+        for (statement, cases) in &self.rows {
+            by_level.add(statement.level);
+            if !cases.is_empty() {
+                checked += 1;
+            } else if statement.unobservable.is_some() {
+                unobservable += 1;
+            } else if statement.set_aside.is_some() {
+                set_aside += 1;
+            }
+        }
+        let [documented, observed, implementation] = by_level.0;
+        format!(
+            "{} statements ({documented} documented, {observed} observed, {implementation} \
+             implementation): {checked} checked by a case, {unobservable} unobservable from \
+             outside, {set_aside} set aside by CONTRADICTIONS.md, {} not yet checked",
+            self.rows.len(),
+            self.unchecked().count()
+        )
+    }
+
+    /// `fgconform statements`: the totals, each statement with the cases that check it, then the
+    /// unchecked statements with what they say, and the excused ones with why.
+    pub fn report(&self) -> String {
+        let mut out = self.summary();
+        out.push('\n');
+        let width = self
+            .rows
+            .iter()
+            .map(|(statement, _)| statement.id.len())
+            .max()
+            .unwrap_or(0);
+        let _ = writeln!(out, "\n{:<width$}  {:<14} cases", "statement", "level");
+        for (statement, cases) in &self.rows {
+            let checked_by = if !cases.is_empty() {
+                cases
+                    .iter()
+                    .map(|case| format!("{} ({})", case.id, case.level))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            } else if statement.unobservable.is_some() {
+                "(unobservable)".to_string()
+            } else if statement.set_aside.is_some() {
+                "(set aside)".to_string()
+            } else {
+                "NOT YET CHECKED".to_string()
+            };
+            let _ = writeln!(
+                out,
+                "{:<width$}  {:<14} {checked_by}",
+                statement.id,
+                statement.level.name()
+            );
+        }
+        let mut unchecked = self.unchecked().peekable();
+        if unchecked.peek().is_some() {
+            let _ = writeln!(out, "\nnot yet checked by any case:");
+            for statement in unchecked {
+                let _ = writeln!(out, "  {}: {}", statement.id, statement.says);
+            }
+        }
+        let excused: Vec<_> = self
+            .rows
+            .iter()
+            .filter_map(|(statement, _)| statement.excuse().map(|why| (&statement.id, why)))
+            .collect();
+        if !excused.is_empty() {
+            let _ = writeln!(out, "\nunobservable from outside, or set aside:");
+            for (id, why) in excused {
+                let _ = writeln!(out, "  {id}: {why}");
+            }
+        }
+        out
     }
 }

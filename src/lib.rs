@@ -36,6 +36,7 @@ pub mod report;
 pub mod runtime_id;
 pub mod schedule;
 pub mod select;
+pub mod statements;
 pub mod suite;
 pub mod target;
 pub mod telemetry;

@@ -27,6 +27,7 @@ use crate::report::rerun::{Rerun, RerunFlags};
 use crate::runtime_id::RuntimeId;
 use crate::schedule::{self, Durations};
 use crate::select::{SelectError, Selection};
+use crate::statements::{self, Registry};
 use crate::target::{RunningTarget, Target, TargetError};
 use crate::trial::{self, TrialOutcome, TrialPlan};
 use crate::verdict::{TrialError, Verdict};
@@ -36,7 +37,7 @@ pub enum SetupError {
     #[error(transparent)]
     Target(#[from] TargetError),
     #[error(transparent)]
-    Discover(#[from] DiscoverError),
+    Corpus(#[from] CorpusError),
     #[error(transparent)]
     Select(#[from] SelectError),
     #[error(transparent)]
@@ -102,13 +103,50 @@ impl SharedTarget {
 /// A case directory with its case, or why it does not load.
 pub type LoadedCase = (PathBuf, Result<Case, CaseError>);
 
-/// Every case directory below `root`, loaded.
-pub fn load_corpus(root: &Path) -> Result<Vec<LoadedCase>, DiscoverError> {
-    Ok(discover::case_dirs(root)?
+/// Why a corpus cannot be loaded at all (one case that does not load is a row of its own).
+#[derive(Debug, thiserror::Error)]
+pub enum CorpusError {
+    #[error(transparent)]
+    Discover(#[from] DiscoverError),
+    /// Cases' citations cannot be checked against a registry that does not load.
+    #[error("the statement registry does not load: {0}")]
+    Statements(#[source] CaseError),
+}
+
+/// A corpus: its statement registry, when it has one, and every case directory, loaded.
+pub struct Corpus {
+    pub registry: Option<Registry>,
+    pub cases: Vec<LoadedCase>,
+}
+
+impl Corpus {
+    /// Every case, for counts over the whole corpus, or the errors of those that do not load
+    /// (counts without them would be wrong).
+    pub fn every_case(self) -> Result<(Option<Registry>, Vec<Case>), Vec<CaseError>> {
+        let (cases, errors): (Vec<_>, Vec<_>) = self
+            .cases
+            .into_iter()
+            .map(|(_, loaded)| loaded)
+            .partition(Result::is_ok);
+        if errors.is_empty() {
+            Ok((self.registry, cases.into_iter().flatten().collect()))
+        } else {
+            Err(errors.into_iter().filter_map(Result::err).collect())
+        }
+    }
+}
+
+/// The corpus at `root`.
+pub fn load_corpus(root: &Path) -> Result<Corpus, CorpusError> {
+    let registry = Registry::load(root).map_err(CorpusError::Statements)?;
+    let dirs = discover::case_dirs(root)?;
+    let cases = dirs
         .into_iter()
         .map(|found| match found {
             Ok(dir) => {
-                let loaded = Case::load(root, &dir);
+                let loaded = Case::load(root, &dir).and_then(|case| {
+                    statements::check_citations(&case, registry.as_ref()).map(|()| case)
+                });
                 (dir, loaded)
             }
             // A directory that cannot be searched is one case-format row; the rest runs.
@@ -126,7 +164,8 @@ pub fn load_corpus(root: &Path) -> Result<Vec<LoadedCase>, DiscoverError> {
                 (unreadable.dir, Err(error))
             }
         })
-        .collect())
+        .collect();
+    Ok(Corpus { registry, cases })
 }
 
 impl Suite {
@@ -231,7 +270,7 @@ impl Suite {
             file,
             unnamed_in,
             existing: self.expectations.as_deref().cloned(),
-            trials: self.expectable(&corpus),
+            trials: self.expectable(&corpus.cases),
         })
     }
 
@@ -249,12 +288,12 @@ impl Suite {
         let mut trials: Vec<(Trial, Planned)> = Vec::new();
         let corpus = load_corpus(&self.cases_root)?;
         if let Some(expectations) = &self.expectations {
-            let expectable = self.expectable(&corpus);
+            let expectable = self.expectable(&corpus.cases);
             for entry in expectations.dangling(&expectable) {
                 trials.push((self.dangling_trial(expectations, entry), Planned::default()));
             }
         }
-        for (dir, loaded) in corpus {
+        for (dir, loaded) in corpus.cases {
             let case = match loaded {
                 Ok(case) => Arc::new(case),
                 Err(error) => {

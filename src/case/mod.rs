@@ -69,6 +69,23 @@ impl fmt::Display for Level {
     }
 }
 
+/// What a case's `statements` key says, with the lines the errors about it name.
+#[derive(Debug, Clone, Default)]
+pub struct Citations {
+    /// Each statement id, with its line.
+    pub ids: Vec<(usize, String)>,
+    /// Whether the key is there at all.
+    pub given: bool,
+    /// The key's line, or `level`'s when the key is missing.
+    pub line: usize,
+}
+
+impl Citations {
+    pub fn cites(&self, id: &str) -> bool {
+        self.ids.iter().any(|(_, cited)| cited == id)
+    }
+}
+
 /// A loaded case, ready to run.
 #[derive(Debug)]
 pub struct Case {
@@ -78,6 +95,8 @@ pub struct Case {
     pub description: String,
     pub spec: Vec<String>,
     pub level: Level,
+    /// The statements (`statements/*.toml`) the case says it checks.
+    pub statements: Citations,
     pub features: Vec<String>,
     pub runtimes: RuntimeRange,
     pub function: FunctionSettings,
@@ -91,7 +110,8 @@ pub struct Case {
 struct CaseFile {
     description: String,
     spec: Spanned<Vec<String>>,
-    level: Level,
+    level: Spanned<Level>,
+    statements: Option<Spanned<Vec<Spanned<String>>>>,
     #[serde(default)]
     features: Vec<Spanned<String>>,
     runtimes: Option<Spanned<RuntimesField>>,
@@ -116,7 +136,8 @@ enum RuntimesField {
 }
 
 impl Case {
-    /// Loads the case in `dir`; `root` is the corpus root its id is relative to.
+    /// Loads the case in `dir`; `root` is the corpus root its id is relative to. Its citations
+    /// are checked against the corpus's registry apart (`statements::check_citations`).
     pub fn load(root: &Path, dir: &Path) -> Result<Case, CaseError> {
         let file = dir.join("case.toml");
         let text = read(&file)?;
@@ -139,6 +160,22 @@ impl Case {
                 "name at least one source for the expectation".into(),
             ));
         }
+        let statements = match parsed.statements {
+            Some(field) => Citations {
+                line: line_of(&text, field.span().start),
+                given: true,
+                ids: field
+                    .into_inner()
+                    .into_iter()
+                    .map(|id| (line_of(&text, id.span().start), id.into_inner()))
+                    .collect(),
+            },
+            None => Citations {
+                line: line_of(&text, parsed.level.span().start),
+                given: false,
+                ids: Vec::new(),
+            },
+        };
         for feature in &parsed.features {
             if let Err(unknown) = feature::check(feature.get_ref()) {
                 return Err(invalid(feature.span(), "features", unknown.to_string()));
@@ -219,7 +256,8 @@ impl Case {
             id: case_id(root, dir),
             description: parsed.description,
             spec: parsed.spec.into_inner(),
-            level: parsed.level,
+            level: parsed.level.into_inner(),
+            statements,
             features: parsed
                 .features
                 .into_iter()

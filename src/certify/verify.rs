@@ -276,7 +276,7 @@ fn required_trials(root: &Path, runtimes: &[String]) -> Result<BTreeSet<String>,
                 RuntimeId::unknown(name)
             )
         })?;
-        for (_, loaded) in &corpus {
+        for (_, loaded) in &corpus.cases {
             if let Ok(case) = loaded
                 && case.level == Level::Documented
                 && case.runtimes.contains(runtime)

@@ -9,7 +9,10 @@ use clap::Parser;
 
 use crate::certify::{self, CertifyOptions, VerifyOptions};
 use crate::cleanup::{self, CleanupOptions};
+use crate::coverage::StatementCoverage;
 use crate::merge::{self, MergeOptions};
+use crate::select::Selection;
+use crate::statements;
 
 /// `fgconform certify`: a certification bundle (README.md, "Certifying a platform").
 ///
@@ -121,7 +124,22 @@ pub struct CleanupCli {
     pub dry_run: bool,
 }
 
-/// When the first argument is a command (`certify`, `verify`, `merge`, `cleanup`), runs it and
+/// `fgconform statements`: which cases check each statement of the corpus's registry.
+///
+/// Prints the totals (statements per level; checked by a case, unobservable from outside, not
+/// yet checked), each statement of `statements/*.toml` with the cases that cite it and their
+/// levels, then the statements no case checks yet and the unobservable ones, with what they say.
+/// Exit status: 0 printed; 2 the corpus has no registry, or it or a case does not load.
+#[derive(Debug, Parser)]
+#[command(name = "fgconform statements")]
+pub struct StatementsCli {
+    /// The corpus root [default: the project's cases/].
+    #[arg(long, env = "FGCONFORM_CASES", value_name = "DIR")]
+    pub cases: Option<PathBuf>,
+}
+
+/// When the first argument is a command (`certify`, `verify`, `merge`, `cleanup`,
+/// `statements`), runs it and
 /// returns its exit status; otherwise `None`, and the arguments are a run's.
 pub fn command(args: &[OsString]) -> Option<ExitCode> {
     let name = args.get(1)?.to_str()?;
@@ -194,6 +212,29 @@ pub fn command(args: &[OsString]) -> Option<ExitCode> {
                     eprintln!("error: {error}");
                     ExitCode::from(cleanup::EXIT_SETUP)
                 }
+            })
+        }
+        "statements" => {
+            let cli = StatementsCli::parse_from(rest());
+            let selection = Selection {
+                cases: cli.cases,
+                ..Selection::default()
+            };
+            let root = selection.cases_root();
+            Some(match super::every_case(&root) {
+                Ok((Some(registry), cases)) => {
+                    super::print_all(&StatementCoverage::of(&registry, &cases).report());
+                    ExitCode::SUCCESS
+                }
+                Ok((None, _)) => {
+                    eprintln!(
+                        "error: the corpus {} has no {}/ folder: it registers no statements",
+                        root.display(),
+                        statements::FOLDER
+                    );
+                    ExitCode::from(super::EXIT_SETUP)
+                }
+                Err(code) => code,
             })
         }
         _ => None,

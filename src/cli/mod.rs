@@ -11,7 +11,7 @@ use clap::Parser;
 use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use libtest_mimic::Trial;
 
-use crate::case::Level;
+use crate::case::{Case, Level};
 use crate::corpus_digest::corpus_digest;
 use crate::coverage;
 use crate::discover;
@@ -28,13 +28,14 @@ use crate::report::{html, json, junit};
 use crate::runtime_id::RuntimeId;
 use crate::schedule;
 use crate::select::Selection;
+use crate::statements::Registry;
 use crate::suite::{self, Suite};
 use crate::target::TargetKind;
 use crate::verdict::Verdict;
 
 mod commands;
 
-pub use commands::{CertifyCli, CleanupCli, MergeCli, VerifyCli, command};
+pub use commands::{CertifyCli, CleanupCli, MergeCli, StatementsCli, VerifyCli, command};
 
 /// Exit code for a run that could not start: bad flags, an unreadable target or corpus.
 pub const EXIT_SETUP: u8 = 2;
@@ -142,6 +143,8 @@ Commands (before any flag; `fgconform certify --help` for theirs):
                                     one report from the JSON reports of a run's shards
   cleanup --target FILE [--prefix P] [--dry-run]
                                     delete the functions earlier runs left on a url target
+  statements [--cases DIR]          each statement the sources make (cases/statements/) and the
+                                    cases that check it; the ones no case checks yet
 Examples:
   cargo run --release                                   every case on the default runtime of fgref
   cargo run --release -- --runtime all                  every runtime the target serves
@@ -460,33 +463,40 @@ fn blessed_line(blessed: &Blessed) -> String {
     line
 }
 
-/// `--coverage`: counts over the whole corpus; a case that does not load makes the counts wrong,
-/// so it is an error here rather than a row.
+/// `--coverage`: counts over the whole corpus.
 fn print_coverage(selection: &Selection) -> ExitCode {
-    let corpus = match suite::load_corpus(&selection.cases_root()) {
-        Ok(corpus) => corpus,
-        Err(error) => {
+    match every_case(&selection.cases_root()) {
+        Ok((_, cases)) => {
+            print_all(&coverage::report(&cases));
+            ExitCode::SUCCESS
+        }
+        Err(code) => code,
+    }
+}
+
+/// Prints a listing that a reader may cut short (`| head`): a closed pipe ends it quietly.
+pub(crate) fn print_all(text: &str) {
+    use std::io::Write as _;
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+}
+
+/// The registry and every case of the corpus at `root`; a case that does not load would make
+/// counts over the corpus wrong, so it is an error here (printed) rather than a row.
+pub(crate) fn every_case(root: &Path) -> Result<(Option<Registry>, Vec<Case>), ExitCode> {
+    let corpus = suite::load_corpus(root).map_err(|error| {
+        eprintln!("error: {error}");
+        ExitCode::from(EXIT_SETUP)
+    })?;
+    corpus.every_case().map_err(|errors| {
+        for error in &errors {
             eprintln!("error: {error}");
-            return ExitCode::from(EXIT_SETUP);
         }
-    };
-    let mut cases = Vec::new();
-    let mut broken = 0;
-    for (_, loaded) in corpus {
-        match loaded {
-            Ok(case) => cases.push(case),
-            Err(error) => {
-                eprintln!("error: {error}");
-                broken += 1;
-            }
-        }
-    }
-    if broken > 0 {
-        eprintln!("error: {broken} case(s) do not load; the counts would be wrong");
-        return ExitCode::from(EXIT_SETUP);
-    }
-    print!("{}", coverage::report(&cases));
-    ExitCode::SUCCESS
+        eprintln!(
+            "error: {} case(s) do not load; the counts would be wrong",
+            errors.len()
+        );
+        ExitCode::from(EXIT_SETUP)
+    })
 }
 
 /// True once SIGINT or SIGTERM arrives; false if signals cannot be watched.

@@ -20,6 +20,7 @@ mod platforms;
 mod remote;
 mod reports;
 mod retries;
+mod statements;
 mod subjects;
 mod support;
 mod targets;
@@ -63,6 +64,7 @@ fn main() -> ExitCode {
     selftests.extend(reports::trials());
     selftests.extend(partition::trials());
     selftests.extend(retries::trials());
+    selftests.extend(statements::trials());
     selftests.extend(remote::trials());
     selftests.extend(targets::trials());
     selftests.extend(telemetry::trials());

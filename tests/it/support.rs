@@ -209,6 +209,11 @@ pub fn affected_corpus(
             copy_dir(&dir, &root.path().join(below))?;
         }
     }
+    // The cases cite the registry's statements, which their loading checks.
+    let registry = cases.join(fgconform::statements::FOLDER);
+    if registry.is_dir() {
+        copy_dir(&registry, &root.path().join(fgconform::statements::FOLDER))?;
+    }
     Ok(root)
 }
 

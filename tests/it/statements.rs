@@ -1,0 +1,334 @@
+//! The statement registry holds: every statement of the sources is checked by a case or says
+//! why none checks it (the ones not yet checked are listed here, so the list only shrinks), each
+//! contradiction it names is in CONTRADICTIONS.md, README quotes its totals and the corpus's, and
+//! `fgconform statements` prints them.
+
+use libtest_mimic::{Failed, Trial};
+
+use fgconform::case::Case;
+use fgconform::coverage::StatementCoverage;
+use fgconform::statements::Registry;
+
+use crate::support::{fgconform, project_root, selftest, text};
+
+/// Observable statements no case checks yet. Adding a case that checks one fails this test until
+/// the id leaves the list; a new statement no case checks fails it until the id joins it.
+const NOT_YET_CHECKED: &[&str] = &[
+    "context.get-security-access-key",
+    "context.get-security-secret-key",
+    "context.get-security-token",
+    "context.get-token",
+    "context.getters-read-runtime-variables",
+    "context.no-invoke-getters",
+    "context.security-credentials-cached-10-min",
+    "context.workflow-getters",
+    "environment.max-resp-body-size-set-by-runtime",
+    "environment.preset-names-forbidden",
+    "environment.runtime-code-root-default",
+    "environment.runtime-cpu-cores",
+    "environment.runtime-cpu-proportional",
+    "environment.runtime-log-dir-default",
+    "environment.runtime-root-default",
+    "environment.user-data-key-format",
+    "extensions.any-language",
+    "extensions.custom-image-unsupported",
+    "extensions.events-only-after-registration",
+    "extensions.example-address-port-8011",
+    "extensions.extensions-start-before-init-code",
+    "extensions.invoke-example-urn-yrk",
+    "extensions.node-paths-16-to-20-observed",
+    "extensions.register-answer-handler-name",
+    "extensions.register-answer-version-dollar-latest",
+    "extensions.register-name-checks-boot",
+    "extensions.shutdown-event-observed",
+    "functions-api.code-unzipped-1500-mb",
+    "functions-api.create-answer-code-size-digest",
+    "functions-api.create-answer-cpu-100-per-128",
+    "functions-api.create-answer-echoes-config",
+    "functions-api.create-answer-urn-has-latest",
+    "functions-api.create-bad-request-example-fss-0400",
+    "functions-api.create-status-codes",
+    "functions-api.delete-latest-version-refused",
+    "functions-api.delete-missing-404-fss-1051",
+    "functions-api.delete-urn-without-version-deletes-all",
+    "functions-api.dependency-delete-version-204",
+    "functions-api.dependency-description-512",
+    "functions-api.dependency-first-version-1",
+    "functions-api.dependency-in-use-not-deleted",
+    "functions-api.dependency-max-20-per-function",
+    "functions-api.dependency-max-30000-files",
+    "functions-api.dependency-merged-with-code",
+    "functions-api.dependency-name-rules",
+    "functions-api.dependency-no-tilde-names",
+    "functions-api.dependency-notes-zip-10-mb",
+    "functions-api.dependency-runtime-enumerated",
+    "functions-api.dependency-type-zip-or-obs",
+    "functions-api.dependency-zip-max-40-mb",
+    "functions-api.encrypted-user-data-limits",
+    "functions-api.fss-0400-invalid-parameter",
+    "functions-api.fss-0401-unauthorized",
+    "functions-api.fss-0403-forbidden",
+    "functions-api.fss-0404-not-found",
+    "functions-api.fss-0408-request-timeout",
+    "functions-api.fss-0409-already-exists",
+    "functions-api.fss-0410-does-not-exist",
+    "functions-api.fss-0424-invalid-dependency",
+    "functions-api.fss-0428-precondition",
+    "functions-api.fss-0429-too-many-requests",
+    "functions-api.fss-1001-invalid-query",
+    "functions-api.fss-1004-invalid-package",
+    "functions-api.fss-1006-invalid-code-type",
+    "functions-api.fss-1009-invalid-user-data",
+    "functions-api.fss-1011-invalid-code",
+    "functions-api.fss-1012-code-required",
+    "functions-api.fss-1019-description-too-long",
+    "functions-api.fss-1024-invalid-dependency",
+    "functions-api.fss-1031-dependency-exists",
+    "functions-api.fss-1032-invalid-dependency-type",
+    "functions-api.fss-1041-too-many-functions",
+    "functions-api.fss-1042-total-code-size",
+    "functions-api.fss-1045-too-many-dependencies",
+    "functions-api.fss-1046-dependency-inaccessible",
+    "functions-api.fss-1056-dependency-not-found",
+    "functions-api.fss-1065-dependency-exists",
+    "functions-api.fss-1069-event-over-4-kb",
+    "functions-api.fss-1071-package-over-50-mb",
+    "functions-api.fss-1072-inline-over-10-kb",
+    "functions-api.initializer-fields-together",
+    "functions-api.list-answers-functions",
+    "functions-api.list-maxitems-400",
+    "functions-api.list-maxitems-negative-error",
+    "functions-api.list-package-filter",
+    "functions-api.max-400-functions",
+    "functions-api.memory-max-10-gb",
+    "functions-api.model-example-cpu-300",
+    "functions-api.package-mandatory",
+    "functions-api.pre-stop-handler-format",
+    "functions-api.pre-stop-timeout-range",
+    "functions-api.type-default-v1-text",
+    "functions-api.type-default-v2-line",
+    "handler.apig-bare-string-500",
+    "handler.apig-body-types",
+    "handler.apig-event-fields",
+    "handler.apig-fields-and-types",
+    "handler.apig-isbase64-default-true",
+    "handler.apig-response-structure",
+    "handler.callback-error-returns-second-argument",
+    "handler.error-json-four-space-indent",
+    "handler.failure-logged-at-error-level",
+    "handler.fss-1202-no-status-code",
+    "handler.http-function-base64-default",
+    "handler.http-function-port-8000",
+    "initializer.context-has-temporary-ak",
+    "initializer.context-logger-usable",
+    "initializer.error-type-guide-form",
+    "initializer.execution-billed",
+    "initializer.failure-logged-at-error",
+    "initializer.handler-string-two-parts",
+    "initializer.logger-carries-trace-id",
+    "initializer.runtimes-zh-list",
+    "initializer.same-file-as-handler",
+    "instances.account-concurrency-100",
+    "instances.excess-requests-discarded",
+    "instances.instances-per-tenant-1000",
+    "instances.max-instances-default-400",
+    "instances.reserved-instances-stay-loaded",
+    "invoke.async-answers-before-execution",
+    "invoke.async-failure-notification-500",
+    "invoke.async-for-work-after-answer",
+    "invoke.async-invoke-202",
+    "invoke.async-invoke-body-is-input",
+    "invoke.async-invoke-error-statuses",
+    "invoke.async-invoke-request-id",
+    "invoke.async-no-retry-by-default",
+    "invoke.async-notification-fields",
+    "invoke.async-notification-invoke-count",
+    "invoke.async-notification-non-200-system-error",
+    "invoke.async-retry-policy-range",
+    "invoke.async-triggers-always-async",
+    "invoke.auth-token-required",
+    "invoke.cancel-async-invocation",
+    "invoke.console-log-at-most-2kb",
+    "invoke.execution-result-three-parts",
+    "invoke.failure-log-shows-error",
+    "invoke.http-functions-not-async",
+    "invoke.instance-memory-header",
+    "invoke.list-async-by-request-id",
+    "invoke.list-async-default-window",
+    "invoke.list-async-paging",
+    "invoke.list-async-record-fields",
+    "invoke.list-async-route",
+    "invoke.list-async-statuses",
+    "invoke.list-async-success-error-code-zero",
+    "invoke.no-version-raw-result",
+    "invoke.request-version-v0-text",
+    "invoke.response-version-header",
+    "invoke.v1-body-status",
+    "limits.apig-request-4mb",
+    "limits.async-max-12-hours",
+    "limits.async-max-72-hours",
+    "limits.async-request-256kb",
+    "limits.async-result-over-256kb-empty",
+    "limits.default-timeout-3s",
+    "limits.invoke-timeout-4010",
+    "limits.log-billing-ceil-observed",
+    "limits.max-duration-259200s",
+    "limits.platform-request-too-large-4140",
+    "limits.runtime-unhealthy-4209",
+    "limits.sync-gateway-90s",
+    "limits.sync-max-15-minutes",
+    "logger.console-attributed-to-latest-logger",
+    "logger.console-records-without-timestamp",
+    "telemetry.delivery-localhost",
+    "telemetry.event-restore-report",
+    "telemetry.event-restore-runtime-done",
+    "telemetry.event-restore-start",
+    "telemetry.example-billing-rounds-up",
+    "telemetry.restore-report-fields",
+    "telemetry.restore-runtime-done-fields",
+    "telemetry.restore-start-fields",
+    "telemetry.status-success",
+    "telemetry.subscribe-protocol-required",
+    "telemetry.subscribe-request-error-message",
+    "telemetry.subscribe-uri-required",
+];
+
+pub fn trials() -> Vec<Trial> {
+    vec![
+        selftest(
+            "selftest::statements::every-statement-is-checked-or-excused",
+            every_statement_is_checked_or_excused,
+        ),
+        selftest(
+            "selftest::statements::contradictions-named-are-recorded",
+            contradictions_named_are_recorded,
+        ),
+        selftest(
+            "selftest::statements::readme-quotes-the-totals",
+            readme_quotes_the_totals,
+        ),
+        selftest(
+            "selftest::statements::the-command-lists-every-statement",
+            the_command_lists_every_statement,
+        ),
+    ]
+}
+
+/// The project's registry and every case (all must load: a case citing an unknown statement
+/// does not).
+fn corpus() -> Result<(Registry, Vec<Case>), Failed> {
+    let corpus = fgconform::suite::load_corpus(&project_root().join("cases"))?;
+    let (registry, cases) = corpus.every_case().map_err(|errors| {
+        errors
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("\n")
+    })?;
+    let registry = registry.ok_or("cases/ has no statements/ registry")?;
+    Ok((registry, cases))
+}
+
+fn every_statement_is_checked_or_excused() -> Result<(), Failed> {
+    let (registry, cases) = corpus()?;
+    let coverage = StatementCoverage::of(&registry, &cases);
+    let unchecked: Vec<&str> = coverage
+        .unchecked()
+        .map(|statement| statement.id.as_str())
+        .collect();
+    let newly_unchecked: Vec<&&str> = unchecked
+        .iter()
+        .filter(|id| !NOT_YET_CHECKED.contains(id))
+        .collect();
+    let now_checked: Vec<&&str> = NOT_YET_CHECKED
+        .iter()
+        .filter(|id| !unchecked.contains(id))
+        .collect();
+    if newly_unchecked.is_empty() && now_checked.is_empty() {
+        return Ok(());
+    }
+    Err(format!(
+        "NOT_YET_CHECKED (tests/it/statements.rs) is out of date: no case checks {newly_unchecked:?} \
+         (write one, or excuse it in the registry: `unobservable`, `set_aside`); {now_checked:?} are \
+         checked or gone now (take them off the list)"
+    )
+    .into())
+}
+
+fn contradictions_named_are_recorded() -> Result<(), Failed> {
+    let (registry, _) = corpus()?;
+    let contradictions = std::fs::read_to_string(project_root().join("CONTRADICTIONS.md"))?;
+    let missing: Vec<String> = registry
+        .iter()
+        .filter_map(|statement| {
+            let entry = statement.contradiction?;
+            (!contradictions.contains(&format!("\n| {entry} |")))
+                .then(|| format!("{} names #{entry}", statement.id))
+        })
+        .collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("CONTRADICTIONS.md has no such entry: {missing:?}").into())
+    }
+}
+
+/// README's corpus section states its counts as the commands print them, so they cannot drift.
+fn readme_quotes_the_totals() -> Result<(), Failed> {
+    let (registry, cases) = corpus()?;
+    let statements = StatementCoverage::of(&registry, &cases).summary();
+    let counts = fgconform::coverage::report(&cases);
+    let cases_line = counts.lines().next().unwrap_or_default();
+    let readme = std::fs::read_to_string(project_root().join("README.md"))?;
+    // README wraps its lines; the words are what must match.
+    let words = |text: &str| text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let readme = words(&readme);
+    let opening = format!("{} cases, one observable behaviour each", cases.len());
+    let missing: Vec<&str> = [statements.as_str(), cases_line, opening.as_str()]
+        .into_iter()
+        .filter(|quote| !readme.contains(&words(quote)))
+        .collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "README.md's corpus section must say, as `fgconform statements` and `--coverage` \
+             print them: {missing:?}"
+        )
+        .into())
+    }
+}
+
+fn the_command_lists_every_statement() -> Result<(), Failed> {
+    let (registry, cases) = corpus()?;
+    let output = fgconform(&["statements"], &[]);
+    let printed = String::from_utf8_lossy(&output.stdout);
+    if !output.status.success() {
+        return Err(format!("fgconform statements failed: {}", text(&output)).into());
+    }
+    let summary = StatementCoverage::of(&registry, &cases).summary();
+    if printed.lines().next() != Some(summary.as_str()) {
+        return Err(format!("the first line is not the totals ({summary}):\n{printed}").into());
+    }
+    if let Some(missing) = registry
+        .iter()
+        .find(|statement| !printed.contains(&format!("\n{} ", statement.id)))
+    {
+        return Err(format!("{} is not listed:\n{printed}", missing.id).into());
+    }
+
+    let bare = tempfile::tempdir()?;
+    let output = fgconform(
+        &["statements", "--cases", &bare.path().to_string_lossy()],
+        &[],
+    );
+    if output.status.code() != Some(2) || !text(&output).contains("no statements/ folder") {
+        return Err(format!(
+            "a corpus without a registry: want exit 2 naming the folder, got {:?}: {}",
+            output.status.code(),
+            text(&output)
+        )
+        .into());
+    }
+    Ok(())
+}
