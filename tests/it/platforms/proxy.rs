@@ -15,8 +15,10 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use libtest_mimic::Failed;
 use serde_json::{Value, json};
 
-/// The idle time the proxy's descriptor declares (and a correct fgref behind it keeps).
-pub const IDLE_SECONDS: u64 = 2;
+/// The idle time the proxy's descriptor declares (and a correct fgref behind it keeps). A warm
+/// step must reach the instance within it: at 2 s, a loaded `cargo test` once let a case's warm
+/// step arrive after its instance was recycled.
+pub const IDLE_SECONDS: u64 = 4;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Fault {
