@@ -1,17 +1,22 @@
-//! The telemetry expectation, `{"events": [m…], "exhaustive": false}`: how it loads and how it
-//! holds against the events filed for a call.
+//! The telemetry expectation, `{"events": [m…], "exhaustive": false, "in_order": false,
+//! "absent": [m…]}`: how it loads and how it holds against the events filed for a call.
 
 use serde_json::Value;
 
 use super::error::ExpectError;
-use crate::matcher::{Captures, Matcher, Mismatch};
+use crate::matcher::{Assignment, Captures, Matcher, Mismatch};
 
 #[derive(Debug, Default)]
 pub struct TelemetryExpectation {
-    /// Matched as an ordered subsequence of the call's events.
+    /// Each matched by an event of its own among the call's events.
     pub events: Vec<Matcher>,
-    /// Whether the call's events must be exactly these, in this order.
+    /// Whether the call's events must be exactly these.
     pub exhaustive: bool,
+    /// Whether the events must have arrived in the listed order (an ordered subsequence). Off
+    /// unless a case asks: the documents fix no order of delivery.
+    pub in_order: bool,
+    /// Events that must not be among the call's: no event may match any of these.
+    pub absent: Vec<Matcher>,
 }
 
 impl TelemetryExpectation {
@@ -20,7 +25,9 @@ impl TelemetryExpectation {
         let shape = || {
             ExpectError::new(
                 key,
-                format!("`{key}` takes {{\"events\": [matchers…], \"exhaustive\": false}}"),
+                format!(
+                    "`{key}` takes {{\"events\": [matchers…], \"exhaustive\": false, \"in_order\": false}}"
+                ),
             )
         };
         let Value::Object(fields) = value else {
@@ -30,32 +37,44 @@ impl TelemetryExpectation {
         let mut has_events = false;
         for (field, item) in fields {
             match field.as_str() {
-                "events" => {
+                "events" | "absent" => {
                     let Value::Array(items) = item else {
                         return Err(ExpectError::new(
                             field,
-                            format!("`{key}.events` takes an array of matchers, one per event"),
+                            format!("`{key}.{field}` takes an array of matchers, one per event"),
                         ));
                     };
-                    expectation.events = items
+                    let matchers = items
                         .iter()
                         .enumerate()
                         .map(|(i, item)| {
-                            Matcher::compile(item, &format!("{key}.events[{i}]"))
+                            Matcher::compile(item, &format!("{key}.{field}[{i}]"))
                                 .map_err(ExpectError::from)
                         })
                         .collect::<Result<_, _>>()?;
-                    has_events = true;
+                    if field == "events" {
+                        expectation.events = matchers;
+                        has_events = true;
+                    } else {
+                        expectation.absent = matchers;
+                    }
                 }
                 "exhaustive" => {
                     expectation.exhaustive = item.as_bool().ok_or_else(|| {
                         ExpectError::new(field, format!("`{key}.exhaustive` takes true or false"))
                     })?;
                 }
+                "in_order" => {
+                    expectation.in_order = item.as_bool().ok_or_else(|| {
+                        ExpectError::new(field, format!("`{key}.in_order` takes true or false"))
+                    })?;
+                }
                 _ => {
                     return Err(ExpectError::new(
                         field,
-                        format!("unknown key `{key}.{field}`; expected events or exhaustive"),
+                        format!(
+                            "unknown key `{key}.{field}`; expected events, exhaustive, in_order or absent"
+                        ),
                     ));
                 }
             }
@@ -67,13 +86,99 @@ impl TelemetryExpectation {
     }
 
     pub fn matchers(&self) -> impl Iterator<Item = &Matcher> {
-        self.events.iter()
+        self.events.iter().chain(&self.absent)
     }
 
     /// Checks `events`, reporting under `field`; answers the expected events reconciled with the
     /// actual ones (an event that matched, or that a non-exhaustive expectation lets pass, stands
     /// as it arrived; a missing one as the case wrote it, where it was looked for), for the diff.
     pub fn check(
+        &self,
+        field: &str,
+        events: &[Value],
+        captures: &mut Captures,
+        mismatches: &mut Vec<Mismatch>,
+    ) -> Value {
+        for (i, matcher) in self.absent.iter().enumerate() {
+            // Tried on a copy: an event that must be absent binds nothing.
+            if let Some(at) = (0..events.len())
+                .find(|&at| matcher.is_satisfied(Some(&events[at]), &mut captures.clone()))
+            {
+                mismatches.push(Mismatch {
+                    path: format!("{field}.absent[{i}]"),
+                    expected: format!("no event matching {}", matcher.to_value()),
+                    actual: format!("event {}, {}", at + 1, brief(&events[at])),
+                });
+            }
+        }
+        if self.in_order {
+            self.check_in_order(field, events, captures, mismatches)
+        } else {
+            self.check_any_order(field, events, captures, mismatches)
+        }
+    }
+
+    /// Each matcher an event of its own, wherever it arrived (as `$contains`: the matchers see
+    /// the captures bound before the telemetry, not each other's). The diff shows the events as
+    /// they arrived, then the matchers no event was left for.
+    fn check_any_order(
+        &self,
+        field: &str,
+        events: &[Value],
+        captures: &mut Captures,
+        mismatches: &mut Vec<Mismatch>,
+    ) -> Value {
+        let assignment = Assignment::of(&self.events, events, captures);
+        let mut reconciled = Vec::new();
+        for (at, event) in events.iter().enumerate() {
+            if assignment.owner[at].is_some() || !self.exhaustive {
+                reconciled.push(event.clone());
+            } else {
+                mismatches.push(self.extra(field, at, event));
+            }
+        }
+        for (i, matcher) in self.events.iter().enumerate() {
+            let path = format!("{field}.events[{i}]");
+            match assignment.element_of(i) {
+                Some(at) => {
+                    matcher.check(Some(&events[at]), &path, captures, mismatches);
+                }
+                None => {
+                    let fits = &assignment.fits[i];
+                    let actual = if fits.is_empty() {
+                        format!("none among the {} events", events.len())
+                    } else {
+                        let taken: Vec<String> =
+                            fits.iter().map(|at| format!("{}", at + 1)).collect();
+                        format!(
+                            "the events that match it (event {}) match other entries of the list",
+                            taken.join(", ")
+                        )
+                    };
+                    mismatches.push(Mismatch {
+                        path,
+                        expected: format!("an event matching {}", matcher.to_value()),
+                        actual,
+                    });
+                    reconciled.push(matcher.to_value());
+                }
+            }
+        }
+        Value::Array(reconciled)
+    }
+
+    /// An event the exhaustive list has no entry for.
+    fn extra(&self, field: &str, at: usize, event: &Value) -> Mismatch {
+        Mismatch {
+            path: format!("{field}.exhaustive"),
+            expected: format!("only the {} events listed", self.events.len()),
+            actual: format!("an extra event {}, {}", at + 1, brief(event)),
+        }
+    }
+
+    /// The matchers as an ordered subsequence of the events (`in_order`); an event that matches
+    /// but arrived before the previous match is reported as out of order, not as missing.
+    fn check_in_order(
         &self,
         field: &str,
         events: &[Value],
@@ -98,14 +203,24 @@ impl TelemetryExpectation {
                     } else {
                         format!(" after event {next}")
                     };
-                    mismatches.push(Mismatch {
-                        path: format!("{field}.events[{i}]"),
-                        expected: format!("an event matching {}{after}", matcher.to_value()),
-                        actual: format!(
+                    let early = (0..next)
+                        .find(|&at| matcher.is_satisfied(Some(&events[at]), &mut captures.clone()));
+                    let actual = match early {
+                        Some(at) => format!(
+                            "out of order: event {} ({}) matches it but arrived before event {next}",
+                            at + 1,
+                            brief(&events[at])
+                        ),
+                        None => format!(
                             "none among the {} events{}",
                             events.len() - next,
                             if next == 0 { "" } else { " after it" }
                         ),
+                    };
+                    mismatches.push(Mismatch {
+                        path: format!("{field}.events[{i}]"),
+                        expected: format!("an event matching {}{after}", matcher.to_value()),
+                        actual,
                     });
                     reconciled.push(matcher.to_value());
                 }
@@ -132,11 +247,7 @@ impl TelemetryExpectation {
     ) {
         for at in range {
             if self.exhaustive {
-                mismatches.push(Mismatch {
-                    path: format!("{field}.exhaustive"),
-                    expected: format!("only the {} events listed", self.events.len()),
-                    actual: format!("an extra event {}, {}", at + 1, brief(&events[at])),
-                });
+                mismatches.push(self.extra(field, at, &events[at]));
                 // Left out of the expected side, so the diff shows it as an addition.
             } else {
                 reconciled.push(events[at].clone());
@@ -181,6 +292,12 @@ mod tests {
         (out, reconciled)
     }
 
+    /// An exhaustive expectation of events with these names.
+    fn exactly(names: &[&str], in_order: bool) -> Value {
+        let events: Vec<Value> = names.iter().map(|name| json!({"name": name})).collect();
+        json!({"exhaustive": true, "in_order": in_order, "events": events})
+    }
+
     fn call() -> Value {
         json!([
             {"name": "platform.initStart", "traceId": "r-1"},
@@ -192,8 +309,8 @@ mod tests {
     }
 
     #[test]
-    fn events_are_an_ordered_subsequence() {
-        let ordered = json!({"events": [
+    fn in_order_events_are_an_ordered_subsequence_and_a_late_match_is_out_of_order() {
+        let ordered = json!({"in_order": true, "events": [
             {"name": "platform.start", "traceId": {"$same": "rid"}},
             {"name": "function", "logs": {"$regex": "hello$"}},
             {"name": "platform.report"}
@@ -202,19 +319,58 @@ mod tests {
         assert_eq!(mismatches, []);
         assert_eq!(reconciled, call());
 
-        let reversed = json!({"events": [{"name": "platform.report"}, {"name": "platform.start"}]});
-        let (mismatches, _) = check(reversed, &call());
+        let reversed = json!({"in_order": true, "events": [{"name": "platform.report"}, {"name": "platform.start"}]});
+        let (mismatches, _) = check(reversed.clone(), &call());
         assert_eq!(mismatches.len(), 1);
         assert_eq!(mismatches[0].path, "telemetry.events[1]");
         assert_eq!(
-            mismatches[0].actual, "none among the 0 events after it",
+            mismatches[0].actual,
+            "out of order: event 2 (\"platform.start\") matches it but arrived before event 5",
             "{mismatches:?}"
+        );
+        let absent = json!({"in_order": true, "events": [{"name": "platform.report"}, {"name": "platform.restore"}]});
+        let (mismatches, _) = check(absent, &call());
+        assert_eq!(mismatches[0].actual, "none among the 0 events after it");
+    }
+
+    #[test]
+    fn without_in_order_each_entry_needs_an_event_of_its_own_wherever_it_arrived() {
+        let reversed = json!({"events": [{"name": "platform.report"}, {"name": "platform.start"}]});
+        let (mismatches, reconciled) = check(reversed, &call());
+        assert_eq!(mismatches, []);
+        assert_eq!(reconciled, call());
+
+        // Two entries cannot share one event; a loose entry leaves the strict one its event.
+        let shared = json!({"events": [{"traceId": "r-1"}, {"name": "platform.start"}, {"name": "platform.start"}]});
+        let (mismatches, reconciled) = check(shared, &call());
+        assert_eq!(mismatches.len(), 1, "{mismatches:?}");
+        assert_eq!(mismatches[0].path, "telemetry.events[2]");
+        assert_eq!(
+            mismatches[0].actual,
+            "the events that match it (event 2) match other entries of the list"
+        );
+        assert_eq!(reconciled.as_array().unwrap().len(), 6);
+
+        let exhaustive = |names: &[&str]| exactly(names, false);
+        let shuffled = [
+            "platform.report",
+            "function",
+            "platform.initStart",
+            "platform.RuntimeDone",
+            "platform.start",
+        ];
+        assert_eq!(check(exhaustive(&shuffled), &call()).0, []);
+        let (mismatches, _) = check(exhaustive(&shuffled[1..]), &call());
+        assert_eq!(mismatches.len(), 1, "{mismatches:?}");
+        assert_eq!(
+            mismatches[0].actual,
+            "an extra event 5, \"platform.report\""
         );
     }
 
     #[test]
-    fn exhaustive_means_exactly_these_events_in_order() {
-        let names = |names: &[&str]| json!({"exhaustive": true, "events": names.iter().map(|n| json!({"name": n})).collect::<Vec<_>>()});
+    fn exhaustive_in_order_means_exactly_these_events_in_this_order() {
+        let names = |names: &[&str]| exactly(names, true);
         let all = [
             "platform.initStart",
             "platform.start",
@@ -248,7 +404,7 @@ mod tests {
 
     #[test]
     fn a_missing_event_stands_where_it_was_looked_for() {
-        let expected = json!({"events": [
+        let expected = json!({"in_order": true, "events": [
             {"name": "platform.start"},
             {"name": "platform.RuntimeDone", "status": "failure"},
             {"name": "platform.report"}
@@ -277,6 +433,18 @@ mod tests {
                 "platform.report"
             ]
         );
+    }
+
+    #[test]
+    fn an_absent_event_is_named_where_it_arrived() {
+        let init = json!({"events": [{"name": "platform.start"}], "absent": [{"name": {"$prefix": "platform.init"}}, {"name": "extension"}]});
+        let (mismatches, _) = check(init, &call());
+        assert_eq!(mismatches.len(), 1, "{mismatches:?}");
+        assert_eq!(mismatches[0].path, "telemetry.absent[0]");
+        assert_eq!(mismatches[0].actual, "event 1, \"platform.initStart\"");
+        let warm =
+            json!({"events": [{"name": "platform.start"}], "absent": [{"name": "extension"}]});
+        assert_eq!(check(warm, &call()).0, []);
     }
 
     #[test]
@@ -316,6 +484,16 @@ mod tests {
                 json!({"events": [], "order": 1}),
                 "order",
                 "telemetry.order",
+            ),
+            (
+                json!({"events": [], "in_order": 1}),
+                "in_order",
+                "true or false",
+            ),
+            (
+                json!({"events": [], "absent": {}}),
+                "absent",
+                "array of matchers",
             ),
             (
                 json!({"events": [{"$regx": "a"}]}),

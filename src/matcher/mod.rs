@@ -25,6 +25,7 @@ pub use parse::{MatcherError, OPERATORS};
 /// Arbitrary JSON shaped like matchers, for the case loader's property tests.
 #[cfg(test)]
 pub use proptests::json as proptest_json;
+pub use structure::Assignment;
 
 #[derive(Debug, Clone)]
 pub enum Matcher {

@@ -93,20 +93,7 @@ pub fn check_contains(
     captures: &mut Captures,
     mismatches: &mut Vec<Mismatch>,
 ) -> Value {
-    // Which elements each matcher matches on its own, with the captures bound so far.
-    let fits: Vec<Vec<usize>> = wanted
-        .iter()
-        .map(|m| {
-            (0..actual.len())
-                .filter(|&j| m.is_satisfied(Some(&actual[j]), &mut captures.clone()))
-                .collect()
-        })
-        .collect();
-    let mut owner: Vec<Option<usize>> = vec![None; actual.len()];
-    for i in 0..wanted.len() {
-        let mut seen = vec![false; actual.len()];
-        augment(i, &fits, &mut owner, &mut seen);
-    }
+    let Assignment { owner, fits } = Assignment::of(wanted, actual, captures);
     let before = mismatches.len();
     captures.transaction(|captures| {
         let mut reconciled = actual.to_vec();
@@ -141,6 +128,39 @@ pub fn check_contains(
         }
         (Value::Array(reconciled), mismatches.len() == before)
     })
+}
+
+/// Matchers given distinct elements, as many as can be (a maximum matching: a greedy pass would
+/// give an element to a loose matcher that a strict one needed).
+pub struct Assignment {
+    /// The matcher each element went to.
+    pub owner: Vec<Option<usize>>,
+    /// The elements each matcher matches on its own, with the captures bound before.
+    pub fits: Vec<Vec<usize>>,
+}
+
+impl Assignment {
+    pub fn of(wanted: &[Matcher], actual: &[Value], captures: &Captures) -> Assignment {
+        let fits: Vec<Vec<usize>> = wanted
+            .iter()
+            .map(|m| {
+                (0..actual.len())
+                    .filter(|&j| m.is_satisfied(Some(&actual[j]), &mut captures.clone()))
+                    .collect()
+            })
+            .collect();
+        let mut owner: Vec<Option<usize>> = vec![None; actual.len()];
+        for i in 0..wanted.len() {
+            let mut seen = vec![false; actual.len()];
+            augment(i, &fits, &mut owner, &mut seen);
+        }
+        Assignment { owner, fits }
+    }
+
+    /// The element matcher `i` got.
+    pub fn element_of(&self, i: usize) -> Option<usize> {
+        self.owner.iter().position(|owner| *owner == Some(i))
+    }
 }
 
 /// Kuhn's augmenting path: gives matcher `i` an element, moving others to free ones if needed.

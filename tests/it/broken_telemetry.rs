@@ -23,7 +23,7 @@ pub const BROKEN_TELEMETRY: &[BrokenTelemetry] = &[
     BrokenTelemetry {
         fault: "no-init-events",
         fails: &[
-            "telemetry::init-events-before-call-events",
+            "telemetry::cold-call-events",
             "telemetry::init-report",
             "telemetry::init-runtime-done",
             "telemetry::init-start",
@@ -31,15 +31,12 @@ pub const BROKEN_TELEMETRY: &[BrokenTelemetry] = &[
     },
     BrokenTelemetry {
         fault: "init-events-every-call",
-        fails: &[
-            "telemetry::platform-subscription-no-function-events",
-            "telemetry::warm-call-no-init-events",
-        ],
+        fails: &["telemetry::warm-call-no-init-events"],
     },
     BrokenTelemetry {
         fault: "aws-runtime-done-casing",
         fails: &[
-            "telemetry::call-order",
+            "telemetry::call-events",
             "telemetry::failed-call-events",
             "telemetry::platform-subscription-no-function-events",
             "telemetry::runtime-done-event",
@@ -67,20 +64,11 @@ pub const BROKEN_TELEMETRY: &[BrokenTelemetry] = &[
         ],
     },
     BrokenTelemetry {
-        fault: "events-out-of-order",
-        fails: &[
-            "telemetry::call-order",
-            "telemetry::platform-subscription-no-function-events",
-            "telemetry::warm-call-no-init-events",
-        ],
-    },
-    BrokenTelemetry {
         fault: "no-report",
         fails: &[
-            "telemetry::call-order",
+            "telemetry::call-events",
             "telemetry::failed-call-events",
             "telemetry::platform-subscription-no-function-events",
-            "telemetry::report-durations-match-summary",
             "telemetry::report-event",
             "telemetry::report-memory",
             "telemetry::timeout-call-events",
@@ -120,18 +108,17 @@ pub const BROKEN_TELEMETRY: &[BrokenTelemetry] = &[
         fault: "events-delivered-after-next-call",
         fails: &[
             "extensions::register-eleventh-refused",
-            "telemetry::call-order",
+            "telemetry::call-events",
             "telemetry::extension-tagged-line",
             "telemetry::extension-untagged-not-sent",
             "telemetry::failed-call-events",
             "telemetry::function-tagged-line",
             "telemetry::function-untagged-not-sent",
-            "telemetry::init-events-before-call-events",
+            "telemetry::cold-call-events",
             "telemetry::init-report",
             "telemetry::init-runtime-done",
             "telemetry::init-start",
             "telemetry::platform-subscription-no-function-events",
-            "telemetry::report-durations-match-summary",
             "telemetry::report-event",
             "telemetry::report-memory",
             "telemetry::runtime-done-event",

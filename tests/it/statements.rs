@@ -120,7 +120,6 @@ const NOT_YET_CHECKED: &[&str] = &[
     "handler.http-function-base64-default",
     "handler.http-function-port-8000",
     "initializer.context-has-temporary-ak",
-    "initializer.context-logger-usable",
     "initializer.error-type-guide-form",
     "initializer.execution-billed",
     "initializer.failure-logged-at-error",

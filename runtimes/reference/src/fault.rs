@@ -21,7 +21,7 @@ pub enum TelemetryFault {
     UntaggedExtensionLines,
     /// Platform events carry a fresh UUID instead of the request id.
     TraceIdNotRequestId,
-    /// `platform.RuntimeDone` before `platform.start`.
+    /// `platform.RuntimeDone` before `platform.start`: a variant the page allows (it gives no order).
     EventsOutOfOrder,
     /// No `platform.report`.
     NoReport,

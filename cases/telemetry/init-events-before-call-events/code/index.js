@@ -1,5 +1,0 @@
-'use strict';
-
-exports.handler = function (event, context, callback) {
-  callback(null, 'ok');
-};
