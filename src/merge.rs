@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, FixedOffset};
 
 use crate::partition::Partition;
-use crate::report::json::{self, Report, RuntimeInfo, Totals};
+use crate::report::json::{self, Report, RuntimeInfo, StatementOutcome, Totals};
 use crate::report::{html, junit};
 use crate::runtime_id::RuntimeId;
 
@@ -215,6 +215,7 @@ pub fn merge(shards: &[(PathBuf, Report)]) -> Result<Report, MergeError> {
         format: json::FORMAT.into(),
         run_info,
         totals: Totals::of(&trials),
+        statements: StatementOutcome::of(&trials),
         trials,
     })
 }

@@ -21,6 +21,9 @@ pub struct TrialRecord {
     /// `None` for a case that does not load.
     pub level: Option<Level>,
     pub features: Vec<String>,
+    /// The ids of the statements the case cites (`statements`); empty for a case that does not
+    /// load.
+    pub statements: Vec<String>,
     pub verdict: Verdict,
     /// The steps that ran, in order, up to the one that decided the verdict.
     pub steps: Vec<StepRecord>,

@@ -374,6 +374,7 @@ impl Suite {
             runtime: None,
             level: None,
             features: Vec::new(),
+            statements: Vec::new(),
             verdict: Verdict::CaseInvalid(format!("the case does not load: {error}")),
             steps: Vec::new(),
             node_version: None,
@@ -397,6 +398,7 @@ impl Suite {
             runtime: None,
             level: None,
             features: Vec::new(),
+            statements: Vec::new(),
             verdict: Verdict::CaseInvalid(message.clone()),
             steps: Vec::new(),
             node_version: None,
@@ -425,6 +427,12 @@ impl Suite {
             runtime: Some(runtime),
             level: Some(case.level),
             features: case.features.clone(),
+            statements: case
+                .statements
+                .ids
+                .iter()
+                .map(|(_, id)| id.clone())
+                .collect(),
             verdict: Verdict::Pass,
             steps: Vec::new(),
             node_version: None,
@@ -588,6 +596,7 @@ fn again(record: &TrialRecord) -> TrialRecord {
         runtime: record.runtime,
         level: record.level,
         features: record.features.clone(),
+        statements: record.statements.clone(),
         verdict: Verdict::Pass,
         steps: Vec::new(),
         node_version: None,

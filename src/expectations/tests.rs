@@ -207,6 +207,7 @@ fn record(id: &str, verdict: Verdict) -> TrialRecord {
         runtime: crate::runtime_id::RuntimeId::parse(id.split("::").next().unwrap()),
         level: None,
         features: Vec::new(),
+        statements: Vec::new(),
         verdict,
         steps: Vec::new(),
         node_version: None,

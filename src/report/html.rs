@@ -48,6 +48,10 @@ pub fn render_value(report: &Value) -> String {
     totals(&mut page, &report["totals"]);
     grid(&mut page, info, trials);
     page.push_str("</div>\n");
+    statements(
+        &mut page,
+        report["statements"].as_array().map_or(&[], Vec::as_slice),
+    );
     page.push_str("<section id=\"trials\">\n<h2>Trials</h2>\n");
     filters(&mut page, info, trials);
     for trial in trials {
@@ -176,6 +180,57 @@ pub fn grid_counts(trials: &[Value]) -> BTreeMap<String, BTreeMap<String, Cell>>
 }
 
 /// The runtimes as columns: those the run selected, in its order, then any other a trial names.
+/// The statements of the sources a failing trial cites (or an erring one), each with those trials:
+/// which promises to look at, beside which cases failed.
+fn statements(page: &mut String, outcomes: &[Value]) {
+    if outcomes.is_empty() {
+        return;
+    }
+    let count = |verdict: &str| {
+        outcomes
+            .iter()
+            .filter(|outcome| outcome["verdict"] == verdict)
+            .count()
+    };
+    let _ = write!(
+        page,
+        "<section id=\"statements\">\n<h2>Statements</h2>\n<p>{} statements of the sources \
+         checked: {} failing (a trial citing it failed), {} unsure (one erred), {} held, {} not \
+         run.</p>\n",
+        outcomes.len(),
+        count("failing"),
+        count("unsure"),
+        count("held"),
+        count("not-run"),
+    );
+    let shown: Vec<&Value> = outcomes
+        .iter()
+        .filter(|outcome| outcome["verdict"] == "failing" || outcome["verdict"] == "unsure")
+        .collect();
+    if !shown.is_empty() {
+        page.push_str(
+            "<table class=\"statements\">\n<thead><tr><th>statement</th><th>verdict</th>\
+             <th>failing trials</th></tr></thead>\n<tbody>\n",
+        );
+        for outcome in shown {
+            let failing: Vec<String> = list(&outcome["failing"])
+                .iter()
+                .map(|id| format!("<code>{}</code>", esc(id)))
+                .collect();
+            let _ = writeln!(
+                page,
+                "<tr class=\"{}\"><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
+                esc(&text(&outcome["verdict"])),
+                esc(&text(&outcome["id"])),
+                esc(&text(&outcome["verdict"])),
+                failing.join(", ")
+            );
+        }
+        page.push_str("</tbody>\n</table>\n");
+    }
+    page.push_str("</section>\n");
+}
+
 fn runtime_columns(info: &Value, trials: &[Value]) -> Vec<String> {
     let mut columns: Vec<String> = info["runtimes"]
         .as_object()
@@ -307,6 +362,18 @@ fn trial_row(page: &mut String, trial: &Value) {
             page,
             "<p class=\"reason\">expected to fail: {}</p>",
             esc(reason)
+        );
+    }
+    let statements = list(&trial["statements"]);
+    if !statements.is_empty() {
+        let _ = writeln!(
+            page,
+            "<p class=\"statements\">checks: {}</p>",
+            statements
+                .iter()
+                .map(|id| format!("<code>{}</code>", esc(id)))
+                .collect::<Vec<_>>()
+                .join(", ")
         );
     }
     attempts(page, trial);

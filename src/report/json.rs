@@ -19,7 +19,25 @@ pub struct Report {
     pub format: String,
     pub run_info: RunInfo,
     pub totals: Totals,
+    /// Each statement the trials cite, with what their verdicts say of it.
+    #[serde(default)]
+    pub statements: Vec<StatementOutcome>,
     pub trials: Vec<Trial>,
+}
+
+/// What the trials that cite a statement say of it. A failing trial may have failed on any of
+/// the statements it cites, so `failing` says where to look, not which statement broke.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StatementOutcome {
+    pub id: String,
+    /// `failing`: a trial citing it failed (`fail`, `flaky`, `expected-failure`); `unsure`: none
+    /// failed but one erred; `held`: one passed and none failed or erred; `not-run`: all skipped
+    /// or invalid.
+    pub verdict: String,
+    /// How many trials cite it.
+    pub trials: usize,
+    /// The trials that failed or erred, by id.
+    pub failing: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -102,6 +120,9 @@ pub struct Trial {
     pub runtime: Option<String>,
     pub level: Option<String>,
     pub features: Vec<String>,
+    /// The statements the case cites.
+    #[serde(default)]
+    pub statements: Vec<String>,
     pub verdict: String,
     pub expected: String,
     pub expected_reason: Option<String>,
@@ -180,6 +201,63 @@ impl Totals {
     }
 }
 
+impl StatementOutcome {
+    /// The outcome of every statement `trials` cite, by id.
+    pub fn of(trials: &[Trial]) -> Vec<StatementOutcome> {
+        StatementOutcome::of_cited(
+            trials
+                .iter()
+                .map(|t| (t.id.as_str(), t.verdict.as_str(), t.statements.as_slice())),
+        )
+    }
+
+    /// The outcome of every statement cited by the trials given as (id, verdict name, cited
+    /// statements), by id.
+    fn of_cited<'a>(
+        trials: impl Iterator<Item = (&'a str, &'a str, &'a [String])>,
+    ) -> Vec<StatementOutcome> {
+        struct Cited<'a> {
+            id: &'a str,
+            verdict: &'a str,
+        }
+        let mut by_id: BTreeMap<&str, Vec<Cited>> = BTreeMap::new();
+        for (id, verdict, statements) in trials {
+            for statement in statements {
+                by_id
+                    .entry(statement)
+                    .or_default()
+                    .push(Cited { id, verdict });
+            }
+        }
+        by_id
+            .into_iter()
+            .map(|(id, citing)| {
+                let has = |verdicts: &[&str]| citing.iter().any(|t| verdicts.contains(&t.verdict));
+                let verdict = if has(&["fail", "flaky", "expected-failure"]) {
+                    "failing"
+                } else if has(&["error"]) {
+                    "unsure"
+                } else if has(&["pass", "unexpected-pass"]) {
+                    "held"
+                } else {
+                    "not-run"
+                };
+                let failing = citing
+                    .iter()
+                    .filter(|t| ["fail", "flaky", "expected-failure", "error"].contains(&t.verdict))
+                    .map(|t| t.id.to_owned())
+                    .collect();
+                StatementOutcome {
+                    id: id.to_owned(),
+                    verdict: verdict.into(),
+                    trials: citing.len(),
+                    failing,
+                }
+            })
+            .collect()
+    }
+}
+
 /// The report of a run: `given` (what `cli` gathered) and its records.
 pub fn report(given: &Given, records: &[TrialRecord]) -> Report {
     let mut trials: Vec<Trial> = records
@@ -191,6 +269,7 @@ pub fn report(given: &Given, records: &[TrialRecord]) -> Report {
         format: FORMAT.into(),
         run_info: run_info(given, records),
         totals: Totals::of(&trials),
+        statements: StatementOutcome::of(&trials),
         trials,
     }
 }
@@ -303,6 +382,7 @@ fn trial(record: &TrialRecord, corpus_root: &Path) -> Trial {
         runtime: record.runtime.map(|r| r.to_string()),
         level: record.level.map(|l| l.name().to_owned()),
         features: record.features.clone(),
+        statements: record.statements.clone(),
         verdict: verdict_name(record).into(),
         expected: if record.expected_failure.is_some() {
             "fail"
@@ -353,6 +433,46 @@ mod tests {
     use crate::report::sample;
 
     #[test]
+    fn a_statement_is_failing_with_a_failing_trial_and_unsure_after_an_error() {
+        let trial = |id: &str, verdict: &str, statements: &[&str]| -> Trial {
+            serde_json::from_value(serde_json::json!({
+                "id": id, "case": "a::b", "area": "a", "case_path": "cases/a/b", "runtime": null,
+                "level": null, "features": [], "statements": statements, "verdict": verdict,
+                "expected": "pass", "expected_reason": null, "duration_ms": 0.0,
+                "node_version": null, "steps": [], "message": null, "failure": null, "rerun": ""
+            }))
+            .unwrap()
+        };
+        let trials = [
+            trial("r::a::1", "pass", &["t.kept", "t.broken", "t.unsure"]),
+            trial("r::a::2", "expected-failure", &["t.broken"]),
+            trial("r::a::3", "error", &["t.unsure"]),
+            trial("r::a::4", "skipped", &["t.skipped"]),
+        ];
+        let outcomes: Vec<(String, String, usize, Vec<String>)> = StatementOutcome::of(&trials)
+            .into_iter()
+            .map(|o| (o.id, o.verdict, o.trials, o.failing))
+            .collect();
+        let owned = |id: &str, verdict: &str, n: usize, failing: &[&str]| {
+            (
+                id.to_owned(),
+                verdict.to_owned(),
+                n,
+                failing.iter().map(|f| f.to_string()).collect::<Vec<_>>(),
+            )
+        };
+        assert_eq!(
+            outcomes,
+            [
+                owned("t.broken", "failing", 2, &["r::a::2"]),
+                owned("t.kept", "held", 1, &[]),
+                owned("t.skipped", "not-run", 1, &[]),
+                owned("t.unsure", "unsure", 2, &["r::a::3"]),
+            ]
+        );
+    }
+
+    #[test]
     fn has_the_contract_shape_sorted_trials_totals_and_verdict_names() {
         let report = report(&sample::run_info(), &sample::records());
         let value = serde_json::to_value(&report).unwrap();
@@ -360,7 +480,19 @@ mod tests {
         let keys = |v: &serde_json::Value| -> Vec<String> {
             v.as_object().unwrap().keys().cloned().collect()
         };
-        assert_eq!(keys(&value), ["format", "run_info", "totals", "trials"]);
+        assert_eq!(
+            keys(&value),
+            ["format", "run_info", "totals", "statements", "trials"]
+        );
+        // Every sample trial that loads cites `handler.statement`; one fails, so it is failing.
+        assert_eq!(report.statements.len(), 1);
+        assert_eq!(
+            (
+                report.statements[0].id.as_str(),
+                report.statements[0].verdict.as_str()
+            ),
+            ("handler.statement", "failing")
+        );
         assert_eq!(
             keys(&value["run_info"]),
             [

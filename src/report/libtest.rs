@@ -126,6 +126,7 @@ mod tests {
             runtime: None,
             level: None,
             features: Vec::new(),
+            statements: Vec::new(),
             verdict: Verdict::Fail(Box::new(failure)),
             steps: Vec::new(),
             node_version: None,

@@ -63,6 +63,7 @@ mod tests {
             runtime: RuntimeId::parse(runtime),
             level: None,
             features: Vec::new(),
+            statements: Vec::new(),
             verdict: Verdict::Pass,
             steps: Vec::new(),
             node_version: Some(version.into()),

@@ -47,6 +47,14 @@ fn record(name: &str, verdict: Verdict, expected_failure: Option<&str>) -> Trial
         },
         level: (!invalid).then_some(Level::Documented),
         features: Vec::new(),
+        statements: if invalid {
+            Vec::new()
+        } else {
+            vec![format!(
+                "{}.statement",
+                case.split("::").next().unwrap_or(case)
+            )]
+        },
         verdict,
         steps: vec![StepRecord {
             label: "event.json → expected.json".into(),

@@ -77,6 +77,7 @@ mod tests {
             runtime: None,
             level: None,
             features: Vec::new(),
+            statements: Vec::new(),
             verdict,
             steps: Vec::new(),
             node_version: None,

@@ -193,3 +193,33 @@ fn a_sparse_document_still_renders() {
     assert!(page.contains("data-total=\"total\">0</span>"));
     assert!(page.ends_with("</html>\n"));
 }
+
+#[test]
+fn a_failing_statement_is_named_with_its_failing_trials() {
+    let mut page_report = report(vec![failing_trial()]);
+    page_report["statements"] = json!([
+        {"id": "context.user-data", "verdict": "failing", "trials": 2,
+         "failing": ["Node.js20.15::context::user-data"]},
+        {"id": "context.<b>", "verdict": "held", "trials": 1, "failing": []}
+    ]);
+    page_report["trials"][0]["statements"] = json!(["context.user-data"]);
+    let page = render_value(&page_report);
+    assert!(page.contains(
+        "2 statements of the sources checked: 1 failing (a trial citing it failed), 0 unsure (one erred), 1 held, 0 not run."
+    ), "{page}");
+    assert!(
+        page.contains(
+            "<tr class=\"failing\"><td><code>context.user-data</code></td><td>failing</td>\
+         <td><code>Node.js20.15::context::user-data</code></td></tr>"
+        ),
+        "{page}"
+    );
+    // A statement that held is counted, not listed.
+    assert!(!page.contains("context.&lt;b&gt;"), "{page}");
+    assert!(
+        page.contains("checks: <code>context.user-data</code>"),
+        "{page}"
+    );
+    // A report without statements (an older one) has no section.
+    assert!(!render_value(&report(vec![failing_trial()])).contains("id=\"statements\""));
+}
