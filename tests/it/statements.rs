@@ -46,7 +46,6 @@ const NOT_YET_CHECKED: &[&str] = &[
     "functions-api.create-answer-cpu-100-per-128",
     "functions-api.create-answer-echoes-config",
     "functions-api.create-answer-urn-has-latest",
-    "functions-api.create-bad-request-example-fss-0400",
     "functions-api.create-status-codes",
     "functions-api.delete-latest-version-refused",
     "functions-api.delete-missing-404-fss-1051",
