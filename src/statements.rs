@@ -82,7 +82,8 @@ impl Registry {
         files.sort();
         let mut registry = Registry::default();
         for file in files {
-            let text = std::fs::read_to_string(&file).map_err(read_error(&file))?;
+            // As a case's files are read: a regular file of bounded size, UTF-8.
+            let text = crate::case::read(&file)?;
             registry.add_file(&file, &text)?;
         }
         Ok(Some(registry))

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use toml::Spanned;
 
-pub use file::{CaseError, line_of};
+pub use file::{CaseError, line_of, read};
 pub use function::FunctionSettings;
 pub use step::{Action, DeployCheck, Pause, Step};
 
@@ -23,7 +23,7 @@ use crate::expect::{ExpectError, PREBOUND};
 use crate::feature;
 use crate::observe::CallKind;
 use crate::runtime_id::RuntimeRange;
-use file::{expect_error, find_line, load_expected, named_file, read};
+use file::{expect_error, find_line, load_expected, named_file};
 use function::{FunctionFile, Source, load_function};
 use step::{StepFile, load_step};
 
