@@ -15,7 +15,7 @@ use fgconform::feature::{self, Scope};
 
 use crate::support::{affected_corpus, fails_exactly, fgconform, release_missing};
 
-use self::proxy::{Fault, IDLE_SECONDS, Proxy};
+use self::proxy::{Fault, IDLE_SECONDS, INVOKE_TIMEOUTS, Proxy};
 
 pub struct BrokenPlatform {
     pub name: &'static str,
@@ -201,7 +201,7 @@ fn check(broken: &BrokenPlatform) -> Result<(), Failed> {
     std::fs::write(
         &target,
         format!(
-            "name = \"broken-{}\"\nurl = \"{}\"\nruntimes = [\"Node.js20.15\"]\nfeatures = \"all\"\nidle_timeout = {IDLE_SECONDS}\n",
+            "name = \"broken-{}\"\nurl = \"{}\"\nruntimes = [\"Node.js20.15\"]\nfeatures = \"all\"\nidle_timeout = {IDLE_SECONDS}\n{INVOKE_TIMEOUTS}",
             broken.name, proxy.url,
         ),
     )?;

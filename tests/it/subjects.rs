@@ -11,7 +11,7 @@ use std::path::Path;
 use libtest_mimic::{Failed, Trial};
 
 use crate::mutants::patched_runtime;
-use crate::platforms::proxy::{Fault, IDLE_SECONDS, Proxy};
+use crate::platforms::proxy::{Fault, IDLE_SECONDS, INVOKE_TIMEOUTS, Proxy};
 use crate::support::{fails_exactly, fgconform, release_missing};
 
 pub enum Break {
@@ -558,7 +558,7 @@ fn check(subject: &Subject) -> Result<(), Failed> {
             std::fs::write(
                 &target,
                 format!(
-                    "name = \"broken-{}\"\nurl = \"{}\"\nruntimes = [\"Node.js20.15\"]\nfeatures = \"all\"\nidle_timeout = {IDLE_SECONDS}\n",
+                    "name = \"broken-{}\"\nurl = \"{}\"\nruntimes = [\"Node.js20.15\"]\nfeatures = \"all\"\nidle_timeout = {IDLE_SECONDS}\n{INVOKE_TIMEOUTS}",
                     subject.name, proxy.url,
                 ),
             )?;

@@ -20,6 +20,11 @@ use serde_json::{Value, json};
 /// step arrive after its instance was recycled.
 pub const IDLE_SECONDS: u64 = 4;
 
+/// The invoke allowances of the proxy's descriptor: a 6 MB answer through a debug-built proxy and
+/// fgref on a loaded `cargo test` once took longer than the 10 s a local target gets. No broken
+/// platform's failure rests on the harness giving up, so a longer wait costs only a hang's time.
+pub const INVOKE_TIMEOUTS: &str = "[timeouts]\ncold_invoke = 40\nwarm_invoke = 40\n";
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Fault {
     /// Bills in 100 ms units, as FunctionGraph did years ago.
