@@ -52,7 +52,6 @@ pub const BROKEN_PLATFORMS: &[BrokenPlatform] = &[
             "memory::larger-memory-size-allows-more",
             "memory::within-limit-memory-used",
             "summary::billing-duration",
-            "summary::billing-duration-header",
             "summary::duration-per-call",
             "summary::failed-call",
             "summary::memory-used-measured",

@@ -37,6 +37,7 @@ const NOT_YET_CHECKED: &[&str] = &[
     "extensions.extensions-start-before-init-code",
     "extensions.invoke-example-urn-yrk",
     "extensions.node-paths-16-to-20-observed",
+    "extensions.register-answer-error-info",
     "extensions.register-answer-handler-name",
     "extensions.register-answer-version-dollar-latest",
     "extensions.register-name-checks-boot",
