@@ -1,7 +1,7 @@
-//! The statement registry holds: every statement of the sources is checked by a case or says
-//! why none checks it (the ones not yet checked are listed here, so the list only shrinks), each
-//! contradiction it names is in CONTRADICTIONS.md, README quotes its totals and the corpus's, and
-//! `fgconform statements` prints them.
+//! The statement registry holds: every statement of the sources is checked by a case or says why
+//! none checks it (the ones not yet checked are listed here, so the list changes only on purpose),
+//! each contradiction it names is in CONTRADICTIONS.md, README quotes its totals and the corpus's,
+//! and `fgconform statements` prints them.
 
 use libtest_mimic::{Failed, Trial};
 
