@@ -13,11 +13,11 @@ use crate::certify::manifest::{
     HASHED, JUNIT_XML, MANIFEST_TOML, Manifest, PRODUCT_TOML, REPORT_JSON, RUN_LOG,
     product_problems, sha256_file,
 };
+use crate::corpus::load_corpus;
 use crate::corpus_digest::corpus_digest;
 use crate::report::json::{Report, Totals};
 use crate::runtime_id::RuntimeId;
 use crate::select::Selection;
-use crate::suite::load_corpus;
 
 /// What `fgconform verify` was asked for.
 #[derive(Debug, Clone, Default)]

@@ -12,6 +12,7 @@ use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use libtest_mimic::Trial;
 
 use crate::case::{Case, Level};
+use crate::corpus;
 use crate::corpus_digest::corpus_digest;
 use crate::coverage;
 use crate::discover;
@@ -29,7 +30,7 @@ use crate::runtime_id::RuntimeId;
 use crate::schedule;
 use crate::select::Selection;
 use crate::statements::Registry;
-use crate::suite::{self, Suite};
+use crate::suite::Suite;
 use crate::target::TargetKind;
 use crate::verdict::Verdict;
 
@@ -483,7 +484,7 @@ pub(crate) fn print_all(text: &str) {
 /// The registry and every case of the corpus at `root`; a case that does not load would make
 /// counts over the corpus wrong, so it is an error here (printed) rather than a row.
 pub(crate) fn every_case(root: &Path) -> Result<(Option<Registry>, Vec<Case>), ExitCode> {
-    let corpus = suite::load_corpus(root).map_err(|error| {
+    let corpus = corpus::load_corpus(root).map_err(|error| {
         eprintln!("error: {error}");
         ExitCode::from(EXIT_SETUP)
     })?;

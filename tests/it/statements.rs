@@ -216,7 +216,7 @@ pub fn trials() -> Vec<Trial> {
 /// The project's registry and every case (all must load: a case citing an unknown statement
 /// does not).
 fn corpus() -> Result<(Registry, Vec<Case>), Failed> {
-    let corpus = fgconform::suite::load_corpus(&project_root().join("cases"))?;
+    let corpus = fgconform::corpus::load_corpus(&project_root().join("cases"))?;
     let (registry, cases) = corpus.every_case().map_err(|errors| {
         errors
             .iter()
