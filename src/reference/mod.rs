@@ -5,20 +5,11 @@
 mod releases;
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::time::Duration;
 
 pub use releases::{InstallEvent, InstallEvents, Progress, Settings, install_all, release_of};
 
 use crate::runtime_id::RuntimeId;
-
-/// The variable naming a language runtime to run inside fgref instead of ours (PROTOCOL.md §5).
-pub const BOOTSTRAP_VAR: &str = "FGREF_NODEJS_BOOTSTRAP";
-
-/// The language runtime `FGREF_NODEJS_BOOTSTRAP` names, if any.
-pub fn bootstrap_override() -> Option<PathBuf> {
-    std::env::var_os(BOOTSTRAP_VAR).map(PathBuf::from)
-}
 
 /// fgref, running inside the harness for this run.
 pub struct Embedded {
@@ -39,17 +30,14 @@ impl Embedded {
         idle_timeout: Duration,
         host_ports: Vec<u16>,
     ) -> Result<Embedded, String> {
-        // Only fgconform's own self-tests set it, to run the corpus against a broken fgref.
-        let telemetry_fault = fgref::TelemetryFault::from_env()?;
         let unavailable = releases::prepare(runtimes, settings).await;
         let config = fgref::Config {
-            nodejs_bootstrap: bootstrap_override(),
+            nodejs_bootstrap: settings.nodejs_bootstrap.clone(),
             token,
             access_key,
             node_cache: settings.node_cache.clone(),
             idle_timeout,
             host_ports,
-            telemetry_fault,
             ..fgref::Config::default()
         };
         let server = fgref::Server::start(config)

@@ -22,6 +22,8 @@ pub struct Settings {
     pub node_cache: Option<PathBuf>,
     /// Download nothing: missing releases fall back to the system node of the same major.
     pub offline: bool,
+    /// A language runtime to run inside fgref instead of ours (`--nodejs-bootstrap`).
+    pub nodejs_bootstrap: Option<PathBuf>,
     pub events: InstallEvents,
 }
 

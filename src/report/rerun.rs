@@ -3,7 +3,6 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::reference::{BOOTSTRAP_VAR, bootstrap_override};
 use crate::runtime_id::RuntimeId;
 
 /// The flags of this run that a rerun must repeat.
@@ -11,6 +10,7 @@ use crate::runtime_id::RuntimeId;
 pub struct RerunFlags {
     pub offline: bool,
     pub node_cache: Option<PathBuf>,
+    pub nodejs_bootstrap: Option<PathBuf>,
     pub cases: Option<PathBuf>,
     pub target: Option<PathBuf>,
 }
@@ -23,16 +23,13 @@ pub struct Rerun {
 
 impl Rerun {
     pub fn new(flags: &RerunFlags) -> Rerun {
-        let mut prefix = String::new();
-        if let Some(bootstrap) = bootstrap_override() {
-            prefix.push_str(&format!("{BOOTSTRAP_VAR}={} ", quote_path(&bootstrap)));
-        }
-        prefix.push_str("cargo run --release --");
+        let mut prefix = "cargo run --release --".to_owned();
         if flags.offline {
             prefix.push_str(" --offline");
         }
         for (flag, path) in [
             ("--node-cache", &flags.node_cache),
+            ("--nodejs-bootstrap", &flags.nodejs_bootstrap),
             ("--cases", &flags.cases),
             ("--target", &flags.target),
         ] {
@@ -87,6 +84,7 @@ mod tests {
     fn repeats_the_flags_that_change_what_runs() {
         let flags = RerunFlags {
             offline: true,
+            nodejs_bootstrap: Some("broken.js".into()),
             cases: Some("my cases".into()),
             ..RerunFlags::default()
         };
@@ -94,7 +92,7 @@ mod tests {
         let command = Rerun::new(&flags).command(runtime, "Node.js20.15::a::b");
         assert!(
             command.ends_with(
-                "cargo run --release -- --offline --cases 'my cases' --runtime Node.js20.15 --exact Node.js20.15::a::b"
+                "cargo run --release -- --offline --nodejs-bootstrap broken.js --cases 'my cases' --runtime Node.js20.15 --exact Node.js20.15::a::b"
             ),
             "{command}"
         );

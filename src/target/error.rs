@@ -13,6 +13,10 @@ pub enum TargetError {
     },
     #[error("the target descriptor {}: {message}", path.display())]
     Invalid { path: PathBuf, message: String },
+    #[error(
+        "--nodejs-bootstrap (FGREF_NODEJS_BOOTSTRAP) runs a Node.js runtime inside the embedded fgref, and the target `{name}` is not it: drop the flag, or run on the default target"
+    )]
+    BootstrapElsewhere { name: String },
     #[error("cannot start the target `{name}`: {message}")]
     Start { name: String, message: String },
     #[error(transparent)]

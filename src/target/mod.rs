@@ -35,6 +35,20 @@ impl Target {
     }
 
     /// Long enough for the target to have noticed the idle time passing and acted on it.
+    /// `--nodejs-bootstrap` replaces the language runtime inside the embedded fgref only: on any
+    /// other target the run would test that target's own runtime while seeming to test the one
+    /// named.
+    pub fn check_bootstrap(&self, reference: &reference::Settings) -> Result<(), TargetError> {
+        match (&reference.nodejs_bootstrap, &self.kind) {
+            (Some(_), TargetKind::Command { .. } | TargetKind::Url(_)) => {
+                Err(TargetError::BootstrapElsewhere {
+                    name: self.name.clone(),
+                })
+            }
+            _ => Ok(()),
+        }
+    }
+
     pub fn idle_pause(&self) -> Duration {
         self.idle_timeout.mul_f64(1.5) + Duration::from_secs(1)
     }

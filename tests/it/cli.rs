@@ -19,7 +19,39 @@ pub fn trials() -> Vec<Trial> {
             runtime_outside_range,
         ),
         selftest("selftest::cli::coverage-counts", coverage_counts),
+        selftest(
+            "selftest::cli::bootstrap-only-inside-fgref",
+            bootstrap_only_inside_fgref,
+        ),
     ]
+}
+
+/// `--nodejs-bootstrap` replaces the language runtime inside the embedded fgref; on any other
+/// target it would test the target's own runtime while seeming to test the one named.
+fn bootstrap_only_inside_fgref() -> Result<(), Failed> {
+    let dir = tempfile::tempdir()?;
+    let target = dir.path().join("t.toml");
+    std::fs::write(
+        &target,
+        "name = \"elsewhere\"\nurl = \"http://127.0.0.1:9\"\nproject_id = \"p\"\nruntimes = [\"Node.js20.15\"]\nfeatures = []\n",
+    )?;
+    let cases = corpus(&[("area/echo", CASE_TOML, ECHO_JS, r#"{"result": {}}"#)]);
+    let output = fgconform(
+        &[
+            "--cases",
+            cases.path().to_str().unwrap(),
+            "--target",
+            target.to_str().unwrap(),
+            "--nodejs-bootstrap",
+            "runtime.js",
+        ],
+        &[],
+    );
+    let out = text(&output);
+    if output.status.code() != Some(2) || !out.contains("--nodejs-bootstrap") {
+        return Err(format!("--nodejs-bootstrap on a url target must stop the run:\n{out}").into());
+    }
+    Ok(())
 }
 
 fn list_starts_nothing() -> Result<(), Failed> {

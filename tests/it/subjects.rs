@@ -546,7 +546,7 @@ fn check(subject: &Subject) -> Result<(), Failed> {
             fgconform(&args, &[("FGREF_NODEJS_BOOTSTRAP", Path::new(&bootstrap))])
         }
         Break::Fgref(fault) => {
-            if fgref::TelemetryFault::from_name(fault).is_none() {
+            if !fgref::fault_names().any(|name| name == fault) {
                 return Err(format!("fgref has no fault named {fault}").into());
             }
             args.extend(["--runtime", "Node.js20.15"]);

@@ -34,6 +34,10 @@ pub enum Error {
     UnauthenticatedListen { addr: std::net::SocketAddr },
     #[error("failed to make fgref non-dumpable (prctl PR_SET_DUMPABLE): {0}")]
     Shield(std::io::Error),
+    /// `FGREF_TELEMETRY_FAULT` names no fault (a self-test build only).
+    #[cfg(feature = "self-test-faults")]
+    #[error("{0}")]
+    Faults(String),
 }
 
 /// An error of the platform API itself, answered as `{"error_code": "FSS.xxxx", "error_msg": ...}`.

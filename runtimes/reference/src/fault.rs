@@ -1,14 +1,20 @@
 //! Deliberately broken extension and telemetry behaviours, and variants the documents allow, for
-//! the project's self-tests only: fgconform must fail exactly the cases that check each broken one
-//! (tests/it/broken_telemetry.rs) and pass every documented case on a variant. Off unless
-//! `FGREF_TELEMETRY_FAULT` names one; a correct fgref never consults this otherwise.
+//! fgconform's self-tests only: fgconform must fail exactly the cases that check each broken one
+//! (tests/it/broken_telemetry.rs) and pass every documented case on a variant.
+//!
+//! They exist only in a build with the `self-test-faults` feature, which fgconform's
+//! dev-dependency on fgref turns on, so `cargo test` has them and a build of the product (`cargo
+//! build`, `cargo install`) does not: there [`Faults`] is always empty, every [`Faults::has`] is
+//! `false` at compile time, and nothing reads `FGREF_TELEMETRY_FAULT` or knows a fault's name.
 
 /// The environment variable that switches one fault on.
+#[cfg(feature = "self-test-faults")]
 pub const TELEMETRY_FAULT_VAR: &str = "FGREF_TELEMETRY_FAULT";
 
 /// One way to get extensions or telemetry wrong.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TelemetryFault {
+#[derive(Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "self-test-faults", derive(Debug))]
+pub(crate) enum TelemetryFault {
     /// No `platform.init*` events.
     NoInitEvents,
     /// `platform.init*` events on warm calls too.
@@ -57,8 +63,50 @@ pub enum TelemetryFault {
     NoExtensionApiAddr,
 }
 
+/// The faults switched on for this platform: none, except in a self-test build whose
+/// `FGREF_TELEMETRY_FAULT` names one.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Faults {
+    #[cfg(feature = "self-test-faults")]
+    on: Option<TelemetryFault>,
+}
+
+impl Faults {
+    /// Whether `fault` is on; always `false` outside a self-test build.
+    #[inline]
+    pub(crate) fn has(self, fault: TelemetryFault) -> bool {
+        #[cfg(feature = "self-test-faults")]
+        {
+            self.on == Some(fault)
+        }
+        #[cfg(not(feature = "self-test-faults"))]
+        {
+            let _ = fault;
+            false
+        }
+    }
+
+    /// The fault `FGREF_TELEMETRY_FAULT` names; an unknown name is an error that lists them.
+    #[cfg(feature = "self-test-faults")]
+    pub(crate) fn from_env() -> Result<Faults, String> {
+        let on = match std::env::var(TELEMETRY_FAULT_VAR) {
+            Err(_) => None,
+            Ok(name) if name.is_empty() => None,
+            Ok(name) => Some(TelemetryFault::from_name(&name).ok_or_else(|| {
+                let names: Vec<&str> = TelemetryFault::ALL.iter().map(|(n, _)| *n).collect();
+                format!(
+                    "{TELEMETRY_FAULT_VAR}={name} is not a fault; known: {}",
+                    names.join(", ")
+                )
+            })?),
+        };
+        Ok(Faults { on })
+    }
+}
+
+#[cfg(feature = "self-test-faults")]
 impl TelemetryFault {
-    pub const ALL: &[(&str, TelemetryFault)] = &[
+    const ALL: &[(&str, TelemetryFault)] = &[
         ("no-init-events", Self::NoInitEvents),
         ("init-events-every-call", Self::InitEventsEveryCall),
         ("aws-runtime-done-casing", Self::AwsRuntimeDoneCasing),
@@ -93,22 +141,13 @@ impl TelemetryFault {
         ("no-extension-api-addr", Self::NoExtensionApiAddr),
     ];
 
-    pub fn from_name(name: &str) -> Option<TelemetryFault> {
+    fn from_name(name: &str) -> Option<TelemetryFault> {
         Self::ALL.iter().find(|(n, _)| *n == name).map(|(_, f)| *f)
     }
+}
 
-    /// The fault `FGREF_TELEMETRY_FAULT` names; an unknown name is an error that lists them.
-    pub fn from_env() -> Result<Option<TelemetryFault>, String> {
-        match std::env::var(TELEMETRY_FAULT_VAR) {
-            Err(_) => Ok(None),
-            Ok(name) if name.is_empty() => Ok(None),
-            Ok(name) => Self::from_name(&name).map(Some).ok_or_else(|| {
-                let names: Vec<&str> = Self::ALL.iter().map(|(n, _)| *n).collect();
-                format!(
-                    "{TELEMETRY_FAULT_VAR}={name} is not a fault; known: {}",
-                    names.join(", ")
-                )
-            }),
-        }
-    }
+/// Every fault's name, as `FGREF_TELEMETRY_FAULT` takes it.
+#[cfg(feature = "self-test-faults")]
+pub fn fault_names() -> impl Iterator<Item = &'static str> {
+    TelemetryFault::ALL.iter().map(|(name, _)| *name)
 }

@@ -72,8 +72,9 @@ use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
 pub use api::NODE_VERSION_HEADER;
 pub use auth::AccessKey;
 pub use error::Error;
+#[cfg(feature = "self-test-faults")]
 #[doc(hidden)]
-pub use fault::{TELEMETRY_FAULT_VAR, TelemetryFault};
+pub use fault::{TELEMETRY_FAULT_VAR, fault_names};
 
 use crate::{dependencies::Dependencies, platform::Platform, registry::Registry};
 
@@ -105,9 +106,6 @@ pub struct Config {
     /// with extensions) can still reach at the same address (`fgref --host-port`): a telemetry
     /// collector, for instance.
     pub host_ports: Vec<u16>,
-    /// A deliberately broken extension or telemetry behaviour, for fgconform's self-tests only.
-    #[doc(hidden)]
-    pub telemetry_fault: Option<TelemetryFault>,
     /// Listen on a non-loopback `listen` address although neither `token` nor `access_key` is
     /// set (`fgref --unauthenticated-network-listen`): anyone who reaches the address can then
     /// run code on this machine. Without it, [`Server::start`] refuses such an address.
@@ -138,7 +136,6 @@ impl Default for Config {
             node_cache: None,
             idle_timeout: Duration::from_secs(60),
             host_ports: Vec::new(),
-            telemetry_fault: None,
             unauthenticated_network_listen: false,
             max_instances: Some(DEFAULT_MAX_INSTANCES),
             header_read_timeout: Duration::from_secs(30),
@@ -215,6 +212,10 @@ impl Server {
             addr: config.listen,
             cause,
         })?;
+        #[cfg(feature = "self-test-faults")]
+        let faults = fault::Faults::from_env().map_err(Error::Faults)?;
+        #[cfg(not(feature = "self-test-faults"))]
+        let faults = fault::Faults::default();
         let platform = Arc::new(Platform {
             gate: auth::Gate {
                 token: config.token,
@@ -225,7 +226,7 @@ impl Server {
             functions_dir,
             idle_timeout: config.idle_timeout,
             host_ports: config.host_ports,
-            telemetry_fault: config.telemetry_fault,
+            faults,
             registry: Registry::default(),
             dependencies: Dependencies::new(dependencies_dir),
             instances: Arc::default(),

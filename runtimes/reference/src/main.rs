@@ -181,7 +181,6 @@ fn main() -> anyhow::Result<()> {
         node_cache: args.node_cache,
         idle_timeout: args.idle_timeout,
         host_ports: args.host_ports,
-        telemetry_fault: fgref::TelemetryFault::from_env().map_err(anyhow::Error::msg)?,
         unauthenticated_network_listen: args.unauthenticated_network_listen,
         max_instances: (args.max_instances > 0).then_some(args.max_instances),
         header_read_timeout: Duration::from_secs(30),

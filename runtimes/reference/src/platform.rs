@@ -6,7 +6,7 @@ use std::{path::PathBuf, sync::Arc, time::Duration};
 use crate::{
     auth::Gate,
     dependencies::Dependencies,
-    fault::TelemetryFault,
+    fault::Faults,
     instance::{InstanceTable, Quota},
     registry::Registry,
 };
@@ -19,7 +19,7 @@ pub(crate) struct Platform {
     pub functions_dir: PathBuf,
     pub idle_timeout: Duration,
     pub host_ports: Vec<u16>,
-    pub telemetry_fault: Option<TelemetryFault>,
+    pub faults: Faults,
     pub registry: Registry,
     pub dependencies: Dependencies,
     pub instances: Arc<InstanceTable>,

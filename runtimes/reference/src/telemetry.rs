@@ -7,7 +7,10 @@ use std::time::SystemTime;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::{dates, fault::TelemetryFault};
+use crate::{
+    dates,
+    fault::{Faults, TelemetryFault},
+};
 
 /// The three subscribable streams (`types` of a subscription).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,7 +76,7 @@ pub(crate) struct PhaseEnd<'a> {
     pub ended: SystemTime,
     pub success: bool,
     pub metrics: ReportMetrics,
-    pub fault: Option<TelemetryFault>,
+    pub fault: Faults,
 }
 
 /// `status`: the page shows only "success"; **fgref** says "failure" otherwise.
@@ -99,14 +102,14 @@ pub(crate) fn end(phase: Phase, end: &PhaseEnd<'_>) -> [Value; 2] {
     let (done, report) = match phase {
         Phase::Init => ("platform.initRuntimeDone", "platform.initReport"),
         // The page's capital R, not AWS's `platform.runtimeDone`.
-        Phase::Invoke if end.fault == Some(TelemetryFault::AwsRuntimeDoneCasing) => {
+        Phase::Invoke if end.fault.has(TelemetryFault::AwsRuntimeDoneCasing) => {
             ("platform.runtimeDone", "platform.report")
         }
         Phase::Invoke => ("platform.RuntimeDone", "platform.report"),
     };
     let started = dates::iso8601_millis(end.started);
     let mut metrics = end.metrics.clone();
-    if end.fault == Some(TelemetryFault::WrongMemorySize) {
+    if end.fault.has(TelemetryFault::WrongMemorySize) {
         metrics.memory_size *= 2;
     }
     let metrics = serde_json::to_value(metrics).unwrap_or(Value::Null);
@@ -119,10 +122,10 @@ pub(crate) fn end(phase: Phase, end: &PhaseEnd<'_>) -> [Value; 2] {
     });
     // The schema names the object `metrics`, the page's example `reportMetrics`
     // (CONTRADICTIONS.md): fgref sends both, so a reader of either finds it.
-    if end.fault != Some(TelemetryFault::ReportMetricsOnly) {
+    if !end.fault.has(TelemetryFault::ReportMetricsOnly) {
         report["metrics"] = metrics.clone();
     }
-    if end.fault != Some(TelemetryFault::MetricsOnly) {
+    if !end.fault.has(TelemetryFault::MetricsOnly) {
         report["reportMetrics"] = metrics;
     }
     let done = serde_json::json!({
@@ -139,7 +142,7 @@ pub(crate) fn log_lines(
     stream: Stream,
     output: &[u8],
     at: SystemTime,
-    fault: Option<TelemetryFault>,
+    fault: Faults,
 ) -> Vec<Value> {
     let (name, tag, untagged_fault) = match stream {
         Stream::Function => (
@@ -157,7 +160,7 @@ pub(crate) fn log_lines(
     let at = dates::iso8601_millis(at);
     String::from_utf8_lossy(output)
         .lines()
-        .filter(|line| line.contains(tag) || (fault == Some(untagged_fault) && !line.is_empty()))
+        .filter(|line| line.contains(tag) || (fault.has(untagged_fault) && !line.is_empty()))
         .map(|line| serde_json::json!({"name": name, "startTime": at, "logs": line}))
         .collect()
 }
@@ -191,7 +194,7 @@ mod tests {
             ended: t0 + Duration::from_millis(11),
             success: true,
             metrics: metrics(),
-            fault: None,
+            fault: Faults::default(),
         };
         let [done, report] = super::end(Phase::Invoke, &end);
         assert_eq!(done["name"], "platform.RuntimeDone");
@@ -208,11 +211,21 @@ mod tests {
     #[test]
     fn only_tagged_lines_become_log_events() {
         let out = b"plain\n2023 rid INFO [Function]hello\n[Extension]x\n";
-        let events = log_lines(Stream::Function, out, SystemTime::UNIX_EPOCH, None);
+        let events = log_lines(
+            Stream::Function,
+            out,
+            SystemTime::UNIX_EPOCH,
+            Faults::default(),
+        );
         assert_eq!(events.len(), 1);
         assert_eq!(events[0]["logs"], "2023 rid INFO [Function]hello");
         assert_eq!(events[0]["name"], "function");
-        let ext = log_lines(Stream::Extension, out, SystemTime::UNIX_EPOCH, None);
+        let ext = log_lines(
+            Stream::Extension,
+            out,
+            SystemTime::UNIX_EPOCH,
+            Faults::default(),
+        );
         assert_eq!(ext.len(), 1);
         assert_eq!(ext[0]["logs"], "[Extension]x");
     }

@@ -31,7 +31,7 @@ fn platform(dir: &std::path::Path) -> Arc<Platform> {
         functions_dir,
         idle_timeout: Duration::from_secs(60),
         host_ports: Vec::new(),
-        telemetry_fault: None,
+        faults: crate::fault::Faults::default(),
         registry: Registry::default(),
         dependencies: Dependencies::new(dependencies_dir),
         instances: Arc::default(),

@@ -22,7 +22,10 @@ use tokio::sync::watch;
 
 use super::cpu_wait::OwnDeadline;
 use super::outbox::{Outbox, Subscriber};
-use crate::{fault::TelemetryFault, telemetry::Stream};
+use crate::{
+    fault::{Faults, TelemetryFault},
+    telemetry::Stream,
+};
 
 /// The documented header names.
 const NAME_HEADER: &str = "functiongraph-extension-name";
@@ -47,7 +50,7 @@ pub(crate) struct ExtensionApi {
     started: Vec<String>,
     function_name: String,
     function_version: String,
-    fault: Option<TelemetryFault>,
+    fault: Faults,
     registered: Mutex<Vec<Registered>>,
     /// The number registered, for the platform waiting on them.
     count: watch::Sender<usize>,
@@ -93,7 +96,7 @@ impl ExtensionApi {
     pub(crate) fn new(
         started: Vec<String>,
         (function_name, function_version): (String, String),
-        fault: Option<TelemetryFault>,
+        fault: Faults,
         outbox: Arc<Outbox>,
     ) -> Arc<Self> {
         Arc::new(Self {
@@ -172,7 +175,7 @@ impl ExtensionApi {
         let header = |name| headers.get(name).and_then(|v| v.to_str().ok());
         let name = match header(NAME_HEADER) {
             Some(name) if !name.is_empty() => name.to_owned(),
-            _ if self.fault == Some(TelemetryFault::RegisterWithoutName) => String::new(),
+            _ if self.fault.has(TelemetryFault::RegisterWithoutName) => String::new(),
             _ => return Err("the FunctionGraph-Extension-Name header is missing".to_owned()),
         };
         let Some(address) = header(ADDRESS_HEADER) else {
@@ -184,14 +187,14 @@ impl ExtensionApi {
             .filter(|a| {
                 *a.ip() == Ipv4Addr::LOCALHOST
                     && (PORTS.contains(&a.port())
-                        || self.fault == Some(TelemetryFault::RegisterAcceptsAnyPort))
+                        || self.fault.has(TelemetryFault::RegisterAcceptsAnyPort))
             })
             .ok_or_else(|| {
                 format!("address {address:?} is not within 127.0.0.1:8081-127.0.0.1:8090")
             })?;
         let mut registered = self.registered();
         let full = registered.len() >= MAX_EXTENSIONS;
-        if full && self.fault != Some(TelemetryFault::EleventhExtensionAccepted) {
+        if full && !self.fault.has(TelemetryFault::EleventhExtensionAccepted) {
             return Err(format!("at most {MAX_EXTENSIONS} extensions may register"));
         }
         // Ten extensions hold every valid port, so an eleventh can only be told apart from a
@@ -225,7 +228,7 @@ impl ExtensionApi {
         let request: TelemetrySubscription = serde_json::from_slice(body)
             .map_err(|e| format!("the subscription is not the documented JSON: {e}"))?;
         if request.subscriber.protocol != "POST"
-            && self.fault != Some(TelemetryFault::SubscriptionAnyProtocol)
+            && !self.fault.has(TelemetryFault::SubscriptionAnyProtocol)
         {
             return Err(format!(
                 "subscriber.protocol must be POST, not {:?}",
@@ -250,7 +253,7 @@ impl ExtensionApi {
             path,
             streams,
         };
-        let or_replace = self.fault == Some(TelemetryFault::SecondSubscriptionAccepted);
+        let or_replace = self.fault.has(TelemetryFault::SecondSubscriptionAccepted);
         if !self.outbox.subscribe_first(subscriber, or_replace) {
             return Err("this instance already has its one telemetry subscription".to_owned());
         }
@@ -293,17 +296,16 @@ async fn register(
 ) -> Response {
     api.note_request();
     let mut result = api.register(&headers);
-    match api.fault {
-        Some(TelemetryFault::RegisterUnchecked) => result = Ok(()),
-        Some(TelemetryFault::RegisterBodyParsed)
-            if serde_json::from_slice::<serde::de::IgnoredAny>(&body).is_err() =>
-        {
-            result = Err("the body is not JSON".to_owned())
-        }
-        Some(TelemetryFault::RegisterAnswerEmpty) if result.is_ok() => {
-            return StatusCode::OK.into_response();
-        }
-        _ => {}
+    if api.fault.has(TelemetryFault::RegisterUnchecked) {
+        result = Ok(());
+    }
+    if api.fault.has(TelemetryFault::RegisterBodyParsed)
+        && serde_json::from_slice::<serde::de::IgnoredAny>(&body).is_err()
+    {
+        result = Err("the body is not JSON".to_owned());
+    }
+    if api.fault.has(TelemetryFault::RegisterAnswerEmpty) && result.is_ok() {
+        return StatusCode::OK.into_response();
     }
     let (status, error_info) = match result {
         Ok(()) => (StatusCode::OK, ErrorInfo::default()),
@@ -327,7 +329,7 @@ async fn register(
 async fn subscribe(State(api): State<Arc<ExtensionApi>>, body: Bytes) -> Response {
     api.note_request();
     let mut result = api.subscribe(&body);
-    if api.fault == Some(TelemetryFault::SubscriptionUnchecked) {
+    if api.fault.has(TelemetryFault::SubscriptionUnchecked) {
         result = Ok(());
     }
     match result {

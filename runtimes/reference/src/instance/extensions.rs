@@ -20,7 +20,7 @@ use super::{
     table::InstanceTable,
 };
 use crate::{
-    fault::TelemetryFault,
+    fault::Faults,
     telemetry::{self, Stream},
 };
 
@@ -44,7 +44,7 @@ struct ExtensionOutput {
     capture: Arc<LogCapture>,
     /// A line the last cut ended in the middle of.
     partial: Mutex<Vec<u8>>,
-    fault: Option<TelemetryFault>,
+    fault: Faults,
 }
 
 impl ExtensionOutput {

@@ -47,7 +47,7 @@ use self::{
     process::{REAP_TIMEOUT, REGISTER_LIMIT, kill_group},
     runtime_api::{Invocation, RuntimeEvent},
 };
-use crate::fault::TelemetryFault;
+use crate::fault::{Faults, TelemetryFault};
 
 /// How long the platform waits for an extension to take an invoke event (**fgref**: the page
 /// does not say whether the platform waits at all).
@@ -78,7 +78,7 @@ pub(crate) struct Instance {
     network: Network,
     outbox: Arc<Outbox>,
     extension_api: Arc<ExtensionApi>,
-    fault: Option<TelemetryFault>,
+    fault: Faults,
     /// Declared after the language runtime's fields, so dropping an instance kills the
     /// extensions too.
     extensions: ExtensionProcesses,
@@ -246,7 +246,7 @@ impl Instance {
     /// Tells every registered extension of the call `trace_id` (`POST /extension/invoke`,
     /// extension API page) and waits for their answers, each at most [`ANNOUNCE_LIMIT`].
     pub(crate) async fn announce(&self, trace_id: &str, function_urn: &str) {
-        if self.fault == Some(TelemetryFault::InvokeEventsNeverSent) {
+        if self.fault.has(TelemetryFault::InvokeEventsNeverSent) {
             return;
         }
         let body = serde_json::json!({"traceId": trace_id, "invokedFunctionUrn": function_urn});

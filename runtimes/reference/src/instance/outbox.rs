@@ -11,7 +11,10 @@ use axum::body::Bytes;
 use serde_json::Value;
 
 use super::{network::Network, outbound};
-use crate::{fault::TelemetryFault, telemetry::Stream};
+use crate::{
+    fault::{Faults, TelemetryFault},
+    telemetry::Stream,
+};
 
 /// How long one delivery may take before the platform gives up on it (**fgref**: the page says
 /// nothing of retries or timeouts).
@@ -30,7 +33,7 @@ pub(crate) struct Subscriber {
 
 pub(crate) struct Outbox {
     network: Network,
-    fault: Option<TelemetryFault>,
+    fault: Faults,
     state: Mutex<State>,
     /// Deliveries go out one at a time, so the subscriber sees events in order.
     delivering: tokio::sync::Mutex<()>,
@@ -45,7 +48,7 @@ struct State {
 }
 
 impl Outbox {
-    pub(crate) fn new(network: Network, fault: Option<TelemetryFault>) -> Self {
+    pub(crate) fn new(network: Network, fault: Faults) -> Self {
         Self {
             network,
             fault,
@@ -83,7 +86,7 @@ impl Outbox {
         let _turn = self.delivering.lock().await;
         let subscriber = {
             let mut state = self.state();
-            let holding = self.fault == Some(TelemetryFault::EventsDeliveredAfterNextCall);
+            let holding = self.fault.has(TelemetryFault::EventsDeliveredAfterNextCall);
             match state.subscriber.clone() {
                 Some(subscriber) if !holding => subscriber,
                 _ => {
@@ -106,7 +109,7 @@ impl Outbox {
                 return;
             };
             let mut batch = std::mem::take(&mut state.pending);
-            if self.fault == Some(TelemetryFault::EventsDeliveredAfterNextCall) {
+            if self.fault.has(TelemetryFault::EventsDeliveredAfterNextCall) {
                 batch = std::mem::replace(&mut state.held, batch);
             }
             (subscriber, batch)
@@ -150,7 +153,7 @@ mod tests {
     #[test]
     fn of_subscriptions_at_the_same_moment_exactly_one_is_taken() {
         for _ in 0..200 {
-            let outbox = Outbox::new(Network::Host, None);
+            let outbox = Outbox::new(Network::Host, Faults::default());
             let start = std::sync::Barrier::new(8);
             let taken = std::thread::scope(|scope| {
                 let racers: Vec<_> = (0..8)
@@ -174,7 +177,7 @@ mod tests {
 
     #[test]
     fn a_second_subscription_is_refused_unless_replacing_is_asked_for() {
-        let outbox = Outbox::new(Network::Host, None);
+        let outbox = Outbox::new(Network::Host, Faults::default());
         assert!(outbox.subscribe_first(listener(8081), false));
         assert!(!outbox.subscribe_first(listener(8082), false));
         assert!(outbox.subscribe_first(listener(8083), true));

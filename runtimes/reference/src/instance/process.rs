@@ -13,7 +13,10 @@ use rustix::process::{Pid, Signal, kill_process_group};
 
 use super::network::Network;
 use super::spawn::{self, Process, Spec};
-use crate::{fault::TelemetryFault, node::NodeBinary};
+use crate::{
+    fault::{Faults, TelemetryFault},
+    node::NodeBinary,
+};
 
 /// How long a SIGKILLed process may take to be reaped before the platform stops waiting.
 pub(super) const REAP_TIMEOUT: Duration = Duration::from_secs(5);
@@ -65,7 +68,7 @@ pub(crate) struct Launch<'a> {
     pub identity: (&'a str, &'a str),
     /// Host loopback ports an instance in a namespace of its own can still reach.
     pub host_ports: &'a [u16],
-    pub fault: Option<TelemetryFault>,
+    pub fault: Faults,
 }
 
 /// Starts the language runtime of `launch`, pointed at the runtime API on `api`, writing to
@@ -106,7 +109,7 @@ pub(super) fn spawn_extension(
     stderr: OwnedFd,
 ) -> Result<(Process, u32), SpawnError> {
     let mut env = base_env(launch);
-    if launch.fault != Some(crate::fault::TelemetryFault::NoExtensionApiAddr) {
+    if !launch.fault.has(TelemetryFault::NoExtensionApiAddr) {
         env.push(("EXTENSION_API_ADDR".to_owned(), api.to_string()));
     }
     let args = vec![script.as_os_str()];

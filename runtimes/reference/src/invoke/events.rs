@@ -4,7 +4,7 @@
 use std::time::{Duration, SystemTime};
 
 use crate::{
-    fault::TelemetryFault,
+    fault::{Faults, TelemetryFault},
     instance::Instance,
     messages::{FunctionModel, InvokeSummary},
     telemetry::{self, Phase, PhaseEnd, ReportMetrics, Stream},
@@ -15,7 +15,7 @@ pub(super) struct CallEvents<'a> {
     instance: &'a Instance,
     request_id: &'a str,
     memory_size: u32,
-    fault: Option<TelemetryFault>,
+    fault: Faults,
 }
 
 impl<'a> CallEvents<'a> {
@@ -23,7 +23,7 @@ impl<'a> CallEvents<'a> {
         instance: &'a Instance,
         request_id: &'a str,
         model: &FunctionModel,
-        fault: Option<TelemetryFault>,
+        fault: Faults,
     ) -> Self {
         Self {
             instance,
@@ -35,7 +35,7 @@ impl<'a> CallEvents<'a> {
 
     /// The id platform events carry: the call's request id ("traceId: 调用ID").
     fn trace_id(&self) -> String {
-        if self.fault == Some(TelemetryFault::TraceIdNotRequestId) {
+        if self.fault.has(TelemetryFault::TraceIdNotRequestId) {
             return uuid::Uuid::new_v4().to_string();
         }
         self.request_id.to_owned()
@@ -44,7 +44,7 @@ impl<'a> CallEvents<'a> {
     /// `platform.initStart`, `platform.initRuntimeDone`, `platform.initReport` for an
     /// initialisation that took `duration` from the runtime's start.
     pub(super) fn init(&self, duration: Duration, peak_kb: Option<u64>, success: bool) {
-        if self.fault == Some(TelemetryFault::NoInitEvents) {
+        if self.fault.has(TelemetryFault::NoInitEvents) {
             return;
         }
         let started = self.instance.runtime_started;
@@ -86,15 +86,15 @@ impl<'a> CallEvents<'a> {
         let lines = telemetry::log_lines(Stream::Function, output, ended, self.fault);
         let [done, report] = telemetry::end(Phase::Invoke, &end);
         let mut events = Vec::with_capacity(lines.len() + 3);
-        if self.fault == Some(TelemetryFault::EventsOutOfOrder) {
+        if self.fault.has(TelemetryFault::EventsOutOfOrder) {
             events.push(done.clone());
         }
         events.push(start);
         events.extend(lines);
-        if self.fault != Some(TelemetryFault::EventsOutOfOrder) {
+        if !self.fault.has(TelemetryFault::EventsOutOfOrder) {
             events.push(done);
         }
-        if self.fault != Some(TelemetryFault::NoReport) {
+        if !self.fault.has(TelemetryFault::NoReport) {
             events.push(report);
         }
         self.instance.outbox().emit(events);

@@ -13,7 +13,7 @@ use serde::Serialize;
 use crate::{
     call_log::{self, FinishFigures},
     error::FssError,
-    fault::TelemetryFault,
+    fault::{Faults, TelemetryFault},
     instance::{
         CallOutcome, InitOutcome, Instance, Launch, MAX_RESULT_BYTES, SpawnError, UP_LIMIT,
     },
@@ -205,7 +205,7 @@ async fn start_instance(platform: &Platform, function: &Function) -> Result<Inst
         extension_scripts: &function.extension_scripts,
         identity: (&function.model.func_name, VERSION),
         host_ports: &platform.host_ports,
-        fault: platform.telemetry_fault,
+        fault: platform.faults,
     };
     match Instance::spawn(&platform.instances, launch).await {
         Ok(instance) => Ok(instance),
@@ -289,7 +289,7 @@ pub(crate) async fn invoke(
         function: &function,
         node_version: instance.node_version.clone(),
     };
-    let fault = platform.telemetry_fault;
+    let fault = platform.faults;
     let model = &function.model;
     let events = |instance| events::CallEvents::new(instance, &call.request_id, model, fault);
     if !instance.initialised {
@@ -299,7 +299,7 @@ pub(crate) async fn invoke(
         }
         let duration = instance.runtime_started.elapsed().unwrap_or_default();
         events(&instance).init(duration, instance.peak_kb(), true);
-    } else if fault == Some(TelemetryFault::InitEventsEveryCall) {
+    } else if fault.has(TelemetryFault::InitEventsEveryCall) {
         events(&instance).init(Duration::from_millis(1), instance.peak_kb(), true);
     }
     instance.announce(&call.request_id, &model.func_urn).await;
@@ -419,7 +419,7 @@ async fn finish(
     call: Call<'_>,
     ending: Ending,
     call_started: Option<SystemTime>,
-    fault: Option<TelemetryFault>,
+    fault: Faults,
 ) -> Completed {
     let request_id = call.request_id.clone();
     let completed = call.complete(
