@@ -1,10 +1,10 @@
 //! fgref: a local FunctionGraph that runs Node.js functions, the reference target of fgconform.
 //!
 //! It serves the platform API of `PROTOCOL.md` (CreateFunction, GetFunctionConfig,
-//! DeleteFunction, synchronous InvokeFunction, and dependency versions) on 127.0.0.1, runs each
-//! function instance as a process of its own that speaks FunctionGraph's custom runtime API, and
-//! owns what a platform owns: timeouts, the execution summary, memory measurement and log
-//! capture.
+//! DeleteFunction, synchronous and asynchronous InvokeFunction, and dependency versions) on
+//! 127.0.0.1, runs each function instance as a process of its own that speaks FunctionGraph's
+//! custom runtime API, and owns what a platform owns: timeouts, the execution summary, memory
+//! measurement and log capture.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), fgref::Error> {
@@ -16,7 +16,8 @@
 //! ```
 //!
 //! Surprising behaviour worth knowing:
-//! - Functions and dependency versions live in memory only; a restart forgets them.
+//! - Functions, their asynchronous calls' records and dependency versions live in memory only; a
+//!   restart forgets them.
 //! - A runtime id needs its exact Node release in the node cache
 //!   (`<cache>/<version>/bin/node`); otherwise the system `node` serves it only if its major
 //!   version matches, and invoking fails with `FSS.0500` when neither is there. fgref itself
@@ -33,14 +34,16 @@
 //!   without a token or an access key unless `unauthenticated_network_listen` is set.
 //!
 //! Where things are: `api` (routes, validation) answers the platform API behind `auth`, in the
-//! shapes of `messages`, with the errors of `error`; `registry` keeps the functions,
-//! `dependencies` the dependency versions, `code_root` lays a function's dependencies and code
-//! into one directory through `unpack`; `invoke` runs one call on an `instance` (a
-//! language-runtime process with its runtime API, memory watch and output capture) and frames
-//! its `call_log`; [`node`] knows the runtime ids, their releases, where those live and how to
-//! install them; [`http`] makes the HTTP clients.
+//! shapes of `messages`, with the errors of `error`; `registry` keeps the functions (and
+//! `async_calls` the records of their asynchronous calls), `dependencies` the dependency
+//! versions, `code_root` lays a function's dependencies and code into one directory through
+//! `unpack`; `invoke` runs one call on an `instance` (a language-runtime process with its
+//! runtime API, memory watch and output capture) and frames its `call_log`; [`node`] knows the
+//! runtime ids, their releases, where those live and how to install them; [`http`] makes the
+//! HTTP clients.
 
 mod api;
+mod async_calls;
 mod auth;
 mod call_log;
 mod code_root;

@@ -186,6 +186,42 @@ pub(crate) struct InvokeResponseV1 {
     pub status: u16,
 }
 
+/// AsyncInvokeFunction's answer (202):
+/// `POST /v2/{project_id}/fgs/functions/{func_urn}/invocations-async`
+/// (https://support.huaweicloud.com/intl/en-us/api-functiongraph/functiongraph_06_0126.html).
+#[derive(Debug, Serialize)]
+pub(crate) struct AsyncInvokeResponse {
+    pub request_id: String,
+}
+
+/// ListAsyncInvocations' answer:
+/// `GET /v2/{project_id}/fgs/functions/{func_urn}/async-invocations`
+/// (https://support.huaweicloud.com/intl/en-us/api-functiongraph/functiongraph_06_0112_00_3.html).
+#[derive(Debug, Serialize)]
+pub(crate) struct ListAsyncInvocationsResponse {
+    pub invocations: Vec<AsyncInvocation>,
+    /// How many records match the filters, over every page.
+    pub count: u64,
+    /// The `marker` of the next page.
+    pub next_marker: u64,
+}
+
+/// An entry of ListAsyncInvocations' answer: one asynchronous call.
+#[derive(Debug, Serialize)]
+pub(crate) struct AsyncInvocation {
+    pub request_id: String,
+    /// `WAIT`, `RUNNING`, `SUCCESS`, `FAIL` or `DISCARD`.
+    pub status: &'static str,
+    /// Empty unless the call failed.
+    pub error_message: String,
+    /// 0 unless the call failed.
+    pub error_code: i64,
+    /// `YYYY-MM-DDTHH:MM:SS`, UTC.
+    pub start_time: String,
+    /// As `start_time`; empty until the call ends.
+    pub end_time: String,
+}
+
 /// InvokeFunction's `X-Cff-Invoke-Summary` header.
 #[derive(Debug, Clone, Serialize)]
 pub(crate) struct InvokeSummary {

@@ -1,4 +1,5 @@
-//! Functions: their identity (URNs), their configuration, and their idle instances.
+//! Functions: their identity (URNs), their configuration, their idle instances and their
+//! asynchronous calls' records.
 
 use std::{
     collections::HashMap,
@@ -11,6 +12,7 @@ use std::{
 };
 
 use crate::{
+    async_calls::AsyncCalls,
     instance::{Instance, Quota},
     messages::FunctionModel,
 };
@@ -77,6 +79,8 @@ pub(crate) struct Function {
     pub extension_scripts: Vec<PathBuf>,
     /// Its live instances under `max_instance_num` (-1: unlimited).
     pub instances: Arc<Quota>,
+    /// Its asynchronous calls' records, which go when the function does.
+    pub async_calls: AsyncCalls,
     idle: Mutex<Idle>,
 }
 
@@ -104,6 +108,7 @@ impl Function {
             code_root,
             user_data,
             extension_scripts: Vec::new(),
+            async_calls: AsyncCalls::default(),
             idle: Mutex::default(),
         }
     }

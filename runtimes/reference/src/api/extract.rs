@@ -1,5 +1,5 @@
-//! What the routes take from a request, as FSS errors when it is wrong: the path, the body, and
-//! the function a URN names.
+//! What the routes take from a request, as FSS errors when it is wrong: the path, the body (an
+//! invoke's JSON event), and the function a URN names.
 
 use std::sync::Arc;
 
@@ -23,6 +23,17 @@ pub(super) fn body_error(rejection: BytesRejection) -> FssError {
             rejection.body_text()
         ))
     }
+}
+
+/// An invoke's body, the event, must be JSON: 406 `FSS.0406` otherwise.
+pub(super) fn check_event(event: &[u8]) -> Result<(), FssError> {
+    serde_json::from_slice::<serde::de::IgnoredAny>(event)
+        .map(|_| ())
+        .map_err(|e| {
+            FssError::NotJson(format!(
+                "the invoke body must be a JSON value (the event): {e}"
+            ))
+        })
 }
 
 pub(super) fn path_error(rejection: PathRejection) -> FssError {

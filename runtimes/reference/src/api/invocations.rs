@@ -14,7 +14,7 @@ use axum::{
 };
 use base64::{Engine, engine::general_purpose::STANDARD as BASE64};
 
-use super::extract::{body_error, lookup, path_error};
+use super::extract::{body_error, check_event, lookup, path_error};
 use crate::{
     call_log,
     error::FssError,
@@ -40,11 +40,7 @@ pub(super) async fn invoke_function(
     let Path((project_id, urn)) = path.map_err(path_error)?;
     let function = lookup(&platform, &project_id, &urn)?;
     let event = body.map_err(body_error)?;
-    if let Err(e) = serde_json::from_slice::<serde::de::IgnoredAny>(&event) {
-        return Err(FssError::NotJson(format!(
-            "the invoke body must be a JSON value (the event): {e}"
-        )));
-    }
+    check_event(&event)?;
     let header_is = |name: &str, value: &str| {
         headers
             .get(name)
@@ -53,7 +49,13 @@ pub(super) async fn invoke_function(
     let v1 = header_is("x-cff-request-version", "v1");
     let with_log = header_is("x-cff-log-type", "tail");
     // A task of its own, so a client that hangs up does not abandon the instance mid-call.
-    let call = tokio::spawn(invoke::invoke(Arc::clone(&platform), function, event));
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let call = tokio::spawn(invoke::invoke(
+        Arc::clone(&platform),
+        function,
+        event,
+        request_id,
+    ));
     let completed = call
         .await
         .map_err(|e| FssError::Platform(format!("the invocation failed inside fgref: {e}")))??;

@@ -1,6 +1,7 @@
 //! The platform API (PROTOCOL.md §1–§4, §6): the router, its body limits, and the gate every
 //! call passes before its route.
 
+mod async_invocations;
 mod dependencies;
 mod extract;
 mod functions;
@@ -30,6 +31,9 @@ use crate::{
 
 /// FunctionGraph's synchronous request limit (6 MB).
 const MAX_EVENT_BYTES: usize = 6 * 1024 * 1024;
+/// FunctionGraph's asynchronous request limit: "The request body of an asynchronous invocation
+/// may carry up to 256 KB" (OTC notes and constraints, Table 3).
+const MAX_ASYNC_EVENT_BYTES: usize = 256 * 1024;
 /// Room for the base64 text of a package at FunctionGraph's 50 MB zip limit (a dependency's is
 /// 40 MB), and 1 MB for the JSON around it: a longer body cannot hold a valid package.
 const MAX_CREATE_BYTES: usize = validate::base64_len(50 * 1024 * 1024) + 1024 * 1024;
@@ -42,6 +46,8 @@ fn body_limit(method: &axum::http::Method, path: &str) -> usize {
         MAX_OTHER_BYTES
     } else if path.ends_with("/invocations") {
         MAX_EVENT_BYTES
+    } else if path.ends_with("/invocations-async") {
+        MAX_ASYNC_EVENT_BYTES
     } else if path.ends_with("/fgs/functions") || path.ends_with("/fgs/dependencies/version") {
         MAX_CREATE_BYTES
     } else {
@@ -102,6 +108,15 @@ pub(crate) fn router(platform: Arc<Platform>) -> Router {
         .route(
             "/v2/{project_id}/fgs/functions/{func_urn}/invocations",
             post(invocations::invoke_function).layer(DefaultBodyLimit::max(MAX_EVENT_BYTES)),
+        )
+        .route(
+            "/v2/{project_id}/fgs/functions/{func_urn}/invocations-async",
+            post(async_invocations::async_invoke_function)
+                .layer(DefaultBodyLimit::max(MAX_ASYNC_EVENT_BYTES)),
+        )
+        .route(
+            "/v2/{project_id}/fgs/functions/{func_urn}/async-invocations",
+            get(async_invocations::list_async_invocations),
         )
         .route(
             "/v2/{project_id}/fgs/dependencies",

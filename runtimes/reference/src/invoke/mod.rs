@@ -1,4 +1,4 @@
-//! One synchronous invocation: find or start an instance, initialise it, tell its extensions,
+//! One invocation (synchronous, or an asynchronous one's run): find or start an instance, initialise it, tell its extensions,
 //! run the call, turn what happened into FunctionGraph's result, summary and log, and deliver
 //! the call's telemetry before answering.
 
@@ -246,13 +246,16 @@ impl Ending {
     }
 }
 
+/// Runs one call of `function` with `event` as `request_id`, the id its runtime, log and
+/// telemetry carry (a synchronous call's fresh one, or the id an asynchronous call was accepted
+/// under).
 pub(crate) async fn invoke(
     platform: Arc<Platform>,
     function: Arc<Function>,
     event: Bytes,
+    request_id: String,
 ) -> Result<Completed, FssError> {
     let started = SystemTime::now();
-    let request_id = uuid::Uuid::new_v4().to_string();
     let mut instance = match function.take_idle(platform.idle_timeout) {
         Some(instance) => instance,
         // The slot first: a call past the limits starts nothing.

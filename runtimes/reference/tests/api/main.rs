@@ -1,10 +1,12 @@
 //! The platform API end to end: a real `fgref::Server` on 127.0.0.1:0 running a tiny test
 //! runtime (below) on the system node. Function calls in `functions`; who may call in `auth`;
-//! InvokeFunction and instances in `invocations`; memory and size limits in `memory`; dependency
+//! InvokeFunction and instances in `invocations`; AsyncInvokeFunction and ListAsyncInvocations
+//! in `async_calls`; memory and size limits in `memory`; dependency
 //! versions in `dependencies`; extensions and telemetry in `extensions`; the list calls in
 //! `listing`; fgref's bounds in `bounds`; in `sdk`, the official SDK against the `fgref` binary;
 //! in `secrets`, a function looking for the `fgref` binary's secrets, and its listen refusal.
 
+mod async_calls;
 mod auth;
 mod bounds;
 mod dependencies;
@@ -36,7 +38,9 @@ const PROJECT: &str = "p1";
 /// with that string instead of JSON, `big_bytes` answers with that many bytes, `alloc_mb`
 /// keeps a filled (resident) Buffer of that many MB, `heap_mb` keeps that many MB of JS strings,
 /// `tagged` writes `[Function]<tagged>`, `fetch` answers with the body of
-/// `GET http://127.0.0.1:<fetch>/seen` (an extension's observations), `linger_ms` waits that
+/// `GET http://127.0.0.1:<fetch>/seen` (an extension's observations), `report` first posts
+/// `{"request_id", "tag"}` (the call's id as the runtime API handed it over) to
+/// `http://127.0.0.1:<report>/report`, `linger_ms` waits that
 /// long after answering before it asks for the next event.
 /// It says it is up (`init/start`) first. In user_data: `BOOT_MS` spins that long before that,
 /// as a slow start does; `NEVER_UP` makes no request at all; `INIT_MS` waits that long after
@@ -102,7 +106,12 @@ function next() {
       call('POST', '/v1/runtime/invocation/response/' + id, result,
         () => setTimeout(next, event.linger_ms || 0));
     };
-    if (event.sleep_ms) setTimeout(answer, event.sleep_ms); else answer();
+    const go = () => { if (event.sleep_ms) setTimeout(answer, event.sleep_ms); else answer(); };
+    if (!event.report) return go();
+    const report = http.request({ host: '127.0.0.1', port: event.report, method: 'POST',
+      path: '/report' }, (r) => { r.resume(); r.on('end', go); });
+    report.on('error', go);
+    report.end(JSON.stringify({ request_id: id, tag: event.tag }));
   });
 }
 // `open_files`: opens that many descriptors (then closes them); `file_bytes`: makes a file of

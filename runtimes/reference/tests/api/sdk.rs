@@ -1,6 +1,7 @@
 //! Huawei Cloud's official Python SDK, unchanged, against a standalone `fgref` that takes only
 //! signed requests (or a token the SDK does not have): the SDK's AK/SK signatures verify, and
-//! fgref's requests and answers are shapes the SDK sends and parses.
+//! fgref's requests and answers (synchronous and asynchronous invocations among them) are shapes
+//! the SDK sends and parses.
 
 use std::{
     path::{Path, PathBuf},
@@ -157,6 +158,28 @@ async fn the_official_python_sdk_drives_a_standalone_fgref() {
         "{log}"
     );
     assert!(log.contains("hello from the SDK test"), "{log}");
+
+    let called = &seen["async"];
+    assert_eq!(called["http_status"], 202, "{seen}");
+    let async_id = called["request_id"].as_str().unwrap();
+    assert_eq!(async_id.len(), 36, "a UUID: {seen}");
+    let listed = &called["listed"];
+    assert_eq!(listed["http_status"], 200, "{seen}");
+    assert_eq!(listed["count"], 1, "{seen}");
+    assert_eq!(listed["next_marker"], 1, "{seen}");
+    let record = &listed["records"][0];
+    assert_eq!(record["request_id"], async_id, "{seen}");
+    assert_eq!(record["status"], "SUCCESS", "{seen}");
+    assert_eq!(record["error_code"], 0, "{seen}");
+    assert_eq!(record["error_message"], "", "{seen}");
+    // Both times parse as the SDK parses a datetime, in UTC, to the second.
+    for time in [&record["start_time"], &record["end_time"]] {
+        let time = time.as_str().unwrap();
+        assert!(
+            time.len() == 25 && time.ends_with("+00:00"),
+            "{time}: {seen}"
+        );
+    }
 
     assert_eq!(seen["deleted"]["http_status"], 204, "{seen}");
     let after = &seen["after_delete"];
