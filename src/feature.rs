@@ -37,7 +37,7 @@ const fn platform(name: &'static str, about: &'static str) -> Feature {
 }
 
 /// Every feature, in the order `--coverage` and the docs list them (CASE-FORMAT.md).
-pub const FEATURES: [Feature; 21] = [
+pub const FEATURES: [Feature; 22] = [
     runtime(
         "callback",
         "the handler answers through callback(err, data)",
@@ -87,6 +87,10 @@ pub const FEATURES: [Feature; 21] = [
     platform(
         "api-errors",
         "CreateFunction, DeleteFunction and InvokeFunction errors (FSS codes)",
+    ),
+    platform(
+        "async-invocation",
+        "asynchronous calls (invocations-async) and their outcome in ListAsyncInvocations",
     ),
     platform(
         "instances",

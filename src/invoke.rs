@@ -1,8 +1,9 @@
-//! Running one step against the deployed function: an invoke (or several at once), or
-//! CreateFunction or DeleteFunction again, each answer judged against the step's expectation,
-//! with the telemetry events filed for it (waited for when the step expects them).
+//! Running one step against the deployed function: an invoke (or several at once), an
+//! asynchronous invoke and the wait for its outcome, or CreateFunction or DeleteFunction again,
+//! each answer judged against the step's expectation, with the telemetry events filed for it
+//! (waited for when the step expects them).
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::case::{Action, Step};
 use crate::judge;
@@ -42,17 +43,32 @@ pub struct Limits {
     pub telemetry_wait: Duration,
 }
 
-/// Runs `step` against the function `func_urn`, created by `request`, within `limits`.
-/// `telemetry` is the trial's, when its function subscribes to any.
+/// How often ListAsyncInvocations is asked while an asynchronous call has not ended.
+const ASYNC_POLL: Duration = Duration::from_millis(200);
+
+/// The deployed function a step acts on.
+#[derive(Debug, Clone, Copy)]
+pub struct Deployed<'a> {
+    /// The CreateFunction request that created it.
+    pub request: &'a CreateFunctionRequest,
+    pub func_urn: &'a str,
+    /// The request id the last `invoke-async` step's answer named.
+    pub async_request: Option<&'a str>,
+}
+
+/// Runs `step` against the `deployed` function within `limits`. `telemetry` is the trial's,
+/// when its function subscribes to any.
 pub async fn run_step(
     client: &Client,
-    request: &CreateFunctionRequest,
-    func_urn: &str,
+    deployed: &Deployed<'_>,
     step: &Step,
     limits: Limits,
     captures: &mut Captures,
     telemetry: Option<&mut TrialTelemetry>,
 ) -> StepOutcome {
+    let Deployed {
+        request, func_urn, ..
+    } = *deployed;
     match step.action {
         Action::Invoke => match send(client, func_urn, step, limits.invoke).await {
             Ok(replies) => {
@@ -68,6 +84,55 @@ pub async fn run_step(
             Ok(reply) => judge::api_call("DeleteFunction", &step.expected, &reply, captures),
             Err(error) => Err(error),
         }),
+        Action::InvokeAsync => match client.invoke_async(func_urn, &step.event).await {
+            Ok(reply) => {
+                let mut outcome =
+                    StepOutcome::of(judge::async_invoke(&step.expected, &reply, captures));
+                outcome.request_ids.extend(reply.async_request_id());
+                outcome
+            }
+            Err(error) => StepOutcome::of(Err(error)),
+        },
+        Action::AsyncOutcome => {
+            StepOutcome::of(async_outcome(client, deployed, step, limits.invoke, captures).await)
+        }
+    }
+}
+
+/// Asks ListAsyncInvocations for the last asynchronous call until its record says it ended
+/// (SUCCESS, FAIL or DISCARD) or `wait` is up, then judges the last answer: a call still
+/// waiting or running then is what the expectation sees.
+async fn async_outcome(
+    client: &Client,
+    deployed: &Deployed<'_>,
+    step: &Step,
+    wait: Duration,
+    captures: &mut Captures,
+) -> Result<Option<Evidence>, ProtocolError> {
+    let request_id = deployed.async_request.ok_or(ProtocolError::Missing {
+        call: "AsyncInvokeFunction",
+        what: "a request_id in its body, so the call's outcome cannot be asked for",
+    })?;
+    let until = Instant::now() + wait;
+    loop {
+        let reply = client
+            .list_async_invocations(deployed.func_urn, request_id)
+            .await?;
+        let record = if reply.is_success() {
+            reply.async_invocation(request_id)?
+        } else {
+            None
+        };
+        let ended = record.as_ref().is_some_and(|record| {
+            matches!(
+                record["status"].as_str(),
+                Some("SUCCESS" | "FAIL" | "DISCARD")
+            )
+        });
+        if ended || !reply.is_success() || Instant::now() + ASYNC_POLL >= until {
+            return judge::async_outcome(&step.expected, &reply, record, captures);
+        }
+        tokio::time::sleep(ASYNC_POLL).await;
     }
 }
 

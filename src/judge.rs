@@ -52,13 +52,44 @@ pub fn api_call(
     captures: &mut Captures,
 ) -> Result<Option<Evidence>, ProtocolError> {
     let observation = Observation::of_api_call(call, reply, expected.admits_any_status())?;
+    observed(expected, observation, captures)
+}
+
+/// An asynchronous invoke's answer.
+pub fn async_invoke(
+    expected: &Expected,
+    reply: &Reply,
+    captures: &mut Captures,
+) -> Result<Option<Evidence>, ProtocolError> {
+    let observation = Observation::of_async_invoke(reply, expected.admits_any_status())?;
+    observed(expected, observation, captures)
+}
+
+/// ListAsyncInvocations' answer, with the record of the call it was asked about.
+pub fn async_outcome(
+    expected: &Expected,
+    reply: &Reply,
+    invocation: Option<Value>,
+    captures: &mut Captures,
+) -> Result<Option<Evidence>, ProtocolError> {
+    let observation =
+        Observation::of_async_outcome(reply, invocation, expected.admits_any_status())?;
+    observed(expected, observation, captures)
+}
+
+/// The mismatches of an observed API answer, as evidence (no log: an API answer has none).
+fn observed(
+    expected: &Expected,
+    observation: Observation,
+    captures: &mut Captures,
+) -> Result<Option<Evidence>, ProtocolError> {
     let mut mismatches = Vec::new();
     let diffs = expected.check(&observation, captures, &mut mismatches);
     if mismatches.is_empty() {
         return Ok(None);
     }
     Ok(Some(Evidence {
-        request_id: None,
+        request_id: observation.request_id,
         mismatches,
         diffs,
         log: String::new(),

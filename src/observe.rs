@@ -14,6 +14,11 @@ pub enum CallKind {
     Invoke,
     /// CreateFunction or DeleteFunction: the status and the API error only.
     Api,
+    /// An asynchronous invoke: the status, the API error and the request id its 202 names.
+    AsyncInvoke,
+    /// ListAsyncInvocations for the last asynchronous invoke: the status, the API error and that
+    /// invocation's record.
+    AsyncOutcome,
 }
 
 /// What one answer showed.
@@ -22,8 +27,10 @@ pub struct Observation {
     pub status: u16,
     /// The body of a non-2xx answer, parsed when it is JSON; absent on a 2xx answer.
     pub api_error: Option<Value>,
-    /// `X-Cff-Request-Id`.
+    /// `X-Cff-Request-Id`; of an asynchronous invoke, the `request_id` its answer's body names.
     pub request_id: Option<String>,
+    /// The asynchronous invocation's record, as ListAsyncInvocations lists it.
+    pub invocation: Option<Value>,
     /// Whether the call was a function error (`X-Is-Func-Err`, `X-Func-Err-Code`).
     pub failed: bool,
     /// The v1 body's `result`, as sent.
@@ -82,6 +89,7 @@ impl Observation {
             status: reply.status,
             api_error: reply.api_error_value(),
             request_id,
+            invocation: None,
             failed: reply.is_function_error(),
             result_text,
             summary: reply.invoke_summary(),
@@ -108,6 +116,34 @@ impl Observation {
             api_error: reply.api_error_value(),
             ..Observation::default()
         })
+    }
+
+    /// An asynchronous invoke's answer: a 2xx names the request in its body's `request_id`
+    /// (absent when the body names none, which the step's `request_id` expectation, or the
+    /// outcome step after it, reports).
+    pub fn of_async_invoke(
+        reply: &Reply,
+        expects_status: bool,
+    ) -> Result<Observation, ProtocolError> {
+        let mut observation =
+            Observation::of_api_call("AsyncInvokeFunction", reply, expects_status)?;
+        if reply.is_success() {
+            observation.request_id = reply.async_request_id();
+        }
+        Ok(observation)
+    }
+
+    /// ListAsyncInvocations' answer, with the record of the invocation it was asked about
+    /// (`None` when it lists none).
+    pub fn of_async_outcome(
+        reply: &Reply,
+        invocation: Option<Value>,
+        expects_status: bool,
+    ) -> Result<Observation, ProtocolError> {
+        let mut observation =
+            Observation::of_api_call("ListAsyncInvocations", reply, expects_status)?;
+        observation.invocation = invocation;
+        Ok(observation)
     }
 
     /// The result, parsed as JSON when it parses, else the string.

@@ -233,7 +233,7 @@ impl Registry {
         }
         (statement.level > level).then(|| {
             format!(
-                "`{id}` is a {} statement, and a {level} case checks only statements of its level \
+                "`{id}` is an {} statement, and a {level} case checks only statements of its level \
                  or a stronger one (documented < observed < implementation); cite a {level} \
                  statement or change the case's level",
                 statement.level

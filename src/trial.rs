@@ -69,14 +69,17 @@ impl TrialPlan {
     }
 
     /// Whether step `index` may start an instance: the first invoke, one after an idle pause,
-    /// and concurrent ones.
+    /// concurrent ones, and the wait for an asynchronous call (queued, it may start one).
     fn is_cold(&self, index: usize) -> bool {
         let steps = &self.case.steps;
         let step = &steps[index];
         let first_invoke = !steps[..index]
             .iter()
-            .any(|earlier| earlier.action == Action::Invoke);
-        first_invoke || step.pause == Pause::Idle || step.concurrent > 1
+            .any(|earlier| earlier.action.runs_the_function());
+        first_invoke
+            || step.pause == Pause::Idle
+            || step.concurrent > 1
+            || step.action == Action::AsyncOutcome
     }
 
     fn pause(&self, step: &Step) -> Duration {
@@ -177,15 +180,21 @@ async fn run_steps(
     captures.bind("func_urn", Value::String(model.func_urn.clone()));
 
     let mut verdict = Verdict::Pass;
+    // The request id the last asynchronous invoke's answer named, for `async-outcome` steps.
+    let mut async_request: Option<String> = None;
     for (index, step) in case.steps.iter().enumerate() {
         tokio::time::sleep(plan.pause(step)).await;
         if let Some(telemetry) = telemetry.as_deref_mut() {
             telemetry.begin_step(index + 1);
         }
+        let deployed = invoke::Deployed {
+            request: &request,
+            func_urn: &model.func_urn,
+            async_request: async_request.as_deref(),
+        };
         let ran = invoke::run_step(
             client,
-            &request,
-            &model.func_urn,
+            &deployed,
             step,
             invoke::Limits {
                 invoke: plan.step_timeout(index),
@@ -195,6 +204,9 @@ async fn run_steps(
             telemetry.as_deref_mut(),
         )
         .await;
+        if step.action == Action::InvokeAsync {
+            async_request = ran.request_ids.first().cloned();
+        }
         outcome.steps.push(StepRecord {
             label: step.label.clone(),
             request_ids: ran.request_ids,

@@ -240,13 +240,22 @@ impl Case {
         } else {
             parsed.steps
         };
-        let mut steps = Vec::new();
+        let mut steps: Vec<Step> = Vec::new();
         for spanned in step_files {
             let span = spanned.span();
             let step = spanned.into_inner();
-            steps.push(load_step(dir, step, |key: &str, message: String| {
+            let step = load_step(dir, step, |key: &str, message: String| {
                 invalid(span.clone(), key, message)
-            })?);
+            })?;
+            let after_async = steps.iter().any(|s| s.action == Action::InvokeAsync);
+            if step.action == Action::AsyncOutcome && !after_async {
+                return Err(invalid(
+                    span,
+                    "steps.action",
+                    "an `async-outcome` step reads the outcome of the last `invoke-async` step before it; there is none".into(),
+                ));
+            }
+            steps.push(step);
         }
         check_captures(&steps)?;
         check_telemetry_expected(&steps, &function)?;

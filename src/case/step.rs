@@ -27,7 +27,7 @@ pub struct Step {
 
 /// What a step does to the deployed function.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "kebab-case")]
 pub enum Action {
     /// InvokeFunction (synchronous).
     Invoke,
@@ -35,6 +35,29 @@ pub enum Action {
     Create,
     /// DeleteFunction.
     Delete,
+    /// AsyncInvokeFunction: the event queued for an asynchronous call, answered at once.
+    InvokeAsync,
+    /// ListAsyncInvocations, asked until the last `invoke-async` step's call has ended (or the
+    /// step's time is up), and that call's record.
+    AsyncOutcome,
+}
+
+impl Action {
+    /// The name `action` takes in `case.toml`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Action::Invoke => "invoke",
+            Action::Create => "create",
+            Action::Delete => "delete",
+            Action::InvokeAsync => "invoke-async",
+            Action::AsyncOutcome => "async-outcome",
+        }
+    }
+
+    /// Whether the step runs the function (so it may start an instance).
+    pub fn runs_the_function(self) -> bool {
+        matches!(self, Action::Invoke | Action::InvokeAsync)
+    }
 }
 
 /// A wait before a step.
@@ -111,18 +134,22 @@ pub(super) fn load_step(
     let expected_path =
         named_file(dir, &step.expected).map_err(|message| invalid("steps.expected", message))?;
     if action != Action::Invoke {
+        // An asynchronous invoke sends an event too, but one call, with no log to ask for.
+        let sends_event = action == Action::InvokeAsync;
         let invoke_only = [
-            ("event", step.event.is_some()),
-            ("body", step.body.is_some()),
-            ("event_size", step.event_size.is_some()),
+            ("event", step.event.is_some() && !sends_event),
+            ("body", step.body.is_some() && !sends_event),
+            ("event_size", step.event_size.is_some() && !sends_event),
             ("concurrent", step.concurrent.is_some()),
             ("log_tail", step.log_tail.is_some()),
         ];
         if let Some((key, _)) = invoke_only.iter().find(|(_, set)| *set) {
             return Err(invalid(
                 &format!("steps.{key}"),
-                format!("`{key}` belongs to invoke steps, not to `action = \"{action:?}\"`")
-                    .to_lowercase(),
+                format!(
+                    "`{key}` belongs to invoke steps, not to `action = \"{}\"`",
+                    action.name()
+                ),
             ));
         }
     }
@@ -189,6 +216,8 @@ pub(super) fn load_step(
     let kind = match action {
         Action::Invoke => CallKind::Invoke,
         Action::Create | Action::Delete => CallKind::Api,
+        Action::InvokeAsync => CallKind::AsyncInvoke,
+        Action::AsyncOutcome => CallKind::AsyncOutcome,
     };
     let expected = load_expected(&expected_path, kind)?;
     let label = match action {
@@ -198,6 +227,10 @@ pub(super) fn load_step(
         Action::Invoke => format!("{source} → {}", step.expected),
         Action::Create => format!("CreateFunction again → {}", step.expected),
         Action::Delete => format!("DeleteFunction → {}", step.expected),
+        Action::InvokeAsync => format!("{source} asynchronously → {}", step.expected),
+        Action::AsyncOutcome => {
+            format!("the asynchronous call's outcome → {}", step.expected)
+        }
     };
     Ok(Step {
         label,

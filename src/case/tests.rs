@@ -108,6 +108,11 @@ fn step_keys_are_checked_with_the_steps_line() {
         ("pause = \"forever\"\n", "unknown pause"),
         ("concurrent = 0\n", "1 to 64"),
         ("event_size = 5\n", "to 67108864 bytes"),
+        (
+            "action = \"invoke-async\"\nlog_tail = false\n",
+            "not to `action = \"invoke-async\"`",
+        ),
+        ("action = \"async-outcome\"\n", "before it; there is none"),
     ] {
         let root = case_dir(&steps(extra), "{}");
         let err = load(&root).unwrap_err().to_string();
@@ -119,6 +124,34 @@ fn step_keys_are_checked_with_the_steps_line() {
     let root = case_dir(&steps("event_size = 20\n"), "{}");
     let case = load(&root).unwrap();
     assert_eq!(case.steps[0].event, br#"{"data":"aaaaaaaaa"}"#);
+}
+
+#[test]
+fn async_steps_take_an_event_then_observe_the_record() {
+    let toml = format!(
+        "{GOOD}[[steps]]\naction = \"invoke-async\"\nevent_size = 20\nexpected = \"expected.json\"\n[[steps]]\naction = \"async-outcome\"\nexpected = \"outcome.json\"\n"
+    );
+    let root = case_dir(&toml, r#"{"status": 202, "request_id": {"$regex": "."}}"#);
+    let dir = root.path().join("area/name");
+    std::fs::write(
+        dir.join("outcome.json"),
+        r#"{"invocation": {"status": "SUCCESS"}}"#,
+    )
+    .unwrap();
+    let case = load(&root).unwrap();
+    assert_eq!(case.steps[0].action, Action::InvokeAsync);
+    assert_eq!(case.steps[0].event.len(), 20);
+    assert_eq!(case.steps[1].action, Action::AsyncOutcome);
+    // The record is the outcome step's alone; the result is a synchronous invoke's.
+    std::fs::write(dir.join("outcome.json"), r#"{"result": 1}"#).unwrap();
+    let err = load(&root).unwrap_err().to_string();
+    assert!(err.contains("not observed by this kind of step"), "{err}");
+    std::fs::write(dir.join("expected.json"), r#"{"invocation": {}}"#).unwrap();
+    let err = load(&root).unwrap_err().to_string();
+    assert!(
+        err.contains("expected.json") && err.contains("invocation"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -11,8 +11,8 @@ use crate::observe::{CallKind, Observation};
 #[derive(Debug)]
 pub struct Key {
     pub name: &'static str,
-    /// Whether CreateFunction and DeleteFunction answers show it; every key shows on invokes.
-    pub on_api_calls: bool,
+    /// The kinds of call whose answers show it.
+    pub shown_on: &'static [CallKind],
     /// Whether expecting this key makes any HTTP status an answer to check rather than the
     /// target breaking the protocol (only `status` does).
     pub admits_any_status: bool,
@@ -39,78 +39,95 @@ pub enum Reads {
 
 impl Key {
     pub fn observed_on(&self, kind: CallKind) -> bool {
-        kind == CallKind::Invoke || self.on_api_calls
+        self.shown_on.contains(&kind)
     }
 }
 
+/// Keys only a synchronous invoke's answer shows.
+const INVOKES: &[CallKind] = &[CallKind::Invoke];
+/// Keys every answer shows.
+const EVERY_CALL: &[CallKind] = &[
+    CallKind::Invoke,
+    CallKind::Api,
+    CallKind::AsyncInvoke,
+    CallKind::AsyncOutcome,
+];
+
 /// Every key, in checking order.
-pub static KEYS: [Key; 12] = [
+pub static KEYS: [Key; 13] = [
     Key {
         name: "request_id",
-        on_api_calls: false,
+        shown_on: &[CallKind::Invoke, CallKind::AsyncInvoke],
         admits_any_status: false,
         reads: Reads::Value(|o| o.request_id.clone().map(Value::String)),
         validate: any_value,
     },
     Key {
         name: "status",
-        on_api_calls: true,
+        shown_on: EVERY_CALL,
         admits_any_status: true,
         reads: Reads::Value(|o| Some(Value::from(o.status))),
         validate: any_value,
     },
     Key {
         name: "api_error",
-        on_api_calls: true,
+        shown_on: EVERY_CALL,
         admits_any_status: false,
         reads: Reads::Value(|o| o.api_error.clone()),
         validate: any_value,
     },
     Key {
+        name: "invocation",
+        shown_on: &[CallKind::AsyncOutcome],
+        admits_any_status: false,
+        reads: Reads::Value(|o| o.invocation.clone()),
+        validate: any_value,
+    },
+    Key {
         name: "failed",
-        on_api_calls: false,
+        shown_on: INVOKES,
         admits_any_status: false,
         reads: Reads::Value(|o| Some(Value::Bool(o.failed))),
         validate: any_value,
     },
     Key {
         name: "result",
-        on_api_calls: false,
+        shown_on: INVOKES,
         admits_any_status: false,
         reads: Reads::Value(Observation::result),
         validate: any_value,
     },
     Key {
         name: "result_text",
-        on_api_calls: false,
+        shown_on: INVOKES,
         admits_any_status: false,
         reads: Reads::Value(|o| o.result_text.clone().map(Value::String)),
         validate: any_value,
     },
     Key {
         name: "error",
-        on_api_calls: false,
+        shown_on: INVOKES,
         admits_any_status: false,
         reads: Reads::Value(Observation::error),
         validate: any_value,
     },
     Key {
         name: "summary",
-        on_api_calls: false,
+        shown_on: INVOKES,
         admits_any_status: false,
         reads: Reads::Value(|o| o.summary.clone()),
         validate: any_value,
     },
     Key {
         name: "headers",
-        on_api_calls: false,
+        shown_on: INVOKES,
         admits_any_status: false,
         reads: Reads::Value(|o| Some(o.headers.clone())),
         validate: lower_case_header_names,
     },
     Key {
         name: "log",
-        on_api_calls: false,
+        shown_on: INVOKES,
         admits_any_status: false,
         reads: Reads::Log {
             text: |o| o.log.as_deref(),
@@ -120,7 +137,7 @@ pub static KEYS: [Key; 12] = [
     },
     Key {
         name: "log_header",
-        on_api_calls: false,
+        shown_on: INVOKES,
         admits_any_status: false,
         reads: Reads::Log {
             text: |o| o.log_header.as_deref(),
@@ -132,7 +149,7 @@ pub static KEYS: [Key; 12] = [
     // `request_id`).
     Key {
         name: "telemetry",
-        on_api_calls: false,
+        shown_on: INVOKES,
         admits_any_status: false,
         reads: Reads::Events(|o| &o.telemetry),
         validate: any_value,

@@ -200,6 +200,33 @@ impl Client {
         .await
     }
 
+    /// AsyncInvokeFunction: `event` queued for an asynchronous call, whatever the target answers.
+    pub async fn invoke_async(&self, func_urn: &str, event: &[u8]) -> Result<Reply, ProtocolError> {
+        let url = self.function_url(func_urn, "/invocations-async");
+        let builder = self
+            .request(reqwest::Method::POST, url, self.api_timeout)
+            .header("Content-Type", "application/json");
+        self.send("AsyncInvokeFunction", builder.body(event.to_vec()))
+            .await
+    }
+
+    /// ListAsyncInvocations of the one request `request_id`, whatever the target answers.
+    pub async fn list_async_invocations(
+        &self,
+        func_urn: &str,
+        request_id: &str,
+    ) -> Result<Reply, ProtocolError> {
+        let query: String =
+            percent_encoding::utf8_percent_encode(request_id, percent_encoding::NON_ALPHANUMERIC)
+                .collect();
+        let url = self.function_url(func_urn, &format!("/async-invocations?request_id={query}"));
+        self.send(
+            "ListAsyncInvocations",
+            self.request(reqwest::Method::GET, url, self.api_timeout),
+        )
+        .await
+    }
+
     /// A synchronous invoke asking for the v1 body, and for the log tail when `log_tail`. Any
     /// HTTP status is an answer: the caller decides what a non-200 means.
     pub async fn invoke(

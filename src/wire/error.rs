@@ -22,6 +22,12 @@ pub enum ProtocolError {
         error_code: String,
         error_msg: String,
     },
+    /// A 2xx answer without something the protocol needs from it.
+    #[error("{call} answered without {what}")]
+    Missing {
+        call: &'static str,
+        what: &'static str,
+    },
     #[error("{call} answered HTTP {status} with a body that is not the protocol's: {detail}")]
     Garbage {
         call: &'static str,

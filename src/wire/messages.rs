@@ -123,6 +123,21 @@ pub struct InvokeResponseV1 {
     pub status: Option<i64>,
 }
 
+/// The 202 body of `POST /v2/{project_id}/fgs/functions/{func_urn}/invocations-async`
+/// (AsyncInvokeFunction).
+#[derive(Debug, Clone, Deserialize)]
+pub struct AsyncInvokeFunctionResponse {
+    pub request_id: String,
+}
+
+/// `GET /v2/{project_id}/fgs/functions/{func_urn}/async-invocations?request_id=ID`
+/// (ListAsyncInvocations): the records, kept as they came, since a case matches them whole.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ListAsyncInvocationsResponse {
+    #[serde(default)]
+    pub invocations: Vec<serde_json::Value>,
+}
+
 /// The body of every API error: `{"error_code": "FSS.xxxx", "error_msg": "..."}`.
 #[derive(Debug, Clone, Deserialize)]
 pub struct ApiErrorBody {

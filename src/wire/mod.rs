@@ -13,9 +13,10 @@ mod signing;
 pub use client::Client;
 pub use error::ProtocolError;
 pub use messages::{
-    ApiErrorBody, CreateDependencyVersionRequest, CreateFunctionRequest, DependencyVersion,
-    FuncCode, FunctionModel, InvokeResponseV1, ListDependenciesResponse,
-    ListDependencyVersionResponse, ListFunctionsResponse, ListedDependency,
+    ApiErrorBody, AsyncInvokeFunctionResponse, CreateDependencyVersionRequest,
+    CreateFunctionRequest, DependencyVersion, FuncCode, FunctionModel, InvokeResponseV1,
+    ListAsyncInvocationsResponse, ListDependenciesResponse, ListDependencyVersionResponse,
+    ListFunctionsResponse, ListedDependency,
 };
 pub use reply::Reply;
 pub use session::{Auth, Settings};

@@ -7,7 +7,10 @@ use reqwest::header::HeaderMap;
 use serde_json::Value;
 
 use super::error::ProtocolError;
-use super::messages::{ApiErrorBody, DependencyVersion, FunctionModel, InvokeResponseV1};
+use super::messages::{
+    ApiErrorBody, AsyncInvokeFunctionResponse, DependencyVersion, FunctionModel, InvokeResponseV1,
+    ListAsyncInvocationsResponse,
+};
 
 /// One HTTP answer, undecoded.
 #[derive(Debug, Clone)]
@@ -30,6 +33,22 @@ impl Reply {
     /// `X-Cff-Request-Id`.
     pub fn request_id(&self) -> Option<&str> {
         self.header("X-Cff-Request-Id")
+    }
+
+    /// The `request_id` an asynchronous invoke's body names, when it names one.
+    pub fn async_request_id(&self) -> Option<String> {
+        serde_json::from_slice::<AsyncInvokeFunctionResponse>(&self.body)
+            .ok()
+            .map(|body| body.request_id)
+    }
+
+    /// The record ListAsyncInvocations lists for `request_id`; `Ok(None)` when it lists none.
+    pub fn async_invocation(&self, request_id: &str) -> Result<Option<Value>, ProtocolError> {
+        let page: ListAsyncInvocationsResponse = self.success_body("ListAsyncInvocations")?;
+        Ok(page
+            .invocations
+            .into_iter()
+            .find(|record| record["request_id"].as_str() == Some(request_id)))
     }
 
     /// Whether the call was a function error: `X-Is-Func-Err: true` or a non-zero

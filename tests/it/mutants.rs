@@ -488,8 +488,9 @@ const RACES: &[(&str, &str, &str)] = &[
 const RUNTIME_TIMER_RACE: &str = "runtime.js's initializer timer against fgref's deadline";
 
 /// Trial-name parts of the areas that check the platform rather than the Node.js runtime.
-const PLATFORM_AREAS: [&str; 11] = [
+const PLATFORM_AREAS: [&str; 12] = [
     "::api::",
+    "::async-invocation::",
     "::summary::",
     "::logs::",
     "::timeout::",

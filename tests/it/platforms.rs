@@ -98,6 +98,7 @@ pub const BROKEN_PLATFORMS: &[BrokenPlatform] = &[
         name: "timeout-not-enforced",
         fault: Fault::TimeoutNotEnforced,
         fails: &[
+            "async-invocation::timeout-fails",
             "environment::timeout-variable",
             "timeout::execution-terminated-at-timeout",
             "timeout::late-callback-fails-at-timeout",
@@ -160,7 +161,10 @@ pub const BROKEN_PLATFORMS: &[BrokenPlatform] = &[
     BrokenPlatform {
         name: "delete-keeps-function",
         fault: Fault::DeleteKeepsFunction,
-        fails: &["api::invoke-deleted-function"],
+        fails: &[
+            "api::invoke-deleted-function",
+            "async-invocation::deleted-function-404",
+        ],
     },
     BrokenPlatform {
         name: "concurrent-calls-share-an-instance",
@@ -169,6 +173,49 @@ pub const BROKEN_PLATFORMS: &[BrokenPlatform] = &[
             "instances::concurrent-each-runs-initializer",
             "instances::concurrent-separate-instances",
         ],
+    },
+    BrokenPlatform {
+        name: "async-answered-ok",
+        fault: Fault::AsyncAnsweredOk,
+        fails: &["async-invocation::accepted-with-request-id"],
+    },
+    BrokenPlatform {
+        name: "async-request-id-empty",
+        fault: Fault::AsyncRequestIdEmpty,
+        fails: &[
+            "async-invocation::accepted-with-request-id",
+            "async-invocation::function-error-fails",
+            "async-invocation::record-fields",
+            "async-invocation::request-256kb-accepted",
+            "async-invocation::success-listed",
+            "async-invocation::timeout-fails",
+        ],
+    },
+    BrokenPlatform {
+        name: "async-failure-listed-as-success",
+        fault: Fault::AsyncFailureListedAsSuccess,
+        fails: &[
+            "async-invocation::function-error-fails",
+            "async-invocation::timeout-fails",
+        ],
+    },
+    BrokenPlatform {
+        name: "async-records-of-another-shape",
+        fault: Fault::AsyncRecordsOfAnotherShape,
+        fails: &[
+            "async-invocation::record-fields",
+            "async-invocation::success-listed",
+        ],
+    },
+    BrokenPlatform {
+        name: "async-body-limit-64kb",
+        fault: Fault::AsyncBodyLimit64Kb,
+        fails: &["async-invocation::request-256kb-accepted"],
+    },
+    BrokenPlatform {
+        name: "async-oversized-body-accepted",
+        fault: Fault::AsyncOversizedBodyAccepted,
+        fails: &["async-invocation::request-over-256kb-refused"],
     },
     BrokenPlatform {
         name: "idle-never-recycled",

@@ -74,6 +74,46 @@ pub enum Fault {
     DeleteAnswers200,
     /// A result over the response limit comes back as an empty success instead of failing.
     OversizedResultEmptied,
+    /// Accepts asynchronous invocations with 200 instead of 202.
+    AsyncAnsweredOk,
+    /// Accepts asynchronous invocations with an empty `request_id`.
+    AsyncRequestIdEmpty,
+    /// Lists every failed asynchronous call as SUCCESS.
+    AsyncFailureListedAsSuccess,
+    /// Lists asynchronous calls with `error_code` as a string and times with milliseconds and a
+    /// zone (`2026-01-02T03:04:05.000Z`).
+    AsyncRecordsOfAnotherShape,
+    /// Refuses asynchronous invocations over 64 KiB (413 FSS.0413).
+    AsyncBodyLimit64Kb,
+    /// Accepts asynchronous invocations over 256 KiB (it queues `{}` instead).
+    AsyncOversizedBodyAccepted,
+}
+
+/// The asynchronous-invocation faults' rewrite of ListAsyncInvocations' records.
+fn rewrite_async_records(fault: Fault, body: &mut Bytes) {
+    let Ok(mut page) = serde_json::from_slice::<Value>(body) else {
+        return;
+    };
+    let Some(records) = page["invocations"].as_array_mut() else {
+        return;
+    };
+    for record in records {
+        match fault {
+            Fault::AsyncFailureListedAsSuccess if record["status"] == "FAIL" => {
+                record["status"] = json!("SUCCESS");
+            }
+            Fault::AsyncRecordsOfAnotherShape => {
+                record["error_code"] = json!(record["error_code"].to_string());
+                for key in ["start_time", "end_time"] {
+                    if let Some(time) = record[key].as_str().filter(|t| !t.is_empty()) {
+                        record[key] = json!(format!("{time}.000Z"));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    *body = Bytes::from(page.to_string());
 }
 
 /// A correct fgref and the faulty proxy in front of it, on a thread of their own; both stop
@@ -193,6 +233,8 @@ async fn forward(State(state): State<Arc<ProxyState>>, request: Request) -> Resp
         .map_or("/", |p| p.as_str())
         .to_owned();
     let invoke = path.ends_with("/invocations");
+    let invoke_async = path.ends_with("/invocations-async");
+    let list_async = path.contains("/async-invocations");
     let create = parts.method == Method::POST && path.ends_with("/fgs/functions");
     let mut headers = parts.headers.clone();
     let mut body = body;
@@ -203,6 +245,18 @@ async fn forward(State(state): State<Arc<ProxyState>>, request: Request) -> Resp
     }
     if invoke && fault == Fault::OversizedBodyAccepted && body.len() > 6 * 1024 * 1024 {
         body = Bytes::from_static(b"{}");
+    }
+    if invoke_async && fault == Fault::AsyncOversizedBodyAccepted && body.len() > 256 * 1024 {
+        body = Bytes::from_static(b"{}");
+    }
+    if invoke_async && fault == Fault::AsyncBodyLimit64Kb && body.len() > 64 * 1024 {
+        return Response::builder()
+            .status(StatusCode::PAYLOAD_TOO_LARGE)
+            .body(Body::from(
+                json!({"error_code": "FSS.0413", "error_msg": "request body too large"})
+                    .to_string(),
+            ))
+            .unwrap_or_default();
     }
     if invoke
         && fault == Fault::NonJsonAccepted
@@ -284,6 +338,16 @@ async fn forward(State(state): State<Arc<ProxyState>>, request: Request) -> Resp
         body = restore_initializer_timeout(body);
     }
     let mut status = status;
+    if invoke_async && status == StatusCode::ACCEPTED {
+        match fault {
+            Fault::AsyncAnsweredOk => status = StatusCode::OK,
+            Fault::AsyncRequestIdEmpty => body = Bytes::from_static(br#"{"request_id":""}"#),
+            _ => {}
+        }
+    }
+    if list_async && status.is_success() {
+        rewrite_async_records(fault, &mut body);
+    }
     if parts.method == Method::DELETE && fault == Fault::DeleteAnswers200 && status.is_success() {
         status = StatusCode::OK;
         body = Bytes::from_static(b"{}");
