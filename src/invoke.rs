@@ -101,7 +101,8 @@ pub async fn run_step(
 
 /// Asks ListAsyncInvocations for the last asynchronous call until its record says it ended
 /// (SUCCESS, FAIL or DISCARD) or `wait` is up, then judges the last answer: a call still
-/// waiting or running then is what the expectation sees.
+/// waiting or running then is what the expectation sees. A step that does not wait for the end
+/// judges the first answer.
 async fn async_outcome(
     client: &Client,
     deployed: &Deployed<'_>,
@@ -129,7 +130,11 @@ async fn async_outcome(
                 Some("SUCCESS" | "FAIL" | "DISCARD")
             )
         });
-        if ended || !reply.is_success() || Instant::now() + ASYNC_POLL >= until {
+        if ended
+            || !step.wait_for_end
+            || !reply.is_success()
+            || Instant::now() + ASYNC_POLL >= until
+        {
             return judge::async_outcome(&step.expected, &reply, record, captures);
         }
         tokio::time::sleep(ASYNC_POLL).await;

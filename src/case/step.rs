@@ -21,6 +21,9 @@ pub struct Step {
     pub concurrent: u32,
     /// Whether to ask for the log tail (`X-Cff-Log-Type: tail`).
     pub log_tail: bool,
+    /// Of an `async-outcome` step: whether to wait for the call to end, or judge the first
+    /// answer.
+    pub wait_for_end: bool,
     pub pause: Pause,
     pub expected: Expected,
 }
@@ -103,6 +106,7 @@ pub(super) struct StepFile {
     event_size: Option<u64>,
     concurrent: Option<u32>,
     log_tail: Option<bool>,
+    wait_for_end: Option<bool>,
     pause: Option<PauseField>,
     expected: String,
 }
@@ -152,6 +156,15 @@ pub(super) fn load_step(
                 ),
             ));
         }
+    }
+    if step.wait_for_end.is_some() && action != Action::AsyncOutcome {
+        return Err(invalid(
+            "steps.wait_for_end",
+            format!(
+                "`wait_for_end` belongs to `async-outcome` steps, not to `action = \"{}\"`",
+                action.name()
+            ),
+        ));
     }
     let sources = [
         step.event.is_some(),
@@ -239,6 +252,7 @@ pub(super) fn load_step(
         event,
         concurrent,
         log_tail: step.log_tail.unwrap_or(true),
+        wait_for_end: step.wait_for_end.unwrap_or(true),
         pause,
         expected,
     })

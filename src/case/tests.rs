@@ -113,6 +113,7 @@ fn step_keys_are_checked_with_the_steps_line() {
             "not to `action = \"invoke-async\"`",
         ),
         ("action = \"async-outcome\"\n", "before it; there is none"),
+        ("wait_for_end = false\n", "belongs to `async-outcome` steps"),
     ] {
         let root = case_dir(&steps(extra), "{}");
         let err = load(&root).unwrap_err().to_string();

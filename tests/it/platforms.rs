@@ -184,6 +184,7 @@ pub const BROKEN_PLATFORMS: &[BrokenPlatform] = &[
         fault: Fault::AsyncRequestIdEmpty,
         fails: &[
             "async-invocation::accepted-with-request-id",
+            "async-invocation::answered-before-the-call-ends",
             "async-invocation::function-error-fails",
             "async-invocation::record-fields",
             "async-invocation::request-256kb-accepted",
@@ -216,6 +217,11 @@ pub const BROKEN_PLATFORMS: &[BrokenPlatform] = &[
         name: "async-oversized-body-accepted",
         fault: Fault::AsyncOversizedBodyAccepted,
         fails: &["async-invocation::request-over-256kb-refused"],
+    },
+    BrokenPlatform {
+        name: "async-answered-when-the-call-ends",
+        fault: Fault::AsyncAnsweredWhenTheCallEnds,
+        fails: &["async-invocation::answered-before-the-call-ends"],
     },
     BrokenPlatform {
         name: "idle-never-recycled",

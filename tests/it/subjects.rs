@@ -230,6 +230,13 @@ pub const SUBJECTS: &[Subject] = &[
         select: &["::api::"],
         fails: &["api::delete-function-no-content"],
     },
+    Subject {
+        name: "async-other-allowed-choices",
+        breaks: "nothing: asynchronous calls as the documents also allow (request_id answered in camel case too, records newest first, its own failure codes, 400 for an oversized body)",
+        kind: Break::Platform(Fault::AsyncOtherAllowedChoices),
+        select: &["--level", "documented", "--feature", "async-invocation"],
+        fails: &[],
+    },
 ];
 
 pub const MORE_SUBJECTS: &[Subject] = &[

@@ -25,6 +25,8 @@ pub const IDLE_SECONDS: u64 = 4;
 /// platform's failure rests on the harness giving up, so a longer wait costs only a hang's time.
 pub const INVOKE_TIMEOUTS: &str = "[timeouts]\ncold_invoke = 40\nwarm_invoke = 40\n";
 
+mod async_faults;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Fault {
     /// Bills in 100 ms units, as FunctionGraph did years ago.
@@ -87,33 +89,14 @@ pub enum Fault {
     AsyncBodyLimit64Kb,
     /// Accepts asynchronous invocations over 256 KiB (it queues `{}` instead).
     AsyncOversizedBodyAccepted,
-}
-
-/// The asynchronous-invocation faults' rewrite of ListAsyncInvocations' records.
-fn rewrite_async_records(fault: Fault, body: &mut Bytes) {
-    let Ok(mut page) = serde_json::from_slice::<Value>(body) else {
-        return;
-    };
-    let Some(records) = page["invocations"].as_array_mut() else {
-        return;
-    };
-    for record in records {
-        match fault {
-            Fault::AsyncFailureListedAsSuccess if record["status"] == "FAIL" => {
-                record["status"] = json!("SUCCESS");
-            }
-            Fault::AsyncRecordsOfAnotherShape => {
-                record["error_code"] = json!(record["error_code"].to_string());
-                for key in ["start_time", "end_time"] {
-                    if let Some(time) = record[key].as_str().filter(|t| !t.is_empty()) {
-                        record[key] = json!(format!("{time}.000Z"));
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-    *body = Bytes::from(page.to_string());
+    /// Answers an asynchronous invocation only once the call has ended.
+    AsyncAnsweredWhenTheCallEnds,
+    /// Not broken: asynchronous calls as the documents also allow. The 202 names the request in
+    /// camel case too (an older edition of the page says both are answered), records are listed
+    /// newest first (no order is documented), a failed call's `error_code` is 1 and its
+    /// `error_message` "failed" (neither is documented), and a body over 256 KiB is refused
+    /// with 400 `FSS.0400` (the page's status list has no 413).
+    AsyncOtherAllowedChoices,
 }
 
 /// A correct fgref and the faulty proxy in front of it, on a thread of their own; both stop
@@ -249,13 +232,19 @@ async fn forward(State(state): State<Arc<ProxyState>>, request: Request) -> Resp
     if invoke_async && fault == Fault::AsyncOversizedBodyAccepted && body.len() > 256 * 1024 {
         body = Bytes::from_static(b"{}");
     }
-    if invoke_async && fault == Fault::AsyncBodyLimit64Kb && body.len() > 64 * 1024 {
+    let refused = match fault {
+        Fault::AsyncOtherAllowedChoices => Some((256, StatusCode::BAD_REQUEST, "FSS.0400")),
+        Fault::AsyncBodyLimit64Kb => Some((64, StatusCode::PAYLOAD_TOO_LARGE, "FSS.0413")),
+        _ => None,
+    };
+    if let Some((kib, status, code)) = refused
+        && invoke_async
+        && body.len() > kib * 1024
+    {
+        let error = json!({"error_code": code, "error_msg": format!("the body is over {kib} KiB")});
         return Response::builder()
-            .status(StatusCode::PAYLOAD_TOO_LARGE)
-            .body(Body::from(
-                json!({"error_code": "FSS.0413", "error_msg": "request body too large"})
-                    .to_string(),
-            ))
+            .status(status)
+            .body(Body::from(error.to_string()))
             .unwrap_or_default();
     }
     if invoke
@@ -342,11 +331,23 @@ async fn forward(State(state): State<Arc<ProxyState>>, request: Request) -> Resp
         match fault {
             Fault::AsyncAnsweredOk => status = StatusCode::OK,
             Fault::AsyncRequestIdEmpty => body = Bytes::from_static(br#"{"request_id":""}"#),
+            Fault::AsyncOtherAllowedChoices => {
+                if let Ok(mut answer) = serde_json::from_slice::<Value>(&body) {
+                    answer["requestId"] = answer["request_id"].clone();
+                    body = Bytes::from(answer.to_string());
+                }
+            }
             _ => {}
         }
     }
+    if invoke_async
+        && status == StatusCode::ACCEPTED
+        && fault == Fault::AsyncAnsweredWhenTheCallEnds
+    {
+        async_faults::wait_for_async_end(&state, &path, &parts.headers, &body).await;
+    }
     if list_async && status.is_success() {
-        rewrite_async_records(fault, &mut body);
+        async_faults::rewrite_async_records(fault, &mut body);
     }
     if parts.method == Method::DELETE && fault == Fault::DeleteAnswers200 && status.is_success() {
         status = StatusCode::OK;
