@@ -1,7 +1,8 @@
 //! Every case can fail: each case id of the corpus is in some broken subject's list (a broken
 //! runtime or platform fails it), or on [`NOT_BROKEN`] with the reason no subject fails it. A
 //! case no subject can fail proves nothing when it passes. Also: a broken-subject trial whose
-//! Node.js release is missing errors under CI rather than reporting ignored.
+//! Node.js release is missing errors under CI rather than reporting ignored, and every fault of
+//! fgref's self-test build has a subject.
 
 use crate::support::selftest;
 use std::collections::BTreeSet;
@@ -10,7 +11,7 @@ use std::path::Path;
 use libtest_mimic::{Failed, Trial};
 
 use crate::support::{fgconform_env_free, outcomes, project_root};
-use crate::{broken_telemetry, mutants, platforms, subjects};
+use crate::{all_subjects, subject};
 
 /// Cases no broken subject fails, each as (case id, the reason it cannot be broken from outside).
 /// Empty today: every case has a subject. Keep it short; a case belongs here only when no
@@ -55,28 +56,7 @@ fn case_ids(root: &Path) -> BTreeSet<String> {
 fn every_case_can_fail() -> Result<(), Failed> {
     let cases = case_ids(&project_root().join("cases"));
     let mut failed: BTreeSet<&str> = BTreeSet::new();
-    failed.extend(
-        mutants::MUTANTS
-            .iter()
-            .flat_map(|m| m.fails.iter().copied()),
-    );
-    failed.extend(
-        platforms::BROKEN_PLATFORMS
-            .iter()
-            .flat_map(|p| p.fails.iter().copied()),
-    );
-    failed.extend(
-        broken_telemetry::BROKEN_TELEMETRY
-            .iter()
-            .flat_map(|p| p.fails.iter().copied()),
-    );
-    failed.extend(
-        subjects::SUBJECTS
-            .iter()
-            .chain(subjects::MORE_SUBJECTS)
-            .chain(subjects::FGREF_SUBJECTS)
-            .flat_map(|s| s.fails.iter().copied()),
-    );
+    failed.extend(all_subjects::all().flat_map(|s| s.fails.iter().copied()));
     let not_broken: BTreeSet<&str> = NOT_BROKEN.iter().map(|(id, _)| *id).collect();
     let mut problems = Vec::new();
     for id in &cases {
@@ -173,4 +153,27 @@ fn missing_release_errors_under_ci() -> Result<(), Failed> {
         return Err(format!("with CI=false: {outcome}, not ignored").into());
     }
     Ok(())
+}
+
+/// Every fault fgref knows has a subject, broken or variant, so none is left unproven.
+pub fn every_fault_is_proven() -> Trial {
+    selftest(
+        "selftest::broken-platform::every-telemetry-fault-is-listed",
+        || {
+            let listed: Vec<&str> = all_subjects::all()
+                .filter_map(|subject| match subject.kind {
+                    subject::Kind::Fgref(fault) => Some(fault),
+                    _ => None,
+                })
+                .collect();
+            let missing: Vec<&str> = fgref::fault_names()
+                .filter(|name| !listed.contains(name))
+                .collect();
+            if missing.is_empty() {
+                Ok(())
+            } else {
+                Err(format!("faults without a subject: {missing:?}").into())
+            }
+        },
+    )
 }

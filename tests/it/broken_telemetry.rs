@@ -6,36 +6,32 @@
 //! cases must fail exactly the listed ones and pass every other of their areas and a sample of
 //! the rest (`support::affected_corpus`).
 
-use crate::support::selftest;
-use std::path::Path;
+use crate::subject::{Kind, Subject};
 
-use libtest_mimic::{Failed, Trial};
-
-use crate::support::{affected_corpus, fails_exactly, fgconform, release_missing};
-
-pub struct BrokenTelemetry {
-    /// The fault's name in `fgref::TelemetryFault::ALL`.
-    pub fault: &'static str,
-    /// Case ids (`area::case`) that must fail; every other extension or telemetry case must pass.
-    pub fails: &'static [&'static str],
-}
-
-pub const BROKEN_TELEMETRY: &[BrokenTelemetry] = &[
-    BrokenTelemetry {
-        fault: "no-init-events",
+pub const BROKEN_TELEMETRY: &[Subject] = &[
+    Subject {
+        name: "no-init-events",
+        breaks: "no `platform.init*` events",
+        kind: Kind::Fgref("no-init-events"),
         fails: &[
             "telemetry::cold-call-events",
             "telemetry::init-report",
             "telemetry::init-runtime-done",
             "telemetry::init-start",
         ],
+        ..Subject::BROKEN
     },
-    BrokenTelemetry {
-        fault: "init-events-every-call",
+    Subject {
+        name: "init-events-every-call",
+        breaks: "`platform.init*` events on warm calls too",
+        kind: Kind::Fgref("init-events-every-call"),
         fails: &["telemetry::warm-call-no-init-events"],
+        ..Subject::BROKEN
     },
-    BrokenTelemetry {
-        fault: "aws-runtime-done-casing",
+    Subject {
+        name: "aws-runtime-done-casing",
+        breaks: "`platform.runtimeDone`, AWS's casing",
+        kind: Kind::Fgref("aws-runtime-done-casing"),
         fails: &[
             "telemetry::call-events",
             "telemetry::failed-call-events",
@@ -44,17 +40,26 @@ pub const BROKEN_TELEMETRY: &[BrokenTelemetry] = &[
             "telemetry::timeout-call-events",
             "telemetry::warm-call-no-init-events",
         ],
+        ..Subject::BROKEN
     },
-    BrokenTelemetry {
-        fault: "untagged-function-lines",
+    Subject {
+        name: "untagged-function-lines",
+        breaks: "every line of the function's output becomes a `function` event",
+        kind: Kind::Fgref("untagged-function-lines"),
         fails: &["telemetry::function-untagged-not-sent"],
+        ..Subject::BROKEN
     },
-    BrokenTelemetry {
-        fault: "untagged-extension-lines",
+    Subject {
+        name: "untagged-extension-lines",
+        breaks: "every line of an extension's output becomes an `extension` event",
+        kind: Kind::Fgref("untagged-extension-lines"),
         fails: &["telemetry::extension-untagged-not-sent"],
+        ..Subject::BROKEN
     },
-    BrokenTelemetry {
-        fault: "trace-id-not-request-id",
+    Subject {
+        name: "trace-id-not-request-id",
+        breaks: "platform events carry a fresh UUID instead of the request id",
+        kind: Kind::Fgref("trace-id-not-request-id"),
         fails: &[
             "telemetry::failed-call-events",
             "telemetry::report-event",
@@ -63,9 +68,12 @@ pub const BROKEN_TELEMETRY: &[BrokenTelemetry] = &[
             "telemetry::timeout-call-events",
             "telemetry::traceid-per-call",
         ],
+        ..Subject::BROKEN
     },
-    BrokenTelemetry {
-        fault: "no-report",
+    Subject {
+        name: "no-report",
+        breaks: "no `platform.report`",
+        kind: Kind::Fgref("no-report"),
         fails: &[
             "telemetry::call-events",
             "telemetry::failed-call-events",
@@ -76,37 +84,58 @@ pub const BROKEN_TELEMETRY: &[BrokenTelemetry] = &[
             "telemetry::traceid-per-call",
             "telemetry::warm-call-no-init-events",
         ],
+        ..Subject::BROKEN
     },
-    BrokenTelemetry {
-        fault: "wrong-memory-size",
+    Subject {
+        name: "wrong-memory-size",
+        breaks: "`memorySize` twice the configured size",
+        kind: Kind::Fgref("wrong-memory-size"),
         fails: &["telemetry::init-report", "telemetry::report-memory"],
+        ..Subject::BROKEN
     },
-    BrokenTelemetry {
-        fault: "invoke-events-never-sent",
+    Subject {
+        name: "invoke-events-never-sent",
+        breaks: "extensions are never told of calls",
+        kind: Kind::Fgref("invoke-events-never-sent"),
         fails: &[
             "extensions::invoke-event-each-call",
             "extensions::invoke-event-each-extension",
             "extensions::invoke-event-function-urn",
         ],
+        ..Subject::BROKEN
     },
-    BrokenTelemetry {
-        fault: "register-accepts-any-port",
+    Subject {
+        name: "register-accepts-any-port",
+        breaks: "register accepts any port",
+        kind: Kind::Fgref("register-accepts-any-port"),
         fails: &["extensions::register-port-outside-range"],
+        ..Subject::BROKEN
     },
-    BrokenTelemetry {
-        fault: "register-without-name",
+    Subject {
+        name: "register-without-name",
+        breaks: "register accepts a request without `FunctionGraph-Extension-Name`",
+        kind: Kind::Fgref("register-without-name"),
         fails: &["extensions::register-missing-name"],
+        ..Subject::BROKEN
     },
-    BrokenTelemetry {
-        fault: "eleventh-extension-accepted",
+    Subject {
+        name: "eleventh-extension-accepted",
+        breaks: "register accepts more than ten extensions",
+        kind: Kind::Fgref("eleventh-extension-accepted"),
         fails: &["extensions::register-eleventh-refused"],
+        ..Subject::BROKEN
     },
-    BrokenTelemetry {
-        fault: "second-subscription-accepted",
+    Subject {
+        name: "second-subscription-accepted",
+        breaks: "a second telemetry subscription replaces the first",
+        kind: Kind::Fgref("second-subscription-accepted"),
         fails: &["telemetry::subscribe-second-subscription"],
+        ..Subject::BROKEN
     },
-    BrokenTelemetry {
-        fault: "events-delivered-after-next-call",
+    Subject {
+        name: "events-delivered-after-next-call",
+        breaks: "a call's events are held back until the next call of the instance",
+        kind: Kind::Fgref("events-delivered-after-next-call"),
         fails: &[
             "extensions::register-eleventh-refused",
             "telemetry::call-events",
@@ -128,81 +157,13 @@ pub const BROKEN_TELEMETRY: &[BrokenTelemetry] = &[
             "telemetry::traceid-per-call",
             "telemetry::warm-call-no-init-events",
         ],
+        ..Subject::BROKEN
     },
-    BrokenTelemetry {
-        fault: "subscription-any-protocol",
+    Subject {
+        name: "subscription-any-protocol",
+        breaks: "a subscription with any `protocol` is accepted",
+        kind: Kind::Fgref("subscription-any-protocol"),
         fails: &["telemetry::subscribe-protocol-not-post"],
+        ..Subject::BROKEN
     },
 ];
-
-pub fn trials() -> Vec<Trial> {
-    BROKEN_TELEMETRY
-        .iter()
-        .map(|broken| {
-            let name = format!("selftest::broken-platform::{}", broken.fault);
-            match fgref::node::resolve("Node.js20.15", fgref::node::default_cache().as_deref()) {
-                Ok(_) => selftest(name, move || check(broken)),
-                Err(error) => release_missing(name, "Node.js20.15", error),
-            }
-        })
-        .collect()
-}
-
-fn check(broken: &BrokenTelemetry) -> Result<(), Failed> {
-    if !fgref::fault_names().any(|name| name == broken.fault) {
-        return Err(format!("fgref has no fault named {}", broken.fault).into());
-    }
-    // The areas of the cases it must fail, whole, and a sample of the other extension and
-    // telemetry cases (the `--feature` flags below choose those).
-    let corpus = affected_corpus(broken.fault, broken.fails, |_| true)?;
-    let args = [
-        "--cases",
-        corpus.path().to_str().ok_or("temp path is not UTF-8")?,
-        "--runtime",
-        "Node.js20.15",
-        "--feature",
-        "telemetry",
-        "--feature",
-        "extensions",
-        "--format",
-        "json",
-        "--test-threads",
-        "4",
-    ];
-    let output = fgconform(
-        &args,
-        &[(fgref::TELEMETRY_FAULT_VAR, Path::new(broken.fault))],
-    );
-    fails_exactly(
-        &output,
-        broken.fails,
-        &format!("broken platform `{}`", broken.fault),
-    )
-}
-
-/// Every fault fgref knows has a broken platform here, so none is left unproven.
-pub fn every_fault_is_proven() -> Trial {
-    selftest(
-        "selftest::broken-platform::every-telemetry-fault-is-listed",
-        || {
-            let mut listed: Vec<&str> = BROKEN_TELEMETRY.iter().map(|b| b.fault).collect();
-            // Faults whose subject runs only the cases it can affect (tests/it/subjects.rs).
-            listed.extend(
-                crate::subjects::FGREF_SUBJECTS
-                    .iter()
-                    .filter_map(|s| match s.kind {
-                        crate::subjects::Break::Fgref(fault) => Some(fault),
-                        _ => None,
-                    }),
-            );
-            let missing: Vec<&str> = fgref::fault_names()
-                .filter(|name| !listed.contains(name))
-                .collect();
-            if missing.is_empty() {
-                Ok(())
-            } else {
-                Err(format!("faults without a broken platform: {missing:?}").into())
-            }
-        },
-    )
-}

@@ -49,12 +49,10 @@ fn the_benchmarks_parse() -> Result<(), Failed> {
 
 /// `bench/load` removes the line the self-test's variant replaces, written out in its script.
 fn the_load_benchmark_runs_the_self_tests_timing_variant() -> Result<(), Failed> {
-    let subject = crate::subjects::MORE_SUBJECTS
-        .iter()
-        .chain(crate::subjects::SUBJECTS)
+    let subject = crate::all_subjects::all()
         .find(|subject| subject.name == "leaves-timing-to-platform")
         .ok_or("no subject leaves-timing-to-platform in tests/it/subjects.rs")?;
-    let crate::subjects::Break::Runtime { patches, .. } = subject.kind else {
+    let crate::subject::Kind::Runtime { patches, .. } = subject.kind else {
         return Err("leaves-timing-to-platform is not a runtime variant".into());
     };
     let script = std::fs::read_to_string(project_root().join("bench/load"))?;

@@ -3,6 +3,7 @@
 //! suite catches broken runtimes and platforms and survives broken targets.
 
 mod able_to_fail;
+mod all_subjects;
 mod broken_telemetry;
 mod certify;
 mod cleanup;
@@ -21,6 +22,7 @@ mod remote;
 mod reports;
 mod retries;
 mod statements;
+mod subject;
 mod subjects;
 mod support;
 mod targets;
@@ -48,10 +50,7 @@ fn main() -> ExitCode {
     // platforms wait out idle times and timeouts, the broken telemetry platforms their events,
     // the broken runtimes spend CPU; the short ones then fill in.
     let mut selftests = Vec::new();
-    selftests.extend(platforms::trials());
-    selftests.extend(broken_telemetry::trials());
-    selftests.extend(subjects::trials());
-    selftests.extend(mutants::trials());
+    selftests.extend(all_subjects::trials());
     selftests.extend(certify::trials());
     selftests.extend(cleanup::trials());
     selftests.extend(cli::trials());
@@ -70,7 +69,7 @@ fn main() -> ExitCode {
     selftests.extend(telemetry::trials());
     selftests.extend(telemetry_deploy::trials());
     selftests.extend(orphans::trials());
-    selftests.push(broken_telemetry::every_fault_is_proven());
+    selftests.push(able_to_fail::every_fault_is_proven());
     selftests.extend(able_to_fail::trials());
     run_with(cli, &tokio_runtime, selftests)
 }

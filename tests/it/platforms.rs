@@ -8,46 +8,40 @@
 
 pub mod proxy;
 
-use crate::support::selftest;
-use libtest_mimic::{Failed, Trial};
+use self::proxy::Fault;
+use crate::subject::{Kind, Subject};
 
-use fgconform::feature::{self, Scope};
-
-use crate::support::{affected_corpus, fails_exactly, fgconform, release_missing};
-
-use self::proxy::{Fault, IDLE_SECONDS, INVOKE_TIMEOUTS, Proxy};
-
-pub struct BrokenPlatform {
-    pub name: &'static str,
-    pub fault: Fault,
-    /// Case ids (`area::case`) that must fail; every other platform case must pass.
-    pub fails: &'static [&'static str],
-}
-
-pub const BROKEN_PLATFORMS: &[BrokenPlatform] = &[
-    BrokenPlatform {
+pub const BROKEN_PLATFORMS: &[Subject] = &[
+    Subject {
         name: "billing-rounded-to-100ms",
-        fault: Fault::BillingRoundedTo100Ms,
+        breaks: "bills in 100 ms units, as FunctionGraph did years ago",
+        kind: Kind::Proxy(Fault::BillingRoundedTo100Ms),
         fails: &["summary::billing-duration"],
+        ..Subject::BROKEN
     },
-    BrokenPlatform {
+    Subject {
         name: "no-billing-header",
-        fault: Fault::NoBillingHeader,
+        breaks: "leaves out `X-CFF-Billing-Duration`",
+        kind: Kind::Proxy(Fault::NoBillingHeader),
         fails: &["summary::billing-duration-header"],
+        ..Subject::BROKEN
     },
-    BrokenPlatform {
+    Subject {
         name: "memory-used-zero",
-        fault: Fault::MemoryUsedZero,
+        breaks: "reports no memory used",
+        kind: Kind::Proxy(Fault::MemoryUsedZero),
         fails: &[
             "memory::larger-memory-size-allows-more",
             "memory::within-limit-memory-used",
             "summary::failed-call",
             "summary::memory-used-measured",
         ],
+        ..Subject::BROKEN
     },
-    BrokenPlatform {
+    Subject {
         name: "no-summary",
-        fault: Fault::NoSummary,
+        breaks: "leaves out `X-Cff-Invoke-Summary`",
+        kind: Kind::Proxy(Fault::NoSummary),
         fails: &[
             "memory::larger-memory-size-allows-more",
             "memory::within-limit-memory-used",
@@ -62,10 +56,12 @@ pub const BROKEN_PLATFORMS: &[BrokenPlatform] = &[
             "timeout::next-call-served-after-timeout",
             "timeout::pending-promise-fails-at-timeout",
         ],
+        ..Subject::BROKEN
     },
-    BrokenPlatform {
+    Subject {
         name: "no-platform-log-lines",
-        fault: Fault::NoPlatformLogLines,
+        breaks: "the log without the `Start invoke request` / `Finish invoke request` lines",
+        kind: Kind::Proxy(Fault::NoPlatformLogLines),
         fails: &[
             "logs::body-tail-ends-with-finish",
             "logs::failed-call-start-finish",
@@ -73,30 +69,38 @@ pub const BROKEN_PLATFORMS: &[BrokenPlatform] = &[
             "logs::header-tail-ends-with-finish",
             "logs::start-finish-carry-request-id",
         ],
+        ..Subject::BROKEN
     },
-    BrokenPlatform {
+    Subject {
         name: "log-without-asking",
-        fault: Fault::LogWithoutAsking,
+        breaks: "returns the log even when the caller did not ask for the tail",
+        kind: Kind::Proxy(Fault::LogWithoutAsking),
         fails: &["logs::no-log-without-tail"],
+        ..Subject::BROKEN
     },
-    BrokenPlatform {
+    Subject {
         name: "log-header-not-base64",
-        fault: Fault::LogHeaderNotBase64,
+        breaks: "`X-Cff-Function-Log` as plain text instead of base64",
+        kind: Kind::Proxy(Fault::LogHeaderNotBase64),
         fails: &[
             "logs::header-carries-log",
             "logs::header-tail-2000-bytes",
             "logs::header-tail-ends-with-finish",
             "logs::no-earlier-call-output",
         ],
+        ..Subject::BROKEN
     },
-    BrokenPlatform {
+    Subject {
         name: "log-of-previous-call",
-        fault: Fault::LogOfPreviousCall,
+        breaks: "puts the previous call's log in front of this call's",
+        kind: Kind::Proxy(Fault::LogOfPreviousCall),
         fails: &["logs::no-earlier-call-output"],
+        ..Subject::BROKEN
     },
-    BrokenPlatform {
+    Subject {
         name: "timeout-not-enforced",
-        fault: Fault::TimeoutNotEnforced,
+        breaks: "runs functions with ten times their configured timeout",
+        kind: Kind::Proxy(Fault::TimeoutNotEnforced),
         fails: &[
             "async-invocation::timeout-fails",
             "environment::timeout-variable",
@@ -106,30 +110,38 @@ pub const BROKEN_PLATFORMS: &[BrokenPlatform] = &[
             "timeout::next-call-served-after-timeout",
             "timeout::pending-promise-fails-at-timeout",
         ],
+        ..Subject::BROKEN
     },
-    BrokenPlatform {
+    Subject {
         name: "memory-not-enforced",
-        fault: Fault::MemoryNotEnforced,
+        breaks: "runs functions with four times their memory_size (and reports the configured size)",
+        kind: Kind::Proxy(Fault::MemoryNotEnforced),
         fails: &[
             "logs::finish-billing-memory",
             "memory::buffer-over-limit-fails",
             "memory::heap-over-limit-fails",
             "memory::next-call-after-limit-works",
         ],
+        ..Subject::BROKEN
     },
-    BrokenPlatform {
+    Subject {
         name: "oversized-body-accepted",
-        fault: Fault::OversizedBodyAccepted,
+        breaks: "accepts bodies over 6 MB (it passes the function `{}` instead)",
+        kind: Kind::Proxy(Fault::OversizedBodyAccepted),
         fails: &["sizes::request-over-6mb-refused"],
+        ..Subject::BROKEN
     },
-    BrokenPlatform {
+    Subject {
         name: "non-json-accepted",
-        fault: Fault::NonJsonAccepted,
+        breaks: "accepts a body that is not JSON (passes it on as a JSON string)",
+        kind: Kind::Proxy(Fault::NonJsonAccepted),
         fails: &["sizes::non-json-body-refused"],
+        ..Subject::BROKEN
     },
-    BrokenPlatform {
+    Subject {
         name: "generic-error-codes",
-        fault: Fault::GenericErrorCodes,
+        breaks: "answers every FSS.1xxx validation error as a generic FSS.0400",
+        kind: Kind::Proxy(Fault::GenericErrorCodes),
         fails: &[
             "api::duplicate-name",
             "api::func-name-bad-character",
@@ -152,36 +164,46 @@ pub const BROKEN_PLATFORMS: &[BrokenPlatform] = &[
             "api::user-data-too-large",
             "api::user-data-too-many",
         ],
+        ..Subject::BROKEN
     },
-    BrokenPlatform {
+    Subject {
         name: "duplicate-replaces",
-        fault: Fault::DuplicateReplaces,
+        breaks: "createFunction with an existing name replaces the function",
+        kind: Kind::Proxy(Fault::DuplicateReplaces),
         fails: &["api::duplicate-name"],
+        ..Subject::BROKEN
     },
-    BrokenPlatform {
+    Subject {
         name: "delete-keeps-function",
-        fault: Fault::DeleteKeepsFunction,
+        breaks: "deleteFunction answers 204 but keeps the function",
+        kind: Kind::Proxy(Fault::DeleteKeepsFunction),
         fails: &[
             "api::invoke-deleted-function",
             "async-invocation::deleted-function-404",
         ],
+        ..Subject::BROKEN
     },
-    BrokenPlatform {
+    Subject {
         name: "concurrent-calls-share-an-instance",
-        fault: Fault::ConcurrentCallsShareAnInstance,
+        breaks: "one call at a time per function: concurrent calls queue for the one warm instance",
+        kind: Kind::Proxy(Fault::ConcurrentCallsShareAnInstance),
         fails: &[
             "instances::concurrent-each-runs-initializer",
             "instances::concurrent-separate-instances",
         ],
+        ..Subject::BROKEN
     },
-    BrokenPlatform {
+    Subject {
         name: "async-answered-ok",
-        fault: Fault::AsyncAnsweredOk,
+        breaks: "accepts asynchronous invocations with 200 instead of 202",
+        kind: Kind::Proxy(Fault::AsyncAnsweredOk),
         fails: &["async-invocation::accepted-with-request-id"],
+        ..Subject::BROKEN
     },
-    BrokenPlatform {
+    Subject {
         name: "async-request-id-empty",
-        fault: Fault::AsyncRequestIdEmpty,
+        breaks: "accepts asynchronous invocations with an empty `request_id`",
+        kind: Kind::Proxy(Fault::AsyncRequestIdEmpty),
         fails: &[
             "async-invocation::accepted-with-request-id",
             "async-invocation::answered-before-the-call-ends",
@@ -191,99 +213,57 @@ pub const BROKEN_PLATFORMS: &[BrokenPlatform] = &[
             "async-invocation::success-listed",
             "async-invocation::timeout-fails",
         ],
+        ..Subject::BROKEN
     },
-    BrokenPlatform {
+    Subject {
         name: "async-failure-listed-as-success",
-        fault: Fault::AsyncFailureListedAsSuccess,
+        breaks: "lists every failed asynchronous call as SUCCESS",
+        kind: Kind::Proxy(Fault::AsyncFailureListedAsSuccess),
         fails: &[
             "async-invocation::function-error-fails",
             "async-invocation::timeout-fails",
         ],
+        ..Subject::BROKEN
     },
-    BrokenPlatform {
+    Subject {
         name: "async-records-of-another-shape",
-        fault: Fault::AsyncRecordsOfAnotherShape,
+        breaks: "lists asynchronous calls with `error_code` as a string and times with milliseconds and a zone (`2026-01-02T03:04:05.000Z`)",
+        kind: Kind::Proxy(Fault::AsyncRecordsOfAnotherShape),
         fails: &[
             "async-invocation::record-fields",
             "async-invocation::success-listed",
         ],
+        ..Subject::BROKEN
     },
-    BrokenPlatform {
+    Subject {
         name: "async-body-limit-64kb",
-        fault: Fault::AsyncBodyLimit64Kb,
+        breaks: "refuses asynchronous invocations over 64 KiB (413 FSS.0413)",
+        kind: Kind::Proxy(Fault::AsyncBodyLimit64Kb),
         fails: &["async-invocation::request-256kb-accepted"],
+        ..Subject::BROKEN
     },
-    BrokenPlatform {
+    Subject {
         name: "async-oversized-body-accepted",
-        fault: Fault::AsyncOversizedBodyAccepted,
+        breaks: "accepts asynchronous invocations over 256 KiB (it queues `{}` instead)",
+        kind: Kind::Proxy(Fault::AsyncOversizedBodyAccepted),
         fails: &["async-invocation::request-over-256kb-refused"],
+        ..Subject::BROKEN
     },
-    BrokenPlatform {
+    Subject {
         name: "async-answered-when-the-call-ends",
-        fault: Fault::AsyncAnsweredWhenTheCallEnds,
+        breaks: "answers an asynchronous invocation only once the call has ended",
+        kind: Kind::Proxy(Fault::AsyncAnsweredWhenTheCallEnds),
         fails: &["async-invocation::answered-before-the-call-ends"],
+        ..Subject::BROKEN
     },
-    BrokenPlatform {
+    Subject {
         name: "idle-never-recycled",
-        fault: Fault::IdleNeverRecycled,
+        breaks: "never recycles idle instances (fgref's idle time is an hour behind the proxy)",
+        kind: Kind::Proxy(Fault::IdleNeverRecycled),
         fails: &[
             "instances::idle-instance-recycled",
             "instances::idle-recycle-reruns-initializer",
         ],
+        ..Subject::BROKEN
     },
 ];
-
-pub fn trials() -> Vec<Trial> {
-    BROKEN_PLATFORMS
-        .iter()
-        .map(|broken| {
-            let name = format!("selftest::broken-platform::{}", broken.name);
-            match fgref::node::resolve("Node.js20.15", fgref::node::default_cache().as_deref()) {
-                Ok(_) => selftest(name, move || check(broken)),
-                Err(error) => release_missing(name, "Node.js20.15", error),
-            }
-        })
-        .collect()
-}
-
-fn check(broken: &BrokenPlatform) -> Result<(), Failed> {
-    let proxy = Proxy::start(broken.fault)?;
-    let dir = tempfile::tempdir()?;
-    let target = dir.path().join("broken.toml");
-    std::fs::write(
-        &target,
-        format!(
-            "name = \"broken-{}\"\nurl = \"{}\"\nruntimes = [\"Node.js20.15\"]\nfeatures = \"all\"\nidle_timeout = {IDLE_SECONDS}\n{INVOKE_TIMEOUTS}",
-            broken.name, proxy.url,
-        ),
-    )?;
-    // The areas of the cases it must fail, whole, and a sample of the other platform cases
-    // (the `--feature` flags below choose the platform's among them).
-    let corpus = affected_corpus(broken.name, broken.fails, |_| true)?;
-    let mut args = vec![
-        "--cases",
-        corpus.path().to_str().ok_or("temp path is not UTF-8")?,
-        "--target",
-        target.to_str().ok_or("temp path is not UTF-8")?,
-        "--format",
-        "json",
-        "--test-threads",
-        "2",
-    ];
-    // The platform's cases; the Node.js runtime's are the broken runtimes' (tests/it/mutants.rs),
-    // and extensions and telemetry, which live inside fgref's instances where no proxy reaches,
-    // are the broken telemetry platforms' (tests/it/broken_telemetry.rs).
-    for feature in feature::names_in(Scope::Platform) {
-        if !matches!(feature, "extensions" | "telemetry") {
-            args.extend(["--feature", feature]);
-        }
-    }
-    args.extend(["--skip", "::extensions::", "--skip", "::telemetry::"]);
-    let output = fgconform(&args, &[]);
-    drop(proxy);
-    fails_exactly(
-        &output,
-        broken.fails,
-        &format!("broken platform `{}` ({:?})", broken.name, broken.fault),
-    )
-}

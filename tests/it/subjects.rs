@@ -1,54 +1,24 @@
 //! Broken subjects for the cases the broken runtimes of `mutants.rs` and the broken platforms of
-//! `platforms.rs` leave unfailed: crashes, the preset environment, sizes, instance reuse,
-//! `initializer_timeout`, the API's accepted boundaries. Each is a broken runtime (a patched
-//! `runtime.js`) or a broken platform (the faulty proxy of `platforms/proxy.rs`) that runs only
-//! the cases it can affect (`select`, fgconform's own flags), which keeps each run to seconds:
-//! among those it must fail exactly `fails` and pass every other, as every broken subject must.
+//! `platforms.rs` leave unfailed (crashes, the preset environment, sizes, instance reuse,
+//! `initializer_timeout`, the API's accepted boundaries, …), and variants the documents allow.
+//! Each runs only the cases it can affect (`Cases::Select`, fgconform's own flags), which keeps
+//! each run to seconds; `subject.rs` runs them.
 
-use crate::support::selftest;
-use std::path::Path;
-
-use libtest_mimic::{Failed, Trial};
-
-use crate::mutants::patched_runtime;
-use crate::platforms::proxy::{Fault, IDLE_SECONDS, INVOKE_TIMEOUTS, Proxy};
-use crate::support::{fails_exactly, fgconform, release_missing};
-
-pub enum Break {
-    /// `runtime.js` with each (find, replace) patch applied, on this runtime id.
-    Runtime {
-        runtime: &'static str,
-        patches: &'static [(&'static str, &'static str)],
-    },
-    /// A correct fgref behind the faulty proxy, on Node.js20.15.
-    Platform(Fault),
-    /// fgref with one fault of its `fault` module on (`FGREF_TELEMETRY_FAULT`), on Node.js20.15.
-    Fgref(&'static str),
-}
-
-pub struct Subject {
-    pub name: &'static str,
-    /// The documented behaviour it breaks.
-    pub breaks: &'static str,
-    pub kind: Break,
-    /// fgconform's flags choosing the cases it runs: the ones it can affect.
-    pub select: &'static [&'static str],
-    /// Case ids (`area::case`) that must fail; every other selected case must pass.
-    pub fails: &'static [&'static str],
-}
+use crate::platforms::proxy::Fault;
+use crate::subject::{Cases, Kind, Subject};
 
 pub const SUBJECTS: &[Subject] = &[
     Subject {
         name: "crash-survives",
         breaks: "an uncaught throw or process.exit ends the instance and fails the call in flight (openYuanrong 4204; the open-source runtime registers no uncaughtException handler)",
-        kind: Break::Runtime {
+        kind: Kind::Runtime {
             runtime: "Node.js20.15",
             patches: &[(
                 "function main() {\n",
                 "function main() {\n  process.on('uncaughtException', function () {});\n  process.exit = function () {};\n",
             )],
         },
-        select: &["--feature", "crash"],
+        cases: Cases::Select(&["--feature", "crash"]),
         fails: &[
             "crash::process-exit-fails-call",
             "crash::process-exit-message",
@@ -57,18 +27,19 @@ pub const SUBJECTS: &[Subject] = &[
             "crash::timer-throw-fails-call",
             "crash::timer-throw-next-call-new-instance",
         ],
+        ..Subject::BROKEN
     },
     Subject {
         name: "platform-variables-hidden",
         breaks: "the preset RUNTIME_* environment variables reach the function's code (configuring_environment_variables)",
-        kind: Break::Runtime {
+        kind: Kind::Runtime {
             runtime: "Node.js20.15",
             patches: &[(
                 "const ENV = process.env;",
                 "const ENV = Object.assign({}, process.env);\nObject.keys(process.env).forEach(function (k) { if (k.indexOf('RUNTIME_') === 0) delete process.env[k]; });",
             )],
         },
-        select: &["--feature", "environment", "--feature", "context"],
+        cases: Cases::Select(&["--feature", "environment", "--feature", "context"]),
         fails: &[
             "context::project-id",
             "context::runtime-environment-variables",
@@ -81,64 +52,69 @@ pub const SUBJECTS: &[Subject] = &[
             "environment::timeout-variable",
             "environment::userdata-variable-json",
         ],
+        ..Subject::BROKEN
     },
     Subject {
         name: "oversized-result-emptied",
         breaks: "a result over 6,291,456 bytes fails the call (notes and constraints)",
-        kind: Break::Platform(Fault::OversizedResultEmptied),
-        select: &["--feature", "sizes"],
+        kind: Kind::Proxy(Fault::OversizedResultEmptied),
+        cases: Cases::Select(&["--feature", "sizes"]),
         fails: &[
             "sizes::response-object-over-limit-fails",
             "sizes::response-over-limit-fails",
             "sizes::response-too-large-message",
         ],
+        ..Subject::BROKEN
     },
     Subject {
         name: "response-limit-too-low",
         breaks: "results up to 6,291,456 bytes are returned intact (notes and constraints)",
-        kind: Break::Runtime {
+        kind: Kind::Runtime {
             runtime: "Node.js20.15",
             patches: &[(
                 "const MAX_RESULT_BYTES = (parseFloat(ENV.MAX_REQUEST_BODY_SIZE) || 6) * 1048576;",
                 "const MAX_RESULT_BYTES = 6000000;",
             )],
         },
-        select: &["--feature", "sizes"],
+        cases: Cases::Select(&["--feature", "sizes"]),
         fails: &[
             "sizes::response-too-large-message",
             "sizes::response-under-limit-intact",
         ],
+        ..Subject::BROKEN
     },
     Subject {
         name: "large-events-truncated",
         breaks: "a request body up to 6 MB reaches the function whole (notes and constraints)",
-        kind: Break::Runtime {
+        kind: Kind::Runtime {
             runtime: "Node.js20.15",
             patches: &[(
                 "  const text = buffer.toString('utf8');",
                 "  const text = buffer.slice(0, 5000000).toString('utf8');",
             )],
         },
-        select: &["--feature", "sizes"],
+        cases: Cases::Select(&["--feature", "sizes"]),
         fails: &["sizes::request-6mb-accepted"],
+        ..Subject::BROKEN
     },
     Subject {
         name: "instance-exits-after-each-call",
         breaks: "a warm instance serves the next call (why_is_my_first_request_slow)",
-        kind: Break::Runtime {
+        kind: Kind::Runtime {
             runtime: "Node.js20.15",
             patches: &[(
                 "      function () { pollNext(); });",
                 "      function () { process.exit(0); });",
             )],
         },
-        select: &["--feature", "instances"],
+        cases: Cases::Select(&["--feature", "instances"]),
         fails: &[
             "instances::concurrent-separate-instances",
             "instances::idle-instance-recycled",
             "instances::idle-recycle-reruns-initializer",
             "instances::sequential-calls-reuse-instance",
         ],
+        ..Subject::BROKEN
     },
     Subject {
         // Not broken, a variant: leaving every time limit to the platform is a legitimate
@@ -149,71 +125,75 @@ pub const SUBJECTS: &[Subject] = &[
         // initializer_timeout = 1.
         name: "leaves-timing-to-platform",
         breaks: "nothing: the runtime enforces no time limit itself (it only has initializer_timeout's timer to remove), leaving each to the platform",
-        kind: Break::Runtime {
+        kind: Kind::Runtime {
             runtime: "Node.js20.15",
             patches: &[(
                 "    initTimer = setTimeout(function () { callback(timedOut); }, initSeconds * 1000);",
                 "    initTimer = null;",
             )],
         },
-        select: &["--level", "documented"],
+        cases: Cases::Select(&["--level", "documented"]),
         fails: &[],
+        ..Subject::BROKEN
     },
     Subject {
         // A variant: the documents say the initializer's context carries the request id, and
         // only Huawei's runtime gives '' (CONTRADICTIONS.md #7).
         name: "initializer-request-id-given",
         breaks: "nothing: the initializer's context has a request id of its own, as the documents describe it",
-        kind: Break::Runtime {
+        kind: Kind::Runtime {
             runtime: "Node.js20.15",
             patches: &[(
                 "const context = new Context('', null, 'initializer');",
                 "const context = new Context('0f6d3b52-7c1e-4b8a-9d2f-5e4a1c3b7d90', null, 'initializer');",
             )],
         },
-        select: &["--level", "documented", "--feature", "initializer"],
+        cases: Cases::Select(&["--level", "documented", "--feature", "initializer"]),
         fails: &[],
+        ..Subject::BROKEN
     },
     Subject {
         // A variant: the function model and CreateFunction spell the unpublished version
         // `latest`, the extension API's example `$LATEST`.
         name: "version-spelled-dollar-latest",
         breaks: "nothing: the function's version reads `$LATEST`, in getVersion() and RUNTIME_FUNC_VERSION",
-        kind: Break::Runtime {
+        kind: Kind::Runtime {
             runtime: "Node.js20.15",
             patches: &[(
                 "const ENV = process.env;",
                 "const ENV = process.env;\nENV.RUNTIME_FUNC_VERSION = '$LATEST';",
             )],
         },
-        select: &[
+        cases: Cases::Select(&[
             "--level",
             "documented",
             "--feature",
             "context",
             "--feature",
             "environment",
-        ],
+        ]),
         fails: &[],
+        ..Subject::BROKEN
     },
     Subject {
         name: "initializer-timeout-not-enforced",
         breaks: "initializer_timeout bounds the initializer (HW-INIT-SPEC)",
-        kind: Break::Platform(Fault::InitializerTimeoutDoubled),
+        kind: Kind::Proxy(Fault::InitializerTimeoutDoubled),
         // Telemetry does not reach the harness through the proxy; the telemetry cases with an
         // initializer check events, not its timeout.
-        select: &["--feature", "initializer", "--skip", "::telemetry::"],
+        cases: Cases::Select(&["--feature", "initializer", "--skip", "::telemetry::"]),
         fails: &[
             "environment::initializer-variables",
             "initializer::timeout-own-limit",
             "timeout::initializer-timeout-abandons-instance",
         ],
+        ..Subject::BROKEN
     },
     Subject {
         name: "boundaries-clamped",
         breaks: "CreateFunction accepts its documented boundaries as given (timeout 3, memory_size 1536, 20 user_data entries, 1 KB values)",
-        kind: Break::Platform(Fault::BoundariesClamped),
-        select: &["::api::"],
+        kind: Kind::Proxy(Fault::BoundariesClamped),
+        cases: Cases::Select(&["::api::"]),
         fails: &[
             "api::memory-size-allowed",
             "api::timeout-minimum-accepted",
@@ -222,20 +202,23 @@ pub const SUBJECTS: &[Subject] = &[
             "api::user-data-too-many",
             "api::user-data-twenty-accepted",
         ],
+        ..Subject::BROKEN
     },
     Subject {
         name: "delete-answers-200",
         breaks: "DeleteFunction answers 204 No Content (API reference)",
-        kind: Break::Platform(Fault::DeleteAnswers200),
-        select: &["::api::"],
+        kind: Kind::Proxy(Fault::DeleteAnswers200),
+        cases: Cases::Select(&["::api::"]),
         fails: &["api::delete-function-no-content"],
+        ..Subject::BROKEN
     },
     Subject {
         name: "async-other-allowed-choices",
         breaks: "nothing: asynchronous calls as the documents also allow (request_id answered in camel case too, records newest first, its own failure codes, 400 for an oversized body)",
-        kind: Break::Platform(Fault::AsyncOtherAllowedChoices),
-        select: &["--level", "documented", "--feature", "async-invocation"],
+        kind: Kind::Proxy(Fault::AsyncOtherAllowedChoices),
+        cases: Cases::Select(&["--level", "documented", "--feature", "async-invocation"]),
         fails: &[],
+        ..Subject::BROKEN
     },
 ];
 
@@ -243,7 +226,7 @@ pub const MORE_SUBJECTS: &[Subject] = &[
     Subject {
         name: "context-getters-wrong",
         breaks: "context's getters return the function's settings (seed's context table; notes §3.2)",
-        kind: Break::Runtime {
+        kind: Kind::Runtime {
             runtime: "Node.js20.15",
             patches: &[
                 (
@@ -272,7 +255,7 @@ pub const MORE_SUBJECTS: &[Subject] = &[
                 ),
             ],
         },
-        select: &["::context::"],
+        cases: Cases::Select(&["::context::"]),
         fails: &[
             "context::access-key-deprecated",
             "context::cpu-number-positive",
@@ -283,11 +266,12 @@ pub const MORE_SUBJECTS: &[Subject] = &[
             "context::running-time-milliseconds",
             "context::running-time-timeout",
         ],
+        ..Subject::BROKEN
     },
     Subject {
         name: "results-not-serialised",
         breaks: "objects, arrays and null are returned as JSON, other values through String() (notes §1.3, implementation)",
-        kind: Break::Runtime {
+        kind: Kind::Runtime {
             runtime: "Node.js20.15",
             patches: &[
                 (
@@ -300,7 +284,7 @@ pub const MORE_SUBJECTS: &[Subject] = &[
                 ),
             ],
         },
-        select: &["::handler::", "--runtime", "Node.js10.16"],
+        cases: Cases::Select(&["::handler::", "--runtime", "Node.js10.16"]),
         fails: &[
             "handler::apig-body-null",
             "handler::apig-callback-echo",
@@ -318,44 +302,47 @@ pub const MORE_SUBJECTS: &[Subject] = &[
             "handler::result-number",
             "handler::subdir-handler",
         ],
+        ..Subject::BROKEN
     },
     Subject {
         name: "handler-file-ignored",
         breaks: "the handler string's file part names the file loaded, sub-directories included (seed)",
-        kind: Break::Runtime {
+        kind: Kind::Runtime {
             runtime: "Node.js20.15",
             patches: &[(
                 "const HANDLER_PATH = path.resolve(CODE_ROOT, HANDLER.file + '.js');",
                 "const HANDLER_PATH = path.resolve(CODE_ROOT, 'index.js');",
             )],
         },
-        select: &["::handler::"],
+        cases: Cases::Select(&["::handler::"]),
         fails: &[
             "handler::custom-file-and-function",
             "handler::missing-module",
             "handler::subdir-handler",
         ],
+        ..Subject::BROKEN
     },
     Subject {
         name: "node6-arity-two-accepted",
         breaks: "on Node.js 6.10 a handler must declare exactly 3 parameters (the open-source runtime's Node.js 6 test)",
-        kind: Break::Runtime {
+        kind: Kind::Runtime {
             runtime: "Node.js6.10",
             patches: &[(
                 "if (LEGACY_NODE ? arity !== 3 : (arity !== 2 && arity !== 3)) {",
                 "if (LEGACY_NODE ? arity < 2 : (arity !== 2 && arity !== 3)) {",
             )],
         },
-        select: &["::handler::"],
+        cases: Cases::Select(&["::handler::"]),
         fails: &[
             "handler::arity-four-params-node6",
             "handler::arity-two-params-node6",
         ],
+        ..Subject::BROKEN
     },
     Subject {
         name: "logger-and-output-broken",
         breaks: "console.error and process.stdout.write reach the log, the logger has setLevel, long messages are kept whole (notes §3.3)",
-        kind: Break::Runtime {
+        kind: Kind::Runtime {
             runtime: "Node.js20.15",
             patches: &[
                 (
@@ -369,7 +356,7 @@ pub const MORE_SUBJECTS: &[Subject] = &[
                 ),
             ],
         },
-        select: &["::logger::"],
+        cases: Cases::Select(&["::logger::"]),
         fails: &[
             "logger::console-and-logger-order",
             "logger::console-error",
@@ -384,11 +371,12 @@ pub const MORE_SUBJECTS: &[Subject] = &[
             "logger::set-level-warn",
             "logger::stdout-write",
         ],
+        ..Subject::BROKEN
     },
     Subject {
         name: "initializer-data-returned",
         breaks: "the initializer's callback data is discarded (notes §2.1)",
-        kind: Break::Runtime {
+        kind: Kind::Runtime {
             runtime: "Node.js20.15",
             patches: &[
                 (
@@ -401,7 +389,7 @@ pub const MORE_SUBJECTS: &[Subject] = &[
                 ),
             ],
         },
-        select: &["::initializer::"],
+        cases: Cases::Select(&["::initializer::"]),
         fails: &[
             "initializer::callback-data-ignored",
             "initializer::callback-twice",
@@ -416,6 +404,7 @@ pub const MORE_SUBJECTS: &[Subject] = &[
             "initializer::runs-once-three-steps",
             "initializer::success",
         ],
+        ..Subject::BROKEN
     },
 ];
 
@@ -424,29 +413,32 @@ pub const FGREF_SUBJECTS: &[Subject] = &[
     Subject {
         name: "events-in-another-order",
         breaks: "nothing: platform.RuntimeDone is delivered before platform.start, an order the telemetry page does not rule out (it gives none)",
-        kind: Break::Fgref("events-out-of-order"),
-        select: &["--level", "documented", "--feature", "telemetry"],
+        kind: Kind::Fgref("events-out-of-order"),
+        cases: Cases::Select(&["--level", "documented", "--feature", "telemetry"]),
         fails: &[],
+        ..Subject::BROKEN
     },
     Subject {
         name: "report-under-metrics-only",
         breaks: "nothing: platform.report carries its figures under `metrics` alone, as the telemetry page's schema names the field (CONTRADICTIONS.md #26)",
-        kind: Break::Fgref("metrics-only"),
-        select: &["--level", "documented", "--feature", "telemetry"],
+        kind: Kind::Fgref("metrics-only"),
+        cases: Cases::Select(&["--level", "documented", "--feature", "telemetry"]),
         fails: &[],
+        ..Subject::BROKEN
     },
     Subject {
         name: "report-under-report-metrics-only",
         breaks: "nothing: platform.report carries its figures under `reportMetrics` alone, as the telemetry page's example has it (CONTRADICTIONS.md #26)",
-        kind: Break::Fgref("report-metrics-only"),
-        select: &["--level", "documented", "--feature", "telemetry"],
+        kind: Kind::Fgref("report-metrics-only"),
+        cases: Cases::Select(&["--level", "documented", "--feature", "telemetry"]),
         fails: &[],
+        ..Subject::BROKEN
     },
     Subject {
         name: "subscription-unchecked",
         breaks: "every telemetry subscription is checked: types, listener host and port, protocol, one per instance (Telemetry API page)",
-        kind: Break::Fgref("subscription-unchecked"),
-        select: &["::telemetry::"],
+        kind: Kind::Fgref("subscription-unchecked"),
+        cases: Cases::Select(&["::telemetry::"]),
         fails: &[
             "telemetry::subscribe-host-not-loopback",
             "telemetry::subscribe-missing-types",
@@ -455,12 +447,13 @@ pub const FGREF_SUBJECTS: &[Subject] = &[
             "telemetry::subscribe-second-subscription",
             "telemetry::subscribe-types-unknown",
         ],
+        ..Subject::BROKEN
     },
     Subject {
         name: "register-unchecked",
         breaks: "a registration is checked: name, address on 127.0.0.1:8081-8090, a port of its own, at most ten (extension API page)",
-        kind: Break::Fgref("register-unchecked"),
-        select: &["::extensions::"],
+        kind: Kind::Fgref("register-unchecked"),
+        cases: Cases::Select(&["::extensions::"]),
         fails: &[
             "extensions::register-eleventh-refused",
             "extensions::register-host-not-loopback",
@@ -469,26 +462,29 @@ pub const FGREF_SUBJECTS: &[Subject] = &[
             "extensions::register-port-outside-range",
             "extensions::register-port-taken",
         ],
+        ..Subject::BROKEN
     },
     Subject {
         name: "register-body-parsed",
         breaks: "the register request's body is not parsed (extension API page)",
-        kind: Break::Fgref("register-body-parsed"),
-        select: &["::extensions::"],
+        kind: Kind::Fgref("register-body-parsed"),
+        cases: Cases::Select(&["::extensions::"]),
         fails: &["extensions::register-body-ignored"],
+        ..Subject::BROKEN
     },
     Subject {
         name: "register-answer-empty",
         breaks: "a registration answers functionName, functionVersion and errorInfo (extension API page)",
-        kind: Break::Fgref("register-answer-empty"),
-        select: &["::extensions::"],
+        kind: Kind::Fgref("register-answer-empty"),
+        cases: Cases::Select(&["::extensions::"]),
         fails: &["extensions::register-response-body"],
+        ..Subject::BROKEN
     },
     Subject {
         name: "no-extension-api-addr",
         breaks: "an extension's environment has EXTENSION_API_ADDR, the extension API's HOST:PORT (extension API page)",
-        kind: Break::Fgref("no-extension-api-addr"),
-        select: &["::extensions::"],
+        kind: Kind::Fgref("no-extension-api-addr"),
+        cases: Cases::Select(&["::extensions::"]),
         fails: &[
             "extensions::api-addr-environment",
             "extensions::concurrent-instances-same-port",
@@ -505,82 +501,6 @@ pub const FGREF_SUBJECTS: &[Subject] = &[
             "extensions::register-response-body",
             "extensions::script-runs-node",
         ],
+        ..Subject::BROKEN
     },
 ];
-
-pub fn trials() -> Vec<Trial> {
-    SUBJECTS
-        .iter()
-        .chain(MORE_SUBJECTS)
-        .chain(FGREF_SUBJECTS)
-        .map(|subject| {
-            let (kind, runtime) = match subject.kind {
-                Break::Runtime { runtime, .. } => ("runtime", runtime),
-                Break::Platform(_) | Break::Fgref(_) => ("platform", "Node.js20.15"),
-            };
-            // A subject that must fail nothing is a variant the documents allow, not a break.
-            let role = if subject.fails.is_empty() {
-                "variant"
-            } else {
-                "broken"
-            };
-            let name = format!("selftest::{role}-{kind}::{}", subject.name);
-            match fgref::node::resolve(runtime, fgref::node::default_cache().as_deref()) {
-                Ok(_) => selftest(name, move || check(subject)),
-                Err(error) => release_missing(name, runtime, error),
-            }
-        })
-        .collect()
-}
-
-fn check(subject: &Subject) -> Result<(), Failed> {
-    let dir = tempfile::tempdir()?;
-    // An fgref fault's trials mostly wait out fgref's 5 s for extensions to register, and a
-    // variant runs a whole level of the corpus: mostly idle time.
-    let threads = if subject.fails.is_empty() {
-        "8"
-    } else if matches!(subject.kind, Break::Fgref(_)) {
-        "7"
-    } else {
-        "2"
-    };
-    let mut args = vec!["--format", "json", "--test-threads", threads];
-    args.extend(subject.select);
-    let output = match subject.kind {
-        Break::Runtime { runtime, patches } => {
-            let bootstrap = patched_runtime(dir.path(), patches)?;
-            args.extend(["--runtime", runtime]);
-            fgconform(&args, &[("FGREF_NODEJS_BOOTSTRAP", Path::new(&bootstrap))])
-        }
-        Break::Fgref(fault) => {
-            if !fgref::fault_names().any(|name| name == fault) {
-                return Err(format!("fgref has no fault named {fault}").into());
-            }
-            args.extend(["--runtime", "Node.js20.15"]);
-            fgconform(&args, &[(fgref::TELEMETRY_FAULT_VAR, Path::new(fault))])
-        }
-        Break::Platform(fault) => {
-            let proxy = Proxy::start(fault)?;
-            let target = dir.path().join("broken.toml");
-            std::fs::write(
-                &target,
-                format!(
-                    "name = \"broken-{}\"\nurl = \"{}\"\nruntimes = [\"Node.js20.15\"]\nfeatures = \"all\"\nidle_timeout = {IDLE_SECONDS}\n{INVOKE_TIMEOUTS}",
-                    subject.name, proxy.url,
-                ),
-            )?;
-            let target = target.to_str().ok_or("temp path is not UTF-8")?.to_owned();
-            let mut args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
-            args.extend(["--target".to_owned(), target]);
-            let args: Vec<&str> = args.iter().map(String::as_str).collect();
-            let output = fgconform(&args, &[]);
-            drop(proxy);
-            output
-        }
-    };
-    fails_exactly(
-        &output,
-        subject.fails,
-        &format!("broken subject `{}` ({})", subject.name, subject.breaks),
-    )
-}
