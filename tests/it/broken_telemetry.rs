@@ -19,14 +19,14 @@ pub const BROKEN_TELEMETRY: &[Subject] = &[
             "telemetry::init-runtime-done",
             "telemetry::init-start",
         ],
-        ..Subject::BROKEN
+        ..Subject::BASE
     },
     Subject {
         name: "init-events-every-call",
         breaks: "`platform.init*` events on warm calls too",
         kind: Kind::Fgref("init-events-every-call"),
         fails: &["telemetry::warm-call-no-init-events"],
-        ..Subject::BROKEN
+        ..Subject::BASE
     },
     Subject {
         name: "aws-runtime-done-casing",
@@ -40,21 +40,21 @@ pub const BROKEN_TELEMETRY: &[Subject] = &[
             "telemetry::timeout-call-events",
             "telemetry::warm-call-no-init-events",
         ],
-        ..Subject::BROKEN
+        ..Subject::BASE
     },
     Subject {
         name: "untagged-function-lines",
         breaks: "every line of the function's output becomes a `function` event",
         kind: Kind::Fgref("untagged-function-lines"),
         fails: &["telemetry::function-untagged-not-sent"],
-        ..Subject::BROKEN
+        ..Subject::BASE
     },
     Subject {
         name: "untagged-extension-lines",
         breaks: "every line of an extension's output becomes an `extension` event",
         kind: Kind::Fgref("untagged-extension-lines"),
         fails: &["telemetry::extension-untagged-not-sent"],
-        ..Subject::BROKEN
+        ..Subject::BASE
     },
     Subject {
         name: "trace-id-not-request-id",
@@ -68,7 +68,7 @@ pub const BROKEN_TELEMETRY: &[Subject] = &[
             "telemetry::timeout-call-events",
             "telemetry::traceid-per-call",
         ],
-        ..Subject::BROKEN
+        ..Subject::BASE
     },
     Subject {
         name: "no-report",
@@ -84,14 +84,14 @@ pub const BROKEN_TELEMETRY: &[Subject] = &[
             "telemetry::traceid-per-call",
             "telemetry::warm-call-no-init-events",
         ],
-        ..Subject::BROKEN
+        ..Subject::BASE
     },
     Subject {
         name: "wrong-memory-size",
         breaks: "`memorySize` twice the configured size",
         kind: Kind::Fgref("wrong-memory-size"),
         fails: &["telemetry::init-report", "telemetry::report-memory"],
-        ..Subject::BROKEN
+        ..Subject::BASE
     },
     Subject {
         name: "invoke-events-never-sent",
@@ -102,35 +102,35 @@ pub const BROKEN_TELEMETRY: &[Subject] = &[
             "extensions::invoke-event-each-extension",
             "extensions::invoke-event-function-urn",
         ],
-        ..Subject::BROKEN
+        ..Subject::BASE
     },
     Subject {
         name: "register-accepts-any-port",
         breaks: "register accepts any port",
         kind: Kind::Fgref("register-accepts-any-port"),
         fails: &["extensions::register-port-outside-range"],
-        ..Subject::BROKEN
+        ..Subject::BASE
     },
     Subject {
         name: "register-without-name",
         breaks: "register accepts a request without `FunctionGraph-Extension-Name`",
         kind: Kind::Fgref("register-without-name"),
         fails: &["extensions::register-missing-name"],
-        ..Subject::BROKEN
+        ..Subject::BASE
     },
     Subject {
         name: "eleventh-extension-accepted",
         breaks: "register accepts more than ten extensions",
         kind: Kind::Fgref("eleventh-extension-accepted"),
         fails: &["extensions::register-eleventh-refused"],
-        ..Subject::BROKEN
+        ..Subject::BASE
     },
     Subject {
         name: "second-subscription-accepted",
         breaks: "a second telemetry subscription replaces the first",
         kind: Kind::Fgref("second-subscription-accepted"),
         fails: &["telemetry::subscribe-second-subscription"],
-        ..Subject::BROKEN
+        ..Subject::BASE
     },
     Subject {
         name: "events-delivered-after-next-call",
@@ -157,13 +157,13 @@ pub const BROKEN_TELEMETRY: &[Subject] = &[
             "telemetry::traceid-per-call",
             "telemetry::warm-call-no-init-events",
         ],
-        ..Subject::BROKEN
+        ..Subject::BASE
     },
     Subject {
         name: "subscription-any-protocol",
         breaks: "a subscription with any `protocol` is accepted",
         kind: Kind::Fgref("subscription-any-protocol"),
         fails: &["telemetry::subscribe-protocol-not-post"],
-        ..Subject::BROKEN
+        ..Subject::BASE
     },
 ];

@@ -45,7 +45,7 @@ pub const MUTANTS: &[Subject] = &[
             "initializer::timeout-never-completes",
             "initializer::timeout-own-limit",
         ],
-        ..Subject::BROKEN
+        ..Subject::BASE
     },
     Subject {
         name: "wrong-entry-error-prefix",
@@ -71,7 +71,7 @@ pub const MUTANTS: &[Subject] = &[
             "handler::module-throws-at-load",
             "handler::syntax-error-at-load",
         ],
-        ..Subject::BROKEN
+        ..Subject::BASE
     },
     Subject {
         name: "returned-promise-ignored",
@@ -96,7 +96,7 @@ pub const MUTANTS: &[Subject] = &[
             "initializer::promise-reject",
             "initializer::promise-resolve",
         ],
-        ..Subject::BROKEN
+        ..Subject::BASE
     },
     Subject {
         name: "request-id-not-the-invokes",
@@ -113,7 +113,7 @@ pub const MUTANTS: &[Subject] = &[
             "context::request-id-warm",
             "initializer::context-request-id-empty",
         ],
-        ..Subject::BROKEN
+        ..Subject::BASE
     },
     Subject {
         name: "user-data-ignored",
@@ -131,7 +131,7 @@ pub const MUTANTS: &[Subject] = &[
             "context::user-data-environment",
             "initializer::context-user-data",
         ],
-        ..Subject::BROKEN
+        ..Subject::BASE
     },
     Subject {
         name: "logger-without-request-id",
@@ -161,7 +161,7 @@ pub const MUTANTS: &[Subject] = &[
             "logger::set-level-warn",
             "logger::warn-line",
         ],
-        ..Subject::BROKEN
+        ..Subject::BASE
     },
     Subject {
         name: "callback-error-succeeds",
@@ -207,7 +207,7 @@ pub const MUTANTS: &[Subject] = &[
             "initializer::throw",
         ],
         races: CALLBACK_ERROR_RACES,
-        ..Subject::BROKEN
+        ..Subject::BASE
     },
     Subject {
         name: "remaining-time-frozen",
@@ -223,7 +223,7 @@ pub const MUTANTS: &[Subject] = &[
             "context::remaining-time",
             "context::remaining-time-per-call",
         ],
-        ..Subject::BROKEN
+        ..Subject::BASE
     },
     Subject {
         name: "memory-size-as-number",
@@ -236,7 +236,7 @@ pub const MUTANTS: &[Subject] = &[
             )],
         },
         fails: &["context::memory-cpu-strings"],
-        ..Subject::BROKEN
+        ..Subject::BASE
     },
     Subject {
         name: "string-results-quoted",
@@ -259,7 +259,7 @@ pub const MUTANTS: &[Subject] = &[
             "handler::throw-after-callback",
             "initializer::callback-twice",
         ],
-        ..Subject::BROKEN
+        ..Subject::BASE
     },
     Subject {
         name: "console-output-dropped",
@@ -276,7 +276,7 @@ pub const MUTANTS: &[Subject] = &[
             "handler::log-tail-limit",
             "logger::console-and-logger-order",
         ],
-        ..Subject::BROKEN
+        ..Subject::BASE
     },
     Subject {
         name: "function-name-wrong",
@@ -292,7 +292,7 @@ pub const MUTANTS: &[Subject] = &[
             "context::function-name-memory",
             "initializer::context-function-meta",
         ],
-        ..Subject::BROKEN
+        ..Subject::BASE
     },
     Subject {
         name: "handler-arity-unchecked",
@@ -309,7 +309,7 @@ pub const MUTANTS: &[Subject] = &[
             "handler::arity-one-param",
             "handler::arity-rest-params",
         ],
-        ..Subject::BROKEN
+        ..Subject::BASE
     },
     Subject {
         name: "node6-honours-promise",
@@ -323,7 +323,7 @@ pub const MUTANTS: &[Subject] = &[
             "handler::promise-only-node6-times-out",
             "initializer::promise-ignored-node6",
         ],
-        ..Subject::BROKEN
+        ..Subject::BASE
     },
     Subject {
         name: "code-root-shown",
@@ -347,7 +347,7 @@ pub const MUTANTS: &[Subject] = &[
             "initializer::missing-export",
             "initializer::missing-module",
         ],
-        ..Subject::BROKEN
+        ..Subject::BASE
     },
     Subject {
         name: "callback-error-with-stack-trace",
@@ -360,7 +360,7 @@ pub const MUTANTS: &[Subject] = &[
             )],
         },
         fails: &["handler::callback-error-type-no-stacktrace"],
-        ..Subject::BROKEN
+        ..Subject::BASE
     },
     Subject {
         name: "plain-return-value-used",
@@ -373,7 +373,7 @@ pub const MUTANTS: &[Subject] = &[
             )],
         },
         fails: &["handler::plain-return-times-out"],
-        ..Subject::BROKEN
+        ..Subject::BASE
     },
     Subject {
         name: "callback-without-arguments-succeeds",
@@ -386,7 +386,7 @@ pub const MUTANTS: &[Subject] = &[
             "handler::callback-no-arguments",
             "initializer::callback-no-args-fails",
         ],
-        ..Subject::BROKEN
+        ..Subject::BASE
     },
     Subject {
         name: "initializer-on-every-call",
@@ -402,7 +402,7 @@ pub const MUTANTS: &[Subject] = &[
             "initializer::runs-once",
             "initializer::runs-once-three-steps",
         ],
-        ..Subject::BROKEN
+        ..Subject::BASE
     },
     Subject {
         name: "initializer-failure-ignored",
@@ -428,7 +428,7 @@ pub const MUTANTS: &[Subject] = &[
             "initializer::promise-reject",
             "initializer::throw",
         ],
-        ..Subject::BROKEN
+        ..Subject::BASE
     },
     Subject {
         name: "initializer-arity-unchecked",
@@ -442,7 +442,7 @@ pub const MUTANTS: &[Subject] = &[
             "initializer::arity-one-param",
             "initializer::arity-three-params",
         ],
-        ..Subject::BROKEN
+        ..Subject::BASE
     },
     Subject {
         name: "initializer-promise-ignored",
@@ -458,7 +458,7 @@ pub const MUTANTS: &[Subject] = &[
             "initializer::promise-reject",
             "initializer::promise-resolve",
         ],
-        ..Subject::BROKEN
+        ..Subject::BASE
     },
     Subject {
         name: "initializer-retried-in-instance",
@@ -483,7 +483,7 @@ pub const MUTANTS: &[Subject] = &[
             "initializer::promise-reject",
             "initializer::throw",
         ],
-        ..Subject::BROKEN
+        ..Subject::BASE
     },
     Subject {
         name: "logger-debug-always",
@@ -501,7 +501,7 @@ pub const MUTANTS: &[Subject] = &[
             "logger::set-level-error",
             "logger::set-level-warn",
         ],
-        ..Subject::BROKEN
+        ..Subject::BASE
     },
     Subject {
         name: "logger-without-util-format",
@@ -517,7 +517,7 @@ pub const MUTANTS: &[Subject] = &[
             "logger::format-extra-arguments",
             "logger::format-specifiers",
         ],
-        ..Subject::BROKEN
+        ..Subject::BASE
     },
     Subject {
         name: "credentials-undefined",
@@ -533,7 +533,7 @@ pub const MUTANTS: &[Subject] = &[
             "context::alias-empty",
             "context::credentials-empty-without-agency",
         ],
-        ..Subject::BROKEN
+        ..Subject::BASE
     },
     Subject {
         name: "remaining-time-from-instance-start",
@@ -546,7 +546,7 @@ pub const MUTANTS: &[Subject] = &[
             )],
         },
         fails: &["context::remaining-time-per-call"],
-        ..Subject::BROKEN
+        ..Subject::BASE
     },
     Subject {
         name: "request-id-of-first-call",
@@ -559,7 +559,7 @@ pub const MUTANTS: &[Subject] = &[
             )],
         },
         fails: &["context::request-id-warm"],
-        ..Subject::BROKEN
+        ..Subject::BASE
     },
     Subject {
         name: "logger-shared-across-calls",
@@ -572,7 +572,7 @@ pub const MUTANTS: &[Subject] = &[
             )],
         },
         fails: &["logger::level-resets-per-call"],
-        ..Subject::BROKEN
+        ..Subject::BASE
     },
 ];
 

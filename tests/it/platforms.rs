@@ -17,14 +17,14 @@ pub const BROKEN_PLATFORMS: &[Subject] = &[
         breaks: "bills in 100 ms units, as FunctionGraph did years ago",
         kind: Kind::Proxy(Fault::BillingRoundedTo100Ms),
         fails: &["summary::billing-duration"],
-        ..Subject::BROKEN
+        ..Subject::BASE
     },
     Subject {
         name: "no-billing-header",
         breaks: "leaves out `X-CFF-Billing-Duration`",
         kind: Kind::Proxy(Fault::NoBillingHeader),
         fails: &["summary::billing-duration-header"],
-        ..Subject::BROKEN
+        ..Subject::BASE
     },
     Subject {
         name: "memory-used-zero",
@@ -36,7 +36,7 @@ pub const BROKEN_PLATFORMS: &[Subject] = &[
             "summary::failed-call",
             "summary::memory-used-measured",
         ],
-        ..Subject::BROKEN
+        ..Subject::BASE
     },
     Subject {
         name: "no-summary",
@@ -56,7 +56,7 @@ pub const BROKEN_PLATFORMS: &[Subject] = &[
             "timeout::next-call-served-after-timeout",
             "timeout::pending-promise-fails-at-timeout",
         ],
-        ..Subject::BROKEN
+        ..Subject::BASE
     },
     Subject {
         name: "no-platform-log-lines",
@@ -69,14 +69,14 @@ pub const BROKEN_PLATFORMS: &[Subject] = &[
             "logs::header-tail-ends-with-finish",
             "logs::start-finish-carry-request-id",
         ],
-        ..Subject::BROKEN
+        ..Subject::BASE
     },
     Subject {
         name: "log-without-asking",
         breaks: "returns the log even when the caller did not ask for the tail",
         kind: Kind::Proxy(Fault::LogWithoutAsking),
         fails: &["logs::no-log-without-tail"],
-        ..Subject::BROKEN
+        ..Subject::BASE
     },
     Subject {
         name: "log-header-not-base64",
@@ -88,14 +88,14 @@ pub const BROKEN_PLATFORMS: &[Subject] = &[
             "logs::header-tail-ends-with-finish",
             "logs::no-earlier-call-output",
         ],
-        ..Subject::BROKEN
+        ..Subject::BASE
     },
     Subject {
         name: "log-of-previous-call",
         breaks: "puts the previous call's log in front of this call's",
         kind: Kind::Proxy(Fault::LogOfPreviousCall),
         fails: &["logs::no-earlier-call-output"],
-        ..Subject::BROKEN
+        ..Subject::BASE
     },
     Subject {
         name: "timeout-not-enforced",
@@ -110,7 +110,7 @@ pub const BROKEN_PLATFORMS: &[Subject] = &[
             "timeout::next-call-served-after-timeout",
             "timeout::pending-promise-fails-at-timeout",
         ],
-        ..Subject::BROKEN
+        ..Subject::BASE
     },
     Subject {
         name: "memory-not-enforced",
@@ -122,21 +122,21 @@ pub const BROKEN_PLATFORMS: &[Subject] = &[
             "memory::heap-over-limit-fails",
             "memory::next-call-after-limit-works",
         ],
-        ..Subject::BROKEN
+        ..Subject::BASE
     },
     Subject {
         name: "oversized-body-accepted",
         breaks: "accepts bodies over 6 MB (it passes the function `{}` instead)",
         kind: Kind::Proxy(Fault::OversizedBodyAccepted),
         fails: &["sizes::request-over-6mb-refused"],
-        ..Subject::BROKEN
+        ..Subject::BASE
     },
     Subject {
         name: "non-json-accepted",
         breaks: "accepts a body that is not JSON (passes it on as a JSON string)",
         kind: Kind::Proxy(Fault::NonJsonAccepted),
         fails: &["sizes::non-json-body-refused"],
-        ..Subject::BROKEN
+        ..Subject::BASE
     },
     Subject {
         name: "generic-error-codes",
@@ -164,14 +164,14 @@ pub const BROKEN_PLATFORMS: &[Subject] = &[
             "api::user-data-too-large",
             "api::user-data-too-many",
         ],
-        ..Subject::BROKEN
+        ..Subject::BASE
     },
     Subject {
         name: "duplicate-replaces",
         breaks: "createFunction with an existing name replaces the function",
         kind: Kind::Proxy(Fault::DuplicateReplaces),
         fails: &["api::duplicate-name"],
-        ..Subject::BROKEN
+        ..Subject::BASE
     },
     Subject {
         name: "delete-keeps-function",
@@ -181,7 +181,7 @@ pub const BROKEN_PLATFORMS: &[Subject] = &[
             "api::invoke-deleted-function",
             "async-invocation::deleted-function-404",
         ],
-        ..Subject::BROKEN
+        ..Subject::BASE
     },
     Subject {
         name: "concurrent-calls-share-an-instance",
@@ -191,14 +191,14 @@ pub const BROKEN_PLATFORMS: &[Subject] = &[
             "instances::concurrent-each-runs-initializer",
             "instances::concurrent-separate-instances",
         ],
-        ..Subject::BROKEN
+        ..Subject::BASE
     },
     Subject {
         name: "async-answered-ok",
         breaks: "accepts asynchronous invocations with 200 instead of 202",
         kind: Kind::Proxy(Fault::AsyncAnsweredOk),
         fails: &["async-invocation::accepted-with-request-id"],
-        ..Subject::BROKEN
+        ..Subject::BASE
     },
     Subject {
         name: "async-request-id-empty",
@@ -213,7 +213,7 @@ pub const BROKEN_PLATFORMS: &[Subject] = &[
             "async-invocation::success-listed",
             "async-invocation::timeout-fails",
         ],
-        ..Subject::BROKEN
+        ..Subject::BASE
     },
     Subject {
         name: "async-failure-listed-as-success",
@@ -223,7 +223,7 @@ pub const BROKEN_PLATFORMS: &[Subject] = &[
             "async-invocation::function-error-fails",
             "async-invocation::timeout-fails",
         ],
-        ..Subject::BROKEN
+        ..Subject::BASE
     },
     Subject {
         name: "async-records-of-another-shape",
@@ -233,28 +233,28 @@ pub const BROKEN_PLATFORMS: &[Subject] = &[
             "async-invocation::record-fields",
             "async-invocation::success-listed",
         ],
-        ..Subject::BROKEN
+        ..Subject::BASE
     },
     Subject {
         name: "async-body-limit-64kb",
         breaks: "refuses asynchronous invocations over 64 KiB (413 FSS.0413)",
         kind: Kind::Proxy(Fault::AsyncBodyLimit64Kb),
         fails: &["async-invocation::request-256kb-accepted"],
-        ..Subject::BROKEN
+        ..Subject::BASE
     },
     Subject {
         name: "async-oversized-body-accepted",
         breaks: "accepts asynchronous invocations over 256 KiB (it queues `{}` instead)",
         kind: Kind::Proxy(Fault::AsyncOversizedBodyAccepted),
         fails: &["async-invocation::request-over-256kb-refused"],
-        ..Subject::BROKEN
+        ..Subject::BASE
     },
     Subject {
         name: "async-answered-when-the-call-ends",
         breaks: "answers an asynchronous invocation only once the call has ended",
         kind: Kind::Proxy(Fault::AsyncAnsweredWhenTheCallEnds),
         fails: &["async-invocation::answered-before-the-call-ends"],
-        ..Subject::BROKEN
+        ..Subject::BASE
     },
     Subject {
         name: "idle-never-recycled",
@@ -264,6 +264,6 @@ pub const BROKEN_PLATFORMS: &[Subject] = &[
             "instances::idle-instance-recycled",
             "instances::idle-recycle-reruns-initializer",
         ],
-        ..Subject::BROKEN
+        ..Subject::BASE
     },
 ];

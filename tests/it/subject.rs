@@ -56,8 +56,8 @@ pub struct Subject {
 }
 
 impl Subject {
-    /// The fields most subjects share, for `..Subject::BROKEN`: the affected corpus, no races.
-    pub const BROKEN: Subject = Subject {
+    /// The fields most subjects share, for `..Subject::BASE`: the affected corpus, no races.
+    pub const BASE: Subject = Subject {
         name: "",
         breaks: "",
         kind: Kind::Fgref(""),

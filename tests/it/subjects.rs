@@ -27,7 +27,7 @@ pub const SUBJECTS: &[Subject] = &[
             "crash::timer-throw-fails-call",
             "crash::timer-throw-next-call-new-instance",
         ],
-        ..Subject::BROKEN
+        ..Subject::BASE
     },
     Subject {
         name: "platform-variables-hidden",
@@ -52,7 +52,7 @@ pub const SUBJECTS: &[Subject] = &[
             "environment::timeout-variable",
             "environment::userdata-variable-json",
         ],
-        ..Subject::BROKEN
+        ..Subject::BASE
     },
     Subject {
         name: "oversized-result-emptied",
@@ -64,7 +64,7 @@ pub const SUBJECTS: &[Subject] = &[
             "sizes::response-over-limit-fails",
             "sizes::response-too-large-message",
         ],
-        ..Subject::BROKEN
+        ..Subject::BASE
     },
     Subject {
         name: "response-limit-too-low",
@@ -81,7 +81,7 @@ pub const SUBJECTS: &[Subject] = &[
             "sizes::response-too-large-message",
             "sizes::response-under-limit-intact",
         ],
-        ..Subject::BROKEN
+        ..Subject::BASE
     },
     Subject {
         name: "large-events-truncated",
@@ -95,7 +95,7 @@ pub const SUBJECTS: &[Subject] = &[
         },
         cases: Cases::Select(&["--feature", "sizes"]),
         fails: &["sizes::request-6mb-accepted"],
-        ..Subject::BROKEN
+        ..Subject::BASE
     },
     Subject {
         name: "instance-exits-after-each-call",
@@ -114,7 +114,7 @@ pub const SUBJECTS: &[Subject] = &[
             "instances::idle-recycle-reruns-initializer",
             "instances::sequential-calls-reuse-instance",
         ],
-        ..Subject::BROKEN
+        ..Subject::BASE
     },
     Subject {
         // Not broken, a variant: leaving every time limit to the platform is a legitimate
@@ -134,7 +134,7 @@ pub const SUBJECTS: &[Subject] = &[
         },
         cases: Cases::Select(&["--level", "documented"]),
         fails: &[],
-        ..Subject::BROKEN
+        ..Subject::BASE
     },
     Subject {
         // A variant: the documents say the initializer's context carries the request id, and
@@ -150,7 +150,7 @@ pub const SUBJECTS: &[Subject] = &[
         },
         cases: Cases::Select(&["--level", "documented", "--feature", "initializer"]),
         fails: &[],
-        ..Subject::BROKEN
+        ..Subject::BASE
     },
     Subject {
         // A variant: the function model and CreateFunction spell the unpublished version
@@ -173,7 +173,7 @@ pub const SUBJECTS: &[Subject] = &[
             "environment",
         ]),
         fails: &[],
-        ..Subject::BROKEN
+        ..Subject::BASE
     },
     Subject {
         name: "initializer-timeout-not-enforced",
@@ -187,7 +187,7 @@ pub const SUBJECTS: &[Subject] = &[
             "initializer::timeout-own-limit",
             "timeout::initializer-timeout-abandons-instance",
         ],
-        ..Subject::BROKEN
+        ..Subject::BASE
     },
     Subject {
         name: "boundaries-clamped",
@@ -202,7 +202,7 @@ pub const SUBJECTS: &[Subject] = &[
             "api::user-data-too-many",
             "api::user-data-twenty-accepted",
         ],
-        ..Subject::BROKEN
+        ..Subject::BASE
     },
     Subject {
         name: "delete-answers-200",
@@ -210,7 +210,22 @@ pub const SUBJECTS: &[Subject] = &[
         kind: Kind::Proxy(Fault::DeleteAnswers200),
         cases: Cases::Select(&["::api::"]),
         fails: &["api::delete-function-no-content"],
-        ..Subject::BROKEN
+        ..Subject::BASE
+    },
+    Subject {
+        name: "statuses-from-the-pages-lists",
+        breaks: "nothing: 400 for a non-JSON invoke body and a duplicate name, the 4xx the invoke and CreateFunction pages list, not the table's 406 and 409",
+        kind: Kind::Proxy(Fault::StatusesFromThePagesLists),
+        cases: Cases::Select(&[
+            "--level",
+            "documented",
+            "--feature",
+            "api-errors",
+            "--feature",
+            "sizes",
+        ]),
+        fails: &[],
+        ..Subject::BASE
     },
     Subject {
         name: "async-other-allowed-choices",
@@ -218,7 +233,7 @@ pub const SUBJECTS: &[Subject] = &[
         kind: Kind::Proxy(Fault::AsyncOtherAllowedChoices),
         cases: Cases::Select(&["--level", "documented", "--feature", "async-invocation"]),
         fails: &[],
-        ..Subject::BROKEN
+        ..Subject::BASE
     },
 ];
 
@@ -266,7 +281,7 @@ pub const MORE_SUBJECTS: &[Subject] = &[
             "context::running-time-milliseconds",
             "context::running-time-timeout",
         ],
-        ..Subject::BROKEN
+        ..Subject::BASE
     },
     Subject {
         name: "results-not-serialised",
@@ -302,7 +317,7 @@ pub const MORE_SUBJECTS: &[Subject] = &[
             "handler::result-number",
             "handler::subdir-handler",
         ],
-        ..Subject::BROKEN
+        ..Subject::BASE
     },
     Subject {
         name: "handler-file-ignored",
@@ -320,7 +335,7 @@ pub const MORE_SUBJECTS: &[Subject] = &[
             "handler::missing-module",
             "handler::subdir-handler",
         ],
-        ..Subject::BROKEN
+        ..Subject::BASE
     },
     Subject {
         name: "node6-arity-two-accepted",
@@ -337,7 +352,7 @@ pub const MORE_SUBJECTS: &[Subject] = &[
             "handler::arity-four-params-node6",
             "handler::arity-two-params-node6",
         ],
-        ..Subject::BROKEN
+        ..Subject::BASE
     },
     Subject {
         name: "logger-and-output-broken",
@@ -371,7 +386,7 @@ pub const MORE_SUBJECTS: &[Subject] = &[
             "logger::set-level-warn",
             "logger::stdout-write",
         ],
-        ..Subject::BROKEN
+        ..Subject::BASE
     },
     Subject {
         name: "initializer-data-returned",
@@ -404,7 +419,7 @@ pub const MORE_SUBJECTS: &[Subject] = &[
             "initializer::runs-once-three-steps",
             "initializer::success",
         ],
-        ..Subject::BROKEN
+        ..Subject::BASE
     },
 ];
 
@@ -416,7 +431,7 @@ pub const FGREF_SUBJECTS: &[Subject] = &[
         kind: Kind::Fgref("events-out-of-order"),
         cases: Cases::Select(&["--level", "documented", "--feature", "telemetry"]),
         fails: &[],
-        ..Subject::BROKEN
+        ..Subject::BASE
     },
     Subject {
         name: "report-under-metrics-only",
@@ -424,7 +439,7 @@ pub const FGREF_SUBJECTS: &[Subject] = &[
         kind: Kind::Fgref("metrics-only"),
         cases: Cases::Select(&["--level", "documented", "--feature", "telemetry"]),
         fails: &[],
-        ..Subject::BROKEN
+        ..Subject::BASE
     },
     Subject {
         name: "report-under-report-metrics-only",
@@ -432,7 +447,7 @@ pub const FGREF_SUBJECTS: &[Subject] = &[
         kind: Kind::Fgref("report-metrics-only"),
         cases: Cases::Select(&["--level", "documented", "--feature", "telemetry"]),
         fails: &[],
-        ..Subject::BROKEN
+        ..Subject::BASE
     },
     Subject {
         name: "subscription-unchecked",
@@ -447,7 +462,7 @@ pub const FGREF_SUBJECTS: &[Subject] = &[
             "telemetry::subscribe-second-subscription",
             "telemetry::subscribe-types-unknown",
         ],
-        ..Subject::BROKEN
+        ..Subject::BASE
     },
     Subject {
         name: "register-unchecked",
@@ -462,7 +477,7 @@ pub const FGREF_SUBJECTS: &[Subject] = &[
             "extensions::register-port-outside-range",
             "extensions::register-port-taken",
         ],
-        ..Subject::BROKEN
+        ..Subject::BASE
     },
     Subject {
         name: "register-body-parsed",
@@ -470,7 +485,7 @@ pub const FGREF_SUBJECTS: &[Subject] = &[
         kind: Kind::Fgref("register-body-parsed"),
         cases: Cases::Select(&["::extensions::"]),
         fails: &["extensions::register-body-ignored"],
-        ..Subject::BROKEN
+        ..Subject::BASE
     },
     Subject {
         name: "register-answer-empty",
@@ -478,7 +493,7 @@ pub const FGREF_SUBJECTS: &[Subject] = &[
         kind: Kind::Fgref("register-answer-empty"),
         cases: Cases::Select(&["::extensions::"]),
         fails: &["extensions::register-response-body"],
-        ..Subject::BROKEN
+        ..Subject::BASE
     },
     Subject {
         name: "no-extension-api-addr",
@@ -501,6 +516,6 @@ pub const FGREF_SUBJECTS: &[Subject] = &[
             "extensions::register-response-body",
             "extensions::script-runs-node",
         ],
-        ..Subject::BROKEN
+        ..Subject::BASE
     },
 ];

@@ -97,6 +97,9 @@ pub enum Fault {
     /// `error_message` "failed" (neither is documented), and a body over 256 KiB is refused
     /// with 400 `FSS.0400` (the page's status list has no 413).
     AsyncOtherAllowedChoices,
+    /// Not broken: answers 400, a status the pages' own lists give, where the error-code table
+    /// pairs FSS.0406 with 406 and FSS.1061 with 409 (CONTRADICTIONS.md #21).
+    StatusesFromThePagesLists,
 }
 
 /// A correct fgref and the faulty proxy in front of it, on a thread of their own; both stop
@@ -327,6 +330,11 @@ async fn forward(State(state): State<Arc<ProxyState>>, request: Request) -> Resp
         body = restore_initializer_timeout(body);
     }
     let mut status = status;
+    if fault == Fault::StatusesFromThePagesLists
+        && matches!(status, StatusCode::NOT_ACCEPTABLE | StatusCode::CONFLICT)
+    {
+        status = StatusCode::BAD_REQUEST;
+    }
     if invoke_async && status == StatusCode::ACCEPTED {
         match fault {
             Fault::AsyncAnsweredOk => status = StatusCode::OK,
