@@ -1,5 +1,5 @@
-//! The log expectation, `{"contains": [m…], "not_contains": [m…], "max_bytes": n}`: how it loads
-//! and how it holds against a log's lines.
+//! The log expectation, `{"contains": [m…], "not_contains": [m…], "max_bytes": n, "absent_ok":
+//! true}`: how it loads and how it holds against a log's lines.
 
 use serde_json::Value;
 
@@ -13,6 +13,10 @@ pub struct LogExpectation {
     /// No line may match any of these.
     pub not_contains: Vec<Matcher>,
     pub max_bytes: Option<u64>,
+    /// An answer without this log holds too ("no log is returned" read as absent or empty);
+    /// otherwise a missing log is a mismatch, since `not_contains` and `max_bytes` must not hold
+    /// against nothing.
+    pub absent_ok: bool,
 }
 
 impl LogExpectation {
@@ -22,7 +26,7 @@ impl LogExpectation {
             return Err(ExpectError::new(
                 key,
                 format!(
-                    "`{key}` takes {{\"contains\": [...], \"not_contains\": [...], \"max_bytes\": n}}"
+                    "`{key}` takes {{\"contains\": [...], \"not_contains\": [...], \"max_bytes\": n, \"absent_ok\": true}}"
                 ),
             ));
         };
@@ -45,6 +49,11 @@ impl LogExpectation {
             match log_key.as_str() {
                 "contains" => expectation.contains = list(item)?,
                 "not_contains" => expectation.not_contains = list(item)?,
+                "absent_ok" => {
+                    expectation.absent_ok = item.as_bool().ok_or_else(|| {
+                        ExpectError::new(log_key, format!("`{key}.absent_ok` takes true or false"))
+                    })?
+                }
                 "max_bytes" => {
                     expectation.max_bytes = Some(item.as_u64().ok_or_else(|| {
                         ExpectError::new(
@@ -57,7 +66,7 @@ impl LogExpectation {
                     return Err(ExpectError::new(
                         log_key,
                         format!(
-                            "unknown key `{key}.{log_key}`; expected contains, not_contains or max_bytes"
+                            "unknown key `{key}.{log_key}`; expected contains, not_contains, max_bytes or absent_ok"
                         ),
                     ));
                 }
@@ -147,6 +156,15 @@ mod tests {
         assert_eq!(check(json!({"contains": ["world", "hello"]}), log).len(), 1);
         let forbidden = json!({"not_contains": ["hello"], "max_bytes": 10});
         assert_eq!(check(forbidden, log).len(), 2);
+    }
+
+    #[test]
+    fn absent_ok_loads_and_must_be_a_boolean() {
+        let loaded = LogExpectation::load("log", &json!({"max_bytes": 0, "absent_ok": true}));
+        assert!(loaded.unwrap().absent_ok);
+        assert!(!LogExpectation::load("log", &json!({})).unwrap().absent_ok);
+        let error = LogExpectation::load("log", &json!({"absent_ok": "yes"})).unwrap_err();
+        assert_eq!(error.key, "absent_ok");
     }
 
     #[test]

@@ -188,6 +188,7 @@ impl Entry {
                 expectation,
             } => match text(observation) {
                 Some(text) => expectation.check(key.name, text, captures, mismatches),
+                None if expectation.absent_ok => {}
                 None => mismatches.push(Mismatch {
                     path: key.name.into(),
                     expected: (*missing).into(),
@@ -307,6 +308,15 @@ mod tests {
             assert_eq!(mismatches[0].expected, "a log");
             assert_eq!(mismatches[0].actual, "absent");
         }
+        // Unless the expectation says no log at all holds too.
+        let expected = load(
+            json!({"log": {"max_bytes": 0, "absent_ok": true}}),
+            CallKind::Invoke,
+        )
+        .unwrap();
+        let mut mismatches = Vec::new();
+        expected.check(&observation, &mut Captures::default(), &mut mismatches);
+        assert_eq!(mismatches, []);
         // An empty log is a log.
         let reply = crate::wire::Reply {
             body: br#"{"request_id": "", "result": "ok", "log": ""}"#.to_vec(),

@@ -228,6 +228,14 @@ pub const SUBJECTS: &[Subject] = &[
         ..Subject::BASE
     },
     Subject {
+        name: "no-log-field-unasked",
+        breaks: "nothing: without X-Cff-Log-Type: tail the v1 body leaves out `log` instead of sending it empty",
+        kind: Kind::Proxy(Fault::NoLogFieldUnasked),
+        cases: Cases::Select(&["--level", "documented", "--feature", "platform-log"]),
+        fails: &[],
+        ..Subject::BASE
+    },
+    Subject {
         name: "async-other-allowed-choices",
         breaks: "nothing: asynchronous calls as the documents also allow (request_id answered in camel case too, records newest first, its own failure codes, 400 for an oversized body)",
         kind: Kind::Proxy(Fault::AsyncOtherAllowedChoices),

@@ -100,6 +100,9 @@ pub enum Fault {
     /// Not broken: answers 400, a status the pages' own lists give, where the error-code table
     /// pairs FSS.0406 with 406 and FSS.1061 with 409 (CONTRADICTIONS.md #21).
     StatusesFromThePagesLists,
+    /// Not broken: the v1 body has no `log` field at all when the caller did not ask for the
+    /// tail ("no log is returned").
+    NoLogFieldUnasked,
 }
 
 /// A correct fgref and the faulty proxy in front of it, on a thread of their own; both stop
@@ -311,6 +314,19 @@ async fn forward(State(state): State<Arc<ProxyState>>, request: Request) -> Resp
     let mut body = upstream.bytes().await.unwrap_or_default();
     if invoke && status == StatusCode::OK {
         rewrite_invoke(&state, &path, &mut headers, &mut body);
+    }
+    let asked_for_log = parts
+        .headers
+        .get("x-cff-log-type")
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"tail"));
+    if invoke
+        && fault == Fault::NoLogFieldUnasked
+        && !asked_for_log
+        && let Ok(mut answer) = serde_json::from_slice::<Value>(&body)
+        && let Some(fields) = answer.as_object_mut()
+    {
+        fields.remove("log");
+        body = Bytes::from(answer.to_string());
     }
     if fault == Fault::GenericErrorCodes
         && !status.is_success()
