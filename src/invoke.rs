@@ -96,6 +96,15 @@ pub async fn run_step(
         Action::AsyncOutcome => {
             StepOutcome::of(async_outcome(client, deployed, step, limits.invoke, captures).await)
         }
+        Action::ListAsync => StepOutcome::of(
+            match client
+                .list_async_invocations_where(func_urn, &step.query)
+                .await
+            {
+                Ok(reply) => judge::async_list(&step.expected, &reply, captures),
+                Err(error) => Err(error),
+            },
+        ),
     }
 }
 

@@ -77,6 +77,16 @@ pub fn async_outcome(
     observed(expected, observation, captures)
 }
 
+/// A page of ListAsyncInvocations.
+pub fn async_list(
+    expected: &Expected,
+    reply: &Reply,
+    captures: &mut Captures,
+) -> Result<Option<Evidence>, ProtocolError> {
+    let observation = Observation::of_async_list(reply, expected.admits_any_status())?;
+    observed(expected, observation, captures)
+}
+
 /// The mismatches of an observed API answer, as evidence (no log: an API answer has none).
 fn observed(
     expected: &Expected,

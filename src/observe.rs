@@ -19,6 +19,8 @@ pub enum CallKind {
     /// ListAsyncInvocations for the last asynchronous invoke: the status, the API error and that
     /// invocation's record.
     AsyncOutcome,
+    /// ListAsyncInvocations with a query of the case's: the status, the API error and the page.
+    AsyncList,
 }
 
 /// What one answer showed.
@@ -31,6 +33,8 @@ pub struct Observation {
     pub request_id: Option<String>,
     /// The asynchronous invocation's record, as ListAsyncInvocations lists it.
     pub invocation: Option<Value>,
+    /// A page of ListAsyncInvocations, whole.
+    pub listing: Option<Value>,
     /// Whether the call was a function error (`X-Is-Func-Err`, `X-Func-Err-Code`).
     pub failed: bool,
     /// The v1 body's `result`, as sent.
@@ -90,6 +94,7 @@ impl Observation {
             api_error: reply.api_error_value(),
             request_id,
             invocation: None,
+            listing: None,
             failed: reply.is_function_error(),
             result_text,
             summary: reply.invoke_summary(),
@@ -143,6 +148,19 @@ impl Observation {
         let mut observation =
             Observation::of_api_call("ListAsyncInvocations", reply, expects_status)?;
         observation.invocation = invocation;
+        Ok(observation)
+    }
+
+    /// A page of ListAsyncInvocations: its JSON body on a 2xx answer.
+    pub fn of_async_list(
+        reply: &Reply,
+        expects_status: bool,
+    ) -> Result<Observation, ProtocolError> {
+        let mut observation =
+            Observation::of_api_call("ListAsyncInvocations", reply, expects_status)?;
+        if reply.is_success() {
+            observation.listing = Some(reply.json_body("ListAsyncInvocations")?);
+        }
         Ok(observation)
     }
 

@@ -24,6 +24,8 @@ pub struct Step {
     /// Of an `async-outcome` step: whether to wait for the call to end, or judge the first
     /// answer.
     pub wait_for_end: bool,
+    /// Of a `list-async` step: the query string, as sent (`status=FAIL&limit=1`).
+    pub query: String,
     pub pause: Pause,
     pub expected: Expected,
 }
@@ -43,6 +45,8 @@ pub enum Action {
     /// ListAsyncInvocations, asked until the last `invoke-async` step's call has ended (or the
     /// step's time is up), and that call's record.
     AsyncOutcome,
+    /// ListAsyncInvocations with the step's `query`, once, and the page it answers.
+    ListAsync,
 }
 
 impl Action {
@@ -54,6 +58,7 @@ impl Action {
             Action::Delete => "delete",
             Action::InvokeAsync => "invoke-async",
             Action::AsyncOutcome => "async-outcome",
+            Action::ListAsync => "list-async",
         }
     }
 
@@ -107,6 +112,7 @@ pub(super) struct StepFile {
     concurrent: Option<u32>,
     log_tail: Option<bool>,
     wait_for_end: Option<bool>,
+    query: Option<String>,
     pause: Option<PauseField>,
     expected: String,
 }
@@ -163,6 +169,27 @@ pub(super) fn load_step(
             format!(
                 "`wait_for_end` belongs to `async-outcome` steps, not to `action = \"{}\"`",
                 action.name()
+            ),
+        ));
+    }
+    if step.query.is_some() && action != Action::ListAsync {
+        return Err(invalid(
+            "steps.query",
+            format!(
+                "`query` belongs to `list-async` steps, not to `action = \"{}\"`",
+                action.name()
+            ),
+        ));
+    }
+    if let Some(query) = &step.query
+        && let Some(bad) = query
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || "=&-_.:%".contains(*c)))
+    {
+        return Err(invalid(
+            "steps.query",
+            format!(
+                "`query` is sent as written, so it takes letters, digits and `=&-_.:%` only; percent-encode {bad:?}"
             ),
         ));
     }
@@ -231,6 +258,7 @@ pub(super) fn load_step(
         Action::Create | Action::Delete => CallKind::Api,
         Action::InvokeAsync => CallKind::AsyncInvoke,
         Action::AsyncOutcome => CallKind::AsyncOutcome,
+        Action::ListAsync => CallKind::AsyncList,
     };
     let expected = load_expected(&expected_path, kind)?;
     let label = match action {
@@ -244,6 +272,11 @@ pub(super) fn load_step(
         Action::AsyncOutcome => {
             format!("the asynchronous call's outcome → {}", step.expected)
         }
+        Action::ListAsync => format!(
+            "ListAsyncInvocations?{} → {}",
+            step.query.as_deref().unwrap_or_default(),
+            step.expected
+        ),
     };
     Ok(Step {
         label,
@@ -253,6 +286,7 @@ pub(super) fn load_step(
         concurrent,
         log_tail: step.log_tail.unwrap_or(true),
         wait_for_end: step.wait_for_end.unwrap_or(true),
+        query: step.query.unwrap_or_default(),
         pause,
         expected,
     })

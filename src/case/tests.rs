@@ -114,6 +114,11 @@ fn step_keys_are_checked_with_the_steps_line() {
         ),
         ("action = \"async-outcome\"\n", "before it; there is none"),
         ("wait_for_end = false\n", "belongs to `async-outcome` steps"),
+        ("query = \"limit=1\"\n", "belongs to `list-async` steps"),
+        (
+            "action = \"list-async\"\nquery = \"status=FAIL limit\"\n",
+            "percent-encode ' '",
+        ),
     ] {
         let root = case_dir(&steps(extra), "{}");
         let err = load(&root).unwrap_err().to_string();

@@ -51,10 +51,11 @@ const EVERY_CALL: &[CallKind] = &[
     CallKind::Api,
     CallKind::AsyncInvoke,
     CallKind::AsyncOutcome,
+    CallKind::AsyncList,
 ];
 
 /// Every key, in checking order.
-pub static KEYS: [Key; 13] = [
+pub static KEYS: [Key; 14] = [
     Key {
         name: "request_id",
         shown_on: &[CallKind::Invoke, CallKind::AsyncInvoke],
@@ -81,6 +82,13 @@ pub static KEYS: [Key; 13] = [
         shown_on: &[CallKind::AsyncOutcome],
         admits_any_status: false,
         reads: Reads::Value(|o| o.invocation.clone()),
+        validate: any_value,
+    },
+    Key {
+        name: "listing",
+        shown_on: &[CallKind::AsyncList],
+        admits_any_status: false,
+        reads: Reads::Value(|o| o.listing.clone()),
         validate: any_value,
     },
     Key {

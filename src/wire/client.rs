@@ -210,6 +210,26 @@ impl Client {
             .await
     }
 
+    /// ListAsyncInvocations with `query` (`status=FAIL&limit=1`, as written, or empty), whatever
+    /// the target answers.
+    pub async fn list_async_invocations_where(
+        &self,
+        func_urn: &str,
+        query: &str,
+    ) -> Result<Reply, ProtocolError> {
+        let suffix = if query.is_empty() {
+            "/async-invocations".to_owned()
+        } else {
+            format!("/async-invocations?{query}")
+        };
+        let url = self.function_url(func_urn, &suffix);
+        self.send(
+            "ListAsyncInvocations",
+            self.request(reqwest::Method::GET, url, self.api_timeout),
+        )
+        .await
+    }
+
     /// ListAsyncInvocations of the one request `request_id`, whatever the target answers.
     pub async fn list_async_invocations(
         &self,

@@ -42,6 +42,11 @@ impl Reply {
             .map(|body| body.request_id)
     }
 
+    /// The JSON body of a 2xx answer of `call`, whatever its shape.
+    pub fn json_body(&self, call: &'static str) -> Result<Value, ProtocolError> {
+        self.success_body(call)
+    }
+
     /// The record ListAsyncInvocations lists for `request_id`; `Ok(None)` when it lists none.
     pub fn async_invocation(&self, request_id: &str) -> Result<Option<Value>, ProtocolError> {
         let page: ListAsyncInvocationsResponse = self.success_body("ListAsyncInvocations")?;

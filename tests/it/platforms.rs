@@ -207,6 +207,8 @@ pub const BROKEN_PLATFORMS: &[Subject] = &[
         fails: &[
             "async-invocation::accepted-with-request-id",
             "async-invocation::answered-before-the-call-ends",
+            "async-invocation::listed-by-status",
+            "async-invocation::listed-in-pages",
             "async-invocation::function-error-fails",
             "async-invocation::record-fields",
             "async-invocation::request-256kb-accepted",
@@ -221,6 +223,7 @@ pub const BROKEN_PLATFORMS: &[Subject] = &[
         kind: Kind::Proxy(Fault::AsyncFailureListedAsSuccess),
         fails: &[
             "async-invocation::function-error-fails",
+            "async-invocation::listed-by-status",
             "async-invocation::timeout-fails",
         ],
         ..Subject::BASE
@@ -254,6 +257,20 @@ pub const BROKEN_PLATFORMS: &[Subject] = &[
         breaks: "answers an asynchronous invocation only once the call has ended",
         kind: Kind::Proxy(Fault::AsyncAnsweredWhenTheCallEnds),
         fails: &["async-invocation::answered-before-the-call-ends"],
+        ..Subject::BASE
+    },
+    Subject {
+        name: "async-status-filter-ignored",
+        breaks: "lists asynchronous calls of every status, whatever `status` asks for",
+        kind: Kind::Proxy(Fault::AsyncStatusFilterIgnored),
+        fails: &["async-invocation::listed-by-status"],
+        ..Subject::BASE
+    },
+    Subject {
+        name: "async-limit-ignored",
+        breaks: "lists every asynchronous call, whatever `limit` asks for",
+        kind: Kind::Proxy(Fault::AsyncLimitIgnored),
+        fails: &["async-invocation::listed-in-pages"],
         ..Subject::BASE
     },
     Subject {

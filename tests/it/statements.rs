@@ -147,8 +147,6 @@ const NOT_YET_CHECKED: &[&str] = &[
     "invoke.failure-log-shows-error",
     "invoke.http-functions-not-async",
     "invoke.instance-memory-header",
-    "invoke.list-async-default-window",
-    "invoke.list-async-paging",
     "invoke.no-version-raw-result",
     "invoke.request-version-v0-text",
     "invoke.response-version-header",

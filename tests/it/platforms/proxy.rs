@@ -100,6 +100,10 @@ pub enum Fault {
     /// Not broken: answers 400, a status the pages' own lists give, where the error-code table
     /// pairs FSS.0406 with 406 and FSS.1061 with 409 (CONTRADICTIONS.md #21).
     StatusesFromThePagesLists,
+    /// Lists asynchronous calls of every status, whatever `status` asks for.
+    AsyncStatusFilterIgnored,
+    /// Lists every asynchronous call, whatever `limit` asks for.
+    AsyncLimitIgnored,
     /// Not broken: the v1 body has no `log` field at all when the caller did not ask for the
     /// tail ("no log is returned").
     NoLogFieldUnasked,
@@ -216,7 +220,7 @@ async fn forward(State(state): State<Arc<ProxyState>>, request: Request) -> Resp
     let body = axum::body::to_bytes(body, usize::MAX)
         .await
         .unwrap_or_default();
-    let path = parts
+    let mut path = parts
         .uri
         .path_and_query()
         .map_or("/", |p| p.as_str())
@@ -224,6 +228,9 @@ async fn forward(State(state): State<Arc<ProxyState>>, request: Request) -> Resp
     let invoke = path.ends_with("/invocations");
     let invoke_async = path.ends_with("/invocations-async");
     let list_async = path.contains("/async-invocations");
+    if list_async {
+        path = async_faults::rewrite_list_query(state.fault, &path);
+    }
     let create = parts.method == Method::POST && path.ends_with("/fgs/functions");
     let mut headers = parts.headers.clone();
     let mut body = body;

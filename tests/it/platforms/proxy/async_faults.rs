@@ -44,6 +44,24 @@ pub(super) async fn wait_for_async_end(
     }
 }
 
+/// ListAsyncInvocations' `path` (with its query) as the faults that ignore a parameter send it
+/// on: without that parameter.
+pub(super) fn rewrite_list_query(fault: Fault, path: &str) -> String {
+    let ignored = match fault {
+        Fault::AsyncStatusFilterIgnored => "status=",
+        Fault::AsyncLimitIgnored => "limit=",
+        _ => return path.to_owned(),
+    };
+    let Some((route, query)) = path.split_once('?') else {
+        return path.to_owned();
+    };
+    let kept: Vec<&str> = query
+        .split('&')
+        .filter(|pair| !pair.starts_with(ignored))
+        .collect();
+    format!("{route}?{}", kept.join("&"))
+}
+
 /// The asynchronous-invocation faults' rewrite of ListAsyncInvocations' records.
 pub(super) fn rewrite_async_records(fault: Fault, body: &mut Bytes) {
     let Ok(mut page) = serde_json::from_slice::<Value>(body) else {
