@@ -207,6 +207,7 @@ pub const BROKEN_PLATFORMS: &[Subject] = &[
         fails: &[
             "async-invocation::accepted-with-request-id",
             "async-invocation::answered-before-the-call-ends",
+            "async-invocation::body-reaches-the-function",
             "async-invocation::listed-by-status",
             "async-invocation::listed-in-pages",
             "async-invocation::function-error-fails",
@@ -257,6 +258,17 @@ pub const BROKEN_PLATFORMS: &[Subject] = &[
         breaks: "answers an asynchronous invocation only once the call has ended",
         kind: Kind::Proxy(Fault::AsyncAnsweredWhenTheCallEnds),
         fails: &["async-invocation::answered-before-the-call-ends"],
+        ..Subject::BASE
+    },
+    Subject {
+        name: "async-event-dropped",
+        breaks: "runs every asynchronous call with the event `{}`, not the request's body",
+        kind: Kind::Proxy(Fault::AsyncEventDropped),
+        fails: &[
+            "async-invocation::body-reaches-the-function",
+            "async-invocation::listed-by-status",
+            "async-invocation::request-256kb-accepted",
+        ],
         ..Subject::BASE
     },
     Subject {

@@ -133,7 +133,6 @@ const NOT_YET_CHECKED: &[&str] = &[
     "instances.max-instances-default-400",
     "instances.reserved-instances-stay-loaded",
     "invoke.async-failure-notification-500",
-    "invoke.async-invoke-body-is-input",
     "invoke.async-no-retry-by-default",
     "invoke.async-notification-fields",
     "invoke.async-notification-invoke-count",

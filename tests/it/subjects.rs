@@ -237,7 +237,7 @@ pub const SUBJECTS: &[Subject] = &[
     },
     Subject {
         name: "async-other-allowed-choices",
-        breaks: "nothing: asynchronous calls as the documents also allow (request_id answered in camel case too, records newest first, its own failure codes, 400 for an oversized body)",
+        breaks: "nothing: asynchronous calls as the documents also allow (request_id answered in camel case too, records newest first, its own failure codes, 400 for an oversized body, a `body` wrapper unwrapped)",
         kind: Kind::Proxy(Fault::AsyncOtherAllowedChoices),
         cases: Cases::Select(&["--level", "documented", "--feature", "async-invocation"]),
         fails: &[],
