@@ -68,14 +68,15 @@ impl TrialPlan {
             + allowance
     }
 
-    /// Whether step `index` may start an instance: the first invoke, one after an idle pause,
+    /// Whether step `index` may start an instance: the first synchronous invoke (an asynchronous
+    /// call before it may still hold the instance it started), one after an idle pause,
     /// concurrent ones, and the wait for an asynchronous call (queued, it may start one).
     fn is_cold(&self, index: usize) -> bool {
         let steps = &self.case.steps;
         let step = &steps[index];
         let first_invoke = !steps[..index]
             .iter()
-            .any(|earlier| earlier.action.runs_the_function());
+            .any(|earlier| earlier.action == Action::Invoke);
         first_invoke
             || step.pause == Pause::Idle
             || step.concurrent > 1

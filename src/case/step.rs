@@ -61,11 +61,6 @@ impl Action {
             Action::ListAsync => "list-async",
         }
     }
-
-    /// Whether the step runs the function (so it may start an instance).
-    pub fn runs_the_function(self) -> bool {
-        matches!(self, Action::Invoke | Action::InvokeAsync)
-    }
 }
 
 /// A wait before a step.
