@@ -158,20 +158,23 @@ pub(super) fn load_step(
             ));
         }
     }
-    if step.wait_for_end.is_some() && action != Action::AsyncOutcome {
+    let owned_keys = [
+        (
+            "wait_for_end",
+            step.wait_for_end.is_some(),
+            Action::AsyncOutcome,
+        ),
+        ("query", step.query.is_some(), Action::ListAsync),
+    ];
+    if let Some((key, _, owner)) = owned_keys
+        .iter()
+        .find(|(_, set, owner)| *set && action != *owner)
+    {
         return Err(invalid(
-            "steps.wait_for_end",
+            &format!("steps.{key}"),
             format!(
-                "`wait_for_end` belongs to `async-outcome` steps, not to `action = \"{}\"`",
-                action.name()
-            ),
-        ));
-    }
-    if step.query.is_some() && action != Action::ListAsync {
-        return Err(invalid(
-            "steps.query",
-            format!(
-                "`query` belongs to `list-async` steps, not to `action = \"{}\"`",
+                "`{key}` belongs to `{}` steps, not to `action = \"{}\"`",
+                owner.name(),
                 action.name()
             ),
         ));

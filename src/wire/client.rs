@@ -236,15 +236,10 @@ impl Client {
         func_urn: &str,
         request_id: &str,
     ) -> Result<Reply, ProtocolError> {
-        let query: String =
-            percent_encoding::utf8_percent_encode(request_id, percent_encoding::NON_ALPHANUMERIC)
-                .collect();
-        let url = self.function_url(func_urn, &format!("/async-invocations?request_id={query}"));
-        self.send(
-            "ListAsyncInvocations",
-            self.request(reqwest::Method::GET, url, self.api_timeout),
-        )
-        .await
+        let id =
+            percent_encoding::utf8_percent_encode(request_id, percent_encoding::NON_ALPHANUMERIC);
+        self.list_async_invocations_where(func_urn, &format!("request_id={id}"))
+            .await
     }
 
     /// A synchronous invoke asking for the v1 body, and for the log tail when `log_tail`. Any
