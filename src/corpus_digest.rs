@@ -45,7 +45,8 @@ fn collect(dir: &Path, relative: &Path, out: &mut Vec<(String, PathBuf)>) -> io:
     Ok(())
 }
 
-fn hex(bytes: &[u8]) -> String {
+/// Lowercase hex, the form every digest the harness writes or compares takes.
+pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 

@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use crate::case::{Case, Level};
 use crate::feature::FEATURES;
 use crate::runtime_id::RuntimeId;
-use crate::statements::{Registry, Statement};
+use crate::statements::{Excuse, Registry, Statement};
 
 /// Case counts per level for one row of the table.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -122,22 +122,26 @@ impl<'a> StatementCoverage<'a> {
     /// The totals, one line, as README's corpus section quotes it.
     pub fn summary(&self) -> String {
         let mut by_level = Counts::default();
-        let (mut checked, mut unobservable, mut set_aside) = (0, 0, 0);
+        let (mut checked, mut unobservable, mut out_of_scope, mut set_aside) = (0, 0, 0, 0);
         for (statement, cases) in &self.rows {
             by_level.add(statement.level);
             if !cases.is_empty() {
                 checked += 1;
-            } else if statement.unobservable.is_some() {
-                unobservable += 1;
-            } else if statement.set_aside.is_some() {
-                set_aside += 1;
+                continue;
+            }
+            match statement.excuse {
+                Some(Excuse::Unobservable(_)) => unobservable += 1,
+                Some(Excuse::OutOfScope(_)) => out_of_scope += 1,
+                Some(Excuse::SetAside(_)) => set_aside += 1,
+                None => {}
             }
         }
         let [documented, observed, implementation] = by_level.0;
         format!(
             "{} statements ({documented} documented, {observed} observed, {implementation} \
              implementation): {checked} checked by a case, {unobservable} unobservable from \
-             outside, {set_aside} set aside by CONTRADICTIONS.md, {} not yet checked",
+             outside, {out_of_scope} out of the suite's scope, {set_aside} set aside by \
+             CONTRADICTIONS.md, {} not yet checked",
             self.rows.len(),
             self.unchecked().count()
         )
@@ -162,10 +166,8 @@ impl<'a> StatementCoverage<'a> {
                     .map(|case| format!("{} ({})", case.id, case.level))
                     .collect::<Vec<_>>()
                     .join(", ")
-            } else if statement.unobservable.is_some() {
-                "(unobservable)".to_string()
-            } else if statement.set_aside.is_some() {
-                "(set aside)".to_string()
+            } else if let Some(excuse) = &statement.excuse {
+                format!("({})", excuse.key())
             } else {
                 "NOT YET CHECKED".to_string()
             };
@@ -186,12 +188,15 @@ impl<'a> StatementCoverage<'a> {
         let excused: Vec<_> = self
             .rows
             .iter()
-            .filter_map(|(statement, _)| statement.excuse().map(|why| (&statement.id, why)))
+            .filter_map(|(statement, _)| statement.excuse.as_ref().map(|e| (&statement.id, e)))
             .collect();
         if !excused.is_empty() {
-            let _ = writeln!(out, "\nunobservable from outside, or set aside:");
-            for (id, why) in excused {
-                let _ = writeln!(out, "  {id}: {why}");
+            let _ = writeln!(
+                out,
+                "\nexcused: unobservable from outside, out of the suite's scope, or set aside:"
+            );
+            for (id, excuse) in excused {
+                let _ = writeln!(out, "  {id} ({}): {}", excuse.key(), excuse.why());
             }
         }
         out

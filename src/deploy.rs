@@ -6,7 +6,11 @@
 
 use base64::Engine as _;
 
-use crate::case::Case;
+use sha2::{Digest as _, Sha512};
+
+use crate::corpus_digest::hex;
+
+use crate::case::{Case, FuncCodeForm};
 use crate::judge;
 use crate::live::{Live, Pending};
 use crate::matcher::Captures;
@@ -20,7 +24,7 @@ use crate::wire::{
     FunctionModel, ProtocolError,
 };
 
-/// The package every function of the harness belongs to.
+/// The package every function of the harness belongs to, unless its case names another.
 pub const PACKAGE: &str = "default";
 
 /// What a trial created on the target, so that every way out of the trial deletes it; each
@@ -147,9 +151,13 @@ pub async fn request(
     runtime: RuntimeId,
     depend_version_list: Vec<String>,
     collector_url: Option<&str>,
-) -> Result<CreateFunctionRequest, TrialError> {
+) -> Result<(CreateFunctionRequest, CodeIdentity), TrialError> {
     let dir = case.dir.join("code");
     let zip = zip_blocking(move || package::zip_dir(&dir)).await?;
+    let code = CodeIdentity {
+        size: zip.len() as u64,
+        sha512: hex(&Sha512::digest(&zip)),
+    };
     let f = &case.function;
     let mut user_data = f.user_data.clone();
     if let Some(url) = collector_url {
@@ -159,25 +167,43 @@ pub async fn request(
     }
     let user_data =
         (!user_data.is_empty()).then(|| serde_json::to_string(&user_data).unwrap_or_default());
-    Ok(CreateFunctionRequest {
+    let func_code = match f.func_code {
+        FuncCodeForm::Zip => Some(FuncCode {
+            file: base64::engine::general_purpose::STANDARD.encode(zip),
+        }),
+        FuncCodeForm::Omitted => None,
+        FuncCodeForm::NotBase64 => Some(FuncCode {
+            file: "%% not base64 %%".into(),
+        }),
+    };
+    let request = CreateFunctionRequest {
         func_name: f
             .func_name
             .clone()
             .unwrap_or_else(|| prefix.function_name(&case.id)),
-        package: PACKAGE.into(),
+        package: f.package.clone().unwrap_or_else(|| PACKAGE.into()),
         runtime: f.runtime.clone().unwrap_or_else(|| runtime.as_str().into()),
         handler: f.handler.clone(),
         memory_size: f.memory_size,
         timeout: f.timeout,
-        code_type: "zip",
-        func_code: FuncCode {
-            file: base64::engine::general_purpose::STANDARD.encode(zip),
-        },
+        code_type: f.code_type.clone().unwrap_or_else(|| "zip".into()),
+        func_code,
+        description: f.description.clone(),
         user_data,
         initializer_handler: f.initializer_handler.clone(),
         initializer_timeout: f.initializer_timeout,
         depend_version_list,
-    })
+    };
+    Ok((request, code))
+}
+
+/// The code package the harness zipped for a function, as CreateFunction's answer describes it
+/// (`code_size`, `digest`), bound for expectations as `code_size` and `code_digest`.
+#[derive(Debug, Clone)]
+pub struct CodeIdentity {
+    pub size: u64,
+    /// SHA-512, lowercase hex, the form of CreateFunction's example answer.
+    pub sha512: String,
 }
 
 /// Creates the function and checks GetFunctionConfig agrees on it; a function created is in

@@ -37,7 +37,7 @@ const fn platform(name: &'static str, about: &'static str) -> Feature {
 }
 
 /// Every feature, in the order `--coverage` and the docs list them (CASE-FORMAT.md).
-pub const FEATURES: [Feature; 22] = [
+pub const FEATURES: [Feature; 24] = [
     runtime(
         "callback",
         "the handler answers through callback(err, data)",
@@ -87,6 +87,14 @@ pub const FEATURES: [Feature; 22] = [
     platform(
         "api-errors",
         "CreateFunction, DeleteFunction and InvokeFunction errors (FSS codes)",
+    ),
+    platform(
+        "answer-formats",
+        "the synchronous answer's body formats: v1 JSON, v0 text, no version header",
+    ),
+    platform(
+        "functions-api",
+        "what CreateFunction and ListFunctions answer: the function model, listings of functions",
     ),
     platform(
         "async-invocation",

@@ -101,10 +101,16 @@ pub async fn run_step(
                 .list_async_invocations_where(func_urn, &step.query)
                 .await
             {
-                Ok(reply) => judge::async_list(&step.expected, &reply, captures),
+                Ok(reply) => judge::list("ListAsyncInvocations", &step.expected, &reply, captures),
                 Err(error) => Err(error),
             },
         ),
+        Action::ListFunctions => {
+            StepOutcome::of(match client.list_functions_where(&step.query).await {
+                Ok(reply) => judge::list("ListFunctions", &step.expected, &reply, captures),
+                Err(error) => Err(error),
+            })
+        }
     }
 }
 
@@ -157,9 +163,22 @@ async fn send(
     step: &Step,
     timeout: Duration,
 ) -> Result<Vec<Reply>, ProtocolError> {
+    let uncredentialed;
+    let client = if step.credentials {
+        client
+    } else {
+        uncredentialed = client.without_credentials();
+        &uncredentialed
+    };
     if step.concurrent == 1 {
         let reply = client
-            .invoke(func_urn, &step.event, step.log_tail, timeout)
+            .invoke(
+                func_urn,
+                &step.event,
+                step.log_tail,
+                step.request_version,
+                timeout,
+            )
             .await?;
         return Ok(vec![reply]);
     }
@@ -169,10 +188,13 @@ async fn send(
         let func_urn = func_urn.to_owned();
         let event = step.event.clone();
         let log_tail = step.log_tail;
+        let version = step.request_version;
         calls.spawn(async move {
             (
                 call,
-                client.invoke(&func_urn, &event, log_tail, timeout).await,
+                client
+                    .invoke(&func_urn, &event, log_tail, version, timeout)
+                    .await,
             )
         });
     }
@@ -214,7 +236,13 @@ async fn judge_invokes(
                 telemetry
                     .wait(&calls, telemetry_wait, |events| {
                         replies.iter().zip(events).all(|(reply, events)| {
-                            judge::telemetry_holds(expected, reply, events, captures)
+                            judge::telemetry_holds(
+                                expected,
+                                reply,
+                                step.request_version,
+                                events,
+                                captures,
+                            )
                         })
                     })
                     .await
@@ -235,7 +263,13 @@ async fn judge_invokes(
     let mut first_captures = None;
     for (call, (reply, events)) in replies.iter().zip(events).enumerate() {
         let mut own = captures.clone();
-        match judge::invoke(&step.expected, reply, events, &mut own) {
+        match judge::invoke(
+            &step.expected,
+            reply,
+            step.request_version,
+            events,
+            &mut own,
+        ) {
             Ok(None) => {
                 first_captures.get_or_insert(own);
             }

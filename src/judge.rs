@@ -7,17 +7,18 @@ use crate::expect::Expected;
 use crate::matcher::Captures;
 use crate::observe::Observation;
 use crate::verdict::Evidence;
-use crate::wire::{ProtocolError, Reply};
+use crate::wire::{ProtocolError, Reply, RequestVersion};
 
-/// An invoke's answer, with the telemetry events filed for it.
+/// An invoke's answer, asked with `version`, with the telemetry events filed for it.
 pub fn invoke(
     expected: &Expected,
     reply: &Reply,
+    version: RequestVersion,
     telemetry: Vec<Value>,
     captures: &mut Captures,
 ) -> Result<Option<Evidence>, ProtocolError> {
     let (observation, mut mismatches) =
-        Observation::of_invoke(reply, expected.admits_any_status(), telemetry)?;
+        Observation::of_invoke(reply, expected.admits_any_status(), version, telemetry)?;
     let diffs = expected.check(&observation, captures, &mut mismatches);
     if mismatches.is_empty() {
         return Ok(None);
@@ -35,10 +36,16 @@ pub fn invoke(
 pub fn telemetry_holds(
     expected: &Expected,
     reply: &Reply,
+    version: RequestVersion,
     telemetry: &[Value],
     captures: &Captures,
 ) -> bool {
-    match Observation::of_invoke(reply, expected.admits_any_status(), telemetry.to_vec()) {
+    match Observation::of_invoke(
+        reply,
+        expected.admits_any_status(),
+        version,
+        telemetry.to_vec(),
+    ) {
         Ok((observation, _)) => expected.events_hold(&observation, captures),
         Err(_) => true,
     }
@@ -51,7 +58,7 @@ pub fn api_call(
     reply: &Reply,
     captures: &mut Captures,
 ) -> Result<Option<Evidence>, ProtocolError> {
-    let observation = Observation::of_api_call(call, reply, expected.admits_any_status())?;
+    let observation = Observation::of_function_call(call, reply, expected.admits_any_status())?;
     observed(expected, observation, captures)
 }
 
@@ -77,13 +84,14 @@ pub fn async_outcome(
     observed(expected, observation, captures)
 }
 
-/// A page of ListAsyncInvocations.
-pub fn async_list(
+/// A page of ListAsyncInvocations or ListFunctions (`call`).
+pub fn list(
+    call: &'static str,
     expected: &Expected,
     reply: &Reply,
     captures: &mut Captures,
 ) -> Result<Option<Evidence>, ProtocolError> {
-    let observation = Observation::of_async_list(reply, expected.admits_any_status())?;
+    let observation = Observation::of_list(call, reply, expected.admits_any_status())?;
     observed(expected, observation, captures)
 }
 

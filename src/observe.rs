@@ -5,7 +5,7 @@
 use serde_json::Value;
 
 use crate::matcher::Mismatch;
-use crate::wire::{ProtocolError, Reply};
+use crate::wire::{ProtocolError, Reply, RequestVersion};
 
 /// What kind of call a step makes, which decides what can be observed of its answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,8 +19,9 @@ pub enum CallKind {
     /// ListAsyncInvocations for the last asynchronous invoke: the status, the API error and that
     /// invocation's record.
     AsyncOutcome,
-    /// ListAsyncInvocations with a query of the case's: the status, the API error and the page.
-    AsyncList,
+    /// ListAsyncInvocations or ListFunctions with a query of the case's: the status, the API
+    /// error and the page.
+    List,
 }
 
 /// What one answer showed.
@@ -31,12 +32,17 @@ pub struct Observation {
     pub api_error: Option<Value>,
     /// `X-Cff-Request-Id`; of an asynchronous invoke, the `request_id` its answer's body names.
     pub request_id: Option<String>,
+    /// A 2xx answer's JSON body of CreateFunction (the function's model); absent when the body
+    /// is empty (DeleteFunction's 204) or not JSON.
+    pub function: Option<Value>,
     /// The asynchronous invocation's record, as ListAsyncInvocations lists it.
     pub invocation: Option<Value>,
     /// A page of ListAsyncInvocations, whole.
     pub listing: Option<Value>,
     /// Whether the call was a function error (`X-Is-Func-Err`, `X-Func-Err-Code`).
     pub failed: bool,
+    /// The v1 body's `status`; absent when the body has none.
+    pub body_status: Option<Value>,
     /// The v1 body's `result`, as sent.
     pub result_text: Option<String>,
     /// `X-Cff-Invoke-Summary`, parsed when it is JSON.
@@ -54,17 +60,33 @@ pub struct Observation {
 }
 
 impl Observation {
-    /// An invoke's answer, with the telemetry events filed for it. Without a `status`
-    /// expectation any status but 200 is the target breaking the protocol, not a behaviour; so is
-    /// a 200 whose body is not the v1 body. A v1 body whose `request_id` differs from the header
-    /// is a mismatch the caller must report.
+    /// An invoke's answer, asked with `version`, with the telemetry events filed for it. Without
+    /// a `status` expectation any status but 200 is the target breaking the protocol, not a
+    /// behaviour; so is a 200 whose body is not the v1 body when the v1 body was asked for. A v1
+    /// body whose `request_id` differs from the header is a mismatch the caller must report.
+    /// Asked for another format, the body is the function's output: the result, with no log.
     pub fn of_invoke(
         reply: &Reply,
         expects_status: bool,
+        version: RequestVersion,
         telemetry: Vec<Value>,
     ) -> Result<(Observation, Vec<Mismatch>), ProtocolError> {
         if reply.status != 200 && !expects_status {
             return Err(reply.api_error("InvokeFunction"));
+        }
+        if reply.status == 200 && !version.is_v1() {
+            let observation = Observation {
+                status: reply.status,
+                request_id: reply.request_id().map(str::to_owned),
+                failed: reply.is_function_error(),
+                result_text: Some(String::from_utf8_lossy(&reply.body).into_owned()),
+                summary: reply.invoke_summary(),
+                headers: reply.headers_value(),
+                log_header: reply.function_log(),
+                telemetry,
+                ..Observation::default()
+            };
+            return Ok((observation, Vec::new()));
         }
         let body = if reply.status == 200 {
             Some(reply.invoke_body()?)
@@ -85,14 +107,16 @@ impl Observation {
                 actual: format!("{:?}", body.request_id),
             });
         }
-        let (log, result_text) = match body {
-            Some(body) => (body.log, Some(body.result)),
-            None => (None, None),
+        let (log, result_text, body_status) = match body {
+            Some(body) => (body.log, Some(body.result), body.status),
+            None => (None, None, None),
         };
         let observation = Observation {
             status: reply.status,
             api_error: reply.api_error_value(),
             request_id,
+            function: None,
+            body_status,
             invocation: None,
             listing: None,
             failed: reply.is_function_error(),
@@ -106,8 +130,8 @@ impl Observation {
         Ok((observation, mismatches))
     }
 
-    /// A CreateFunction or DeleteFunction answer. Without a `status` expectation, a non-2xx
-    /// answer means the target broke (an error, not a failure).
+    /// The answer of a FunctionGraph API call. Without a `status` expectation, a non-2xx answer
+    /// means the target broke (an error, not a failure).
     pub fn of_api_call(
         call: &'static str,
         reply: &Reply,
@@ -121,6 +145,20 @@ impl Observation {
             api_error: reply.api_error_value(),
             ..Observation::default()
         })
+    }
+
+    /// A CreateFunction or DeleteFunction answer, with the function's model a 2xx CreateFunction
+    /// answer holds.
+    pub fn of_function_call(
+        call: &'static str,
+        reply: &Reply,
+        expects_status: bool,
+    ) -> Result<Observation, ProtocolError> {
+        let mut observation = Observation::of_api_call(call, reply, expects_status)?;
+        if reply.is_success() {
+            observation.function = serde_json::from_slice(&reply.body).ok();
+        }
+        Ok(observation)
     }
 
     /// An asynchronous invoke's answer: a 2xx names the request in its body's `request_id`
@@ -151,15 +189,15 @@ impl Observation {
         Ok(observation)
     }
 
-    /// A page of ListAsyncInvocations: its JSON body on a 2xx answer.
-    pub fn of_async_list(
+    /// A page of ListAsyncInvocations or ListFunctions (`call`): its JSON body on a 2xx answer.
+    pub fn of_list(
+        call: &'static str,
         reply: &Reply,
         expects_status: bool,
     ) -> Result<Observation, ProtocolError> {
-        let mut observation =
-            Observation::of_api_call("ListAsyncInvocations", reply, expects_status)?;
+        let mut observation = Observation::of_api_call(call, reply, expects_status)?;
         if reply.is_success() {
-            observation.listing = Some(reply.json_body("ListAsyncInvocations")?);
+            observation.listing = Some(reply.json_body(call)?);
         }
         Ok(observation)
     }

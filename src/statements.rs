@@ -27,17 +27,45 @@ pub struct Statement {
     pub edition: Option<String>,
     /// The CONTRADICTIONS.md entry this statement is one side of.
     pub contradiction: Option<u32>,
-    /// Why no case can observe it from outside, when none can.
-    pub unobservable: Option<String>,
-    /// Why no case checks it although one could: the side of a contradiction the corpus decided
-    /// against (a superseded edition, a slip of typesetting), as CONTRADICTIONS.md says.
-    pub set_aside: Option<String>,
+    /// Why no case checks it, when the registry excuses it.
+    pub excuse: Option<Excuse>,
+}
+
+/// Why no case checks a statement, each kind with its one-line reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Excuse {
+    /// No case can observe it from outside (`unobservable`).
+    Unobservable(String),
+    /// Observing it takes what the suite does not deploy, drive or wait for: another service
+    /// (APIG, triggers, IAM agencies, the console), another kind of function (HTTP functions,
+    /// custom images), an account-wide quota a run must not exhaust, or hours (`out_of_scope`).
+    OutOfScope(String),
+    /// The side of a contradiction the corpus decided against (a superseded edition, a slip of
+    /// typesetting), as CONTRADICTIONS.md says (`set_aside`).
+    SetAside(String),
+}
+
+impl Excuse {
+    /// The registry key that gives it, as `fgconform statements` names it.
+    pub fn key(&self) -> &'static str {
+        match self {
+            Excuse::Unobservable(_) => "unobservable",
+            Excuse::OutOfScope(_) => "out_of_scope",
+            Excuse::SetAside(_) => "set_aside",
+        }
+    }
+
+    pub fn why(&self) -> &str {
+        match self {
+            Excuse::Unobservable(why) | Excuse::OutOfScope(why) | Excuse::SetAside(why) => why,
+        }
+    }
 }
 
 impl Statement {
     /// Why no case checks the statement, when it is excused from being checked.
     pub fn excuse(&self) -> Option<&str> {
-        self.unobservable.as_deref().or(self.set_aside.as_deref())
+        self.excuse.as_ref().map(Excuse::why)
     }
 }
 
@@ -51,6 +79,7 @@ struct StatementFile {
     edition: Option<String>,
     contradiction: Option<u32>,
     unobservable: Option<String>,
+    out_of_scope: Option<String>,
     set_aside: Option<String>,
 }
 
@@ -146,26 +175,30 @@ impl Registry {
                     ),
                 ));
             }
-            for (field, why) in [
-                ("unobservable", &entry.unobservable),
-                ("set_aside", &entry.set_aside),
-            ] {
-                if why.as_deref().is_some_and(|why| why.trim().is_empty()) {
-                    return Err(invalid(
-                        span.clone(),
-                        &format!("{key}.{field}"),
-                        "say why no case checks the statement, or leave the key out".into(),
-                    ));
-                }
+            let mut excuses: Vec<Excuse> = [
+                entry.unobservable.map(Excuse::Unobservable),
+                entry.out_of_scope.map(Excuse::OutOfScope),
+                entry.set_aside.map(Excuse::SetAside),
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
+            if let Some(blank) = excuses.iter().find(|excuse| excuse.why().trim().is_empty()) {
+                return Err(invalid(
+                    span,
+                    &format!("{key}.{}", blank.key()),
+                    "say why no case checks the statement, or leave the key out".into(),
+                ));
             }
-            if entry.unobservable.is_some() && entry.set_aside.is_some() {
+            if excuses.len() > 1 {
                 return Err(invalid(
                     span,
                     &key,
-                    "a statement is either unobservable or set aside, not both; keep the one that says why".into(),
+                    "a statement is unobservable, out of scope or set aside, only one; keep the one that says why".into(),
                 ));
             }
-            if entry.set_aside.is_some() && entry.contradiction.is_none() {
+            let excuse = excuses.pop();
+            if matches!(excuse, Some(Excuse::SetAside(_))) && entry.contradiction.is_none() {
                 return Err(invalid(
                     span,
                     &format!("{key}.set_aside"),
@@ -183,8 +216,7 @@ impl Registry {
                     section: entry.section,
                     edition: entry.edition,
                     contradiction: entry.contradiction,
-                    unobservable: entry.unobservable,
-                    set_aside: entry.set_aside,
+                    excuse,
                 },
             );
         }
@@ -219,17 +251,26 @@ impl Registry {
                  cite a statement it lists, or add it there"
             ));
         };
-        if statement.unobservable.is_some() {
-            return Some(format!(
-                "`{id}` is registered as unobservable; a case that observes it should drop its \
-                 `unobservable` line instead"
-            ));
-        }
-        if statement.set_aside.is_some() {
-            return Some(format!(
-                "`{id}` is set aside: CONTRADICTIONS.md decides against it; a case checking it \
-                 contradicts the corpus"
-            ));
+        match &statement.excuse {
+            Some(Excuse::Unobservable(_)) => {
+                return Some(format!(
+                    "`{id}` is registered as unobservable; a case that observes it should drop \
+                     its `unobservable` line instead"
+                ));
+            }
+            Some(Excuse::OutOfScope(_)) => {
+                return Some(format!(
+                    "`{id}` is registered as out of scope; a case that checks it should drop its \
+                     `out_of_scope` line instead"
+                ));
+            }
+            Some(Excuse::SetAside(_)) => {
+                return Some(format!(
+                    "`{id}` is set aside: CONTRADICTIONS.md decides against it; a case checking \
+                     it contradicts the corpus"
+                ));
+            }
+            None => {}
         }
         (statement.level > level).then(|| {
             format!(
@@ -340,7 +381,12 @@ mod tests {
             (format!("{ONE}set_aside = \"a slip\"\n"), "contradiction"),
             (
                 format!("{ONE}contradiction = 1\nset_aside = \"a\"\nunobservable = \"b\"\n"),
-                "not both",
+                "only one",
+            ),
+            (format!("{ONE}out_of_scope = \" \"\n"), "out_of_scope"),
+            (
+                format!("{ONE}out_of_scope = \"APIG\"\nunobservable = \"b\"\n"),
+                "only one",
             ),
             (ONE.replace("documented", "rumoured"), "rumoured"),
         ];
@@ -433,7 +479,11 @@ mod tests {
             "{}unobservable = \"each retry is a fresh instance\"\n",
             ONE.replace("callback-fails", "retries")
         );
-        let text = format!("{ONE}\n{implementation}\n{unobservable}");
+        let out_of_scope = format!(
+            "{}out_of_scope = \"APIG answers it, not the function\"\n",
+            ONE.replace("callback-fails", "apig-status")
+        );
+        let text = format!("{ONE}\n{implementation}\n{unobservable}\n{out_of_scope}");
         let registry = registry(&[("handler.toml", &text)]).unwrap().unwrap();
         assert_eq!(
             registry.refuse_citation("handler.callback-fails", Level::Documented),
@@ -455,5 +505,9 @@ mod tests {
             .refuse_citation("handler.retries", Level::Implementation)
             .unwrap();
         assert!(retries.contains("unobservable"), "{retries}");
+        let apig = registry
+            .refuse_citation("handler.apig-status", Level::Documented)
+            .unwrap();
+        assert!(apig.contains("out of scope"), "{apig}");
     }
 }

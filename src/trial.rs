@@ -155,7 +155,7 @@ async fn run_steps(
         Err(error) => return Verdict::Error(error),
     };
     let collector_url = telemetry.as_deref().map(TrialTelemetry::url);
-    let request = match deploy::request(
+    let (request, code) = match deploy::request(
         prefix,
         case,
         plan.runtime,
@@ -164,14 +164,16 @@ async fn run_steps(
     )
     .await
     {
-        Ok(request) => request,
+        Ok(made) => made,
         Err(error) => return Verdict::Error(error),
     };
     let mut captures = Captures::default();
     captures.bind("func_name", Value::String(request.func_name.clone()));
-    captures.bind("package", Value::String(deploy::PACKAGE.into()));
+    captures.bind("package", Value::String(request.package.clone()));
     captures.bind("runtime", Value::String(plan.runtime.as_str().into()));
     captures.bind("memory_size", Value::from(case.function.memory_size));
+    captures.bind("code_size", Value::from(code.size));
+    captures.bind("code_digest", Value::String(code.sha512));
     let model = match deploy::deploy(client, case, &request, &mut captures, created).await {
         Ok(Some(model)) => model,
         // Refused, as the case expected: there is nothing to invoke.

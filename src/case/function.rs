@@ -28,6 +28,27 @@ pub struct FunctionSettings {
     pub telemetry: Vec<TelemetryType>,
     /// Folder names below `deps/`, each deployed as a dependency, in this order.
     pub dependencies: Vec<String>,
+    pub description: Option<String>,
+    /// Sent instead of the harness's package `default` (to list one group's functions).
+    pub package: Option<String>,
+    /// Sent instead of `zip` (for code entry modes a target must refuse).
+    pub code_type: Option<String>,
+    /// How `func_code` is sent: the zipped `code/` (the default), or spoiled for a target to
+    /// refuse.
+    pub func_code: FuncCodeForm,
+}
+
+/// `[function] func_code`: what CreateFunction's `func_code` holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FuncCodeForm {
+    /// `{"file": <the zipped code/, base64>}`.
+    #[default]
+    Zip,
+    /// No `func_code` at all.
+    Omitted,
+    /// `{"file": …}` with text that is not base64.
+    NotBase64,
 }
 
 /// `[function]` as written.
@@ -44,6 +65,10 @@ pub(super) struct FunctionFile {
     user_data: Option<BTreeMap<String, String>>,
     telemetry: Option<Spanned<Vec<Spanned<String>>>>,
     dependencies: Option<Spanned<Vec<Spanned<String>>>>,
+    description: Option<String>,
+    package: Option<String>,
+    code_type: Option<String>,
+    func_code: Option<FuncCodeForm>,
 }
 
 /// The longest dependency folder name: the harness's unique dependency name adds 13 characters
@@ -72,18 +97,21 @@ impl Source<'_> {
 }
 
 /// Checks `[function]` of the case in `dir` and applies the defaults; `features` are the case's
-/// features.
+/// features, `checks_deploy` whether it has `[deploy]` (whose expectation may be a refusal).
 pub(super) fn load_function(
     f: FunctionFile,
     dir: &Path,
     source: &Source,
     features: &[&str],
+    checks_deploy: bool,
 ) -> Result<FunctionSettings, CaseError> {
-    if f.initializer_handler.is_some() != f.initializer_timeout.is_some() {
+    // Half the pair is a request FunctionGraph refuses: only a case checking that refusal sends it.
+    if f.initializer_handler.is_some() != f.initializer_timeout.is_some() && !checks_deploy {
         return Err(source.invalid(
             find_line(source.text, "initializer_"),
             "function.initializer_handler",
-            "initializer_handler and initializer_timeout go together (FunctionGraph requires both)"
+            "initializer_handler and initializer_timeout go together (FunctionGraph requires both; \
+             only a case whose `[deploy]` checks the refusal sends one alone)"
                 .into(),
         ));
     }
@@ -118,6 +146,10 @@ pub(super) fn load_function(
         user_data,
         telemetry,
         dependencies,
+        description: f.description,
+        package: f.package,
+        code_type: f.code_type,
+        func_code: f.func_code.unwrap_or_default(),
     })
 }
 

@@ -16,7 +16,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 pub use file::{CaseError, line_of, read};
-pub use function::FunctionSettings;
+pub use function::{FuncCodeForm, FunctionSettings};
 pub use step::{Action, DeployCheck, Pause, Step};
 
 use crate::expect::{ExpectError, PREBOUND};
@@ -201,7 +201,8 @@ impl Case {
             file: &file,
             text: &text,
         };
-        let function = load_function(parsed.function, dir, &source, &features)?;
+        let checks_deploy = parsed.deploy.is_some();
+        let function = load_function(parsed.function, dir, &source, &features, checks_deploy)?;
 
         let code = dir.join("code");
         // The folder itself, not a link to one elsewhere (whose files would be uploaded).

@@ -8,6 +8,7 @@ use serde::Deserialize;
 use super::file::{CaseError, inside, load_expected, named_file, parse_json, read, read_bytes};
 use crate::expect::Expected;
 use crate::observe::CallKind;
+use crate::wire::RequestVersion;
 
 #[derive(Debug)]
 pub struct Step {
@@ -21,6 +22,10 @@ pub struct Step {
     pub concurrent: u32,
     /// Whether to ask for the log tail (`X-Cff-Log-Type: tail`).
     pub log_tail: bool,
+    /// The body format an invoke asks for (`X-CFF-Request-Version`).
+    pub request_version: RequestVersion,
+    /// Whether an invoke carries the target's credentials (`false`: none, to be refused).
+    pub credentials: bool,
     /// Of an `async-outcome` step: whether to wait for the call to end, or judge the first
     /// answer.
     pub wait_for_end: bool,
@@ -47,6 +52,8 @@ pub enum Action {
     AsyncOutcome,
     /// ListAsyncInvocations with the step's `query`, once, and the page it answers.
     ListAsync,
+    /// ListFunctions with the step's `query`, once, and the page it answers.
+    ListFunctions,
 }
 
 impl Action {
@@ -59,6 +66,7 @@ impl Action {
             Action::InvokeAsync => "invoke-async",
             Action::AsyncOutcome => "async-outcome",
             Action::ListAsync => "list-async",
+            Action::ListFunctions => "list-functions",
         }
     }
 }
@@ -106,6 +114,8 @@ pub(super) struct StepFile {
     event_size: Option<u64>,
     concurrent: Option<u32>,
     log_tail: Option<bool>,
+    request_version: Option<RequestVersion>,
+    credentials: Option<bool>,
     wait_for_end: Option<bool>,
     query: Option<String>,
     pause: Option<PauseField>,
@@ -147,6 +157,8 @@ pub(super) fn load_step(
             ("event_size", step.event_size.is_some() && !sends_event),
             ("concurrent", step.concurrent.is_some()),
             ("log_tail", step.log_tail.is_some()),
+            ("request_version", step.request_version.is_some()),
+            ("credentials", step.credentials.is_some()),
         ];
         if let Some((key, _)) = invoke_only.iter().find(|(_, set)| *set) {
             return Err(invalid(
@@ -158,23 +170,31 @@ pub(super) fn load_step(
             ));
         }
     }
-    let owned_keys = [
+    let owned_keys: [(&str, bool, &[Action]); 2] = [
         (
             "wait_for_end",
             step.wait_for_end.is_some(),
-            Action::AsyncOutcome,
+            &[Action::AsyncOutcome],
         ),
-        ("query", step.query.is_some(), Action::ListAsync),
+        (
+            "query",
+            step.query.is_some(),
+            &[Action::ListAsync, Action::ListFunctions],
+        ),
     ];
-    if let Some((key, _, owner)) = owned_keys
+    if let Some((key, _, owners)) = owned_keys
         .iter()
-        .find(|(_, set, owner)| *set && action != *owner)
+        .find(|(_, set, owners)| *set && !owners.contains(&action))
     {
+        let owners: Vec<String> = owners
+            .iter()
+            .map(|owner| format!("`{}`", owner.name()))
+            .collect();
         return Err(invalid(
             &format!("steps.{key}"),
             format!(
-                "`{key}` belongs to `{}` steps, not to `action = \"{}\"`",
-                owner.name(),
+                "`{key}` belongs to {} steps, not to `action = \"{}\"`",
+                owners.join(" and "),
                 action.name()
             ),
         ));
@@ -256,7 +276,7 @@ pub(super) fn load_step(
         Action::Create | Action::Delete => CallKind::Api,
         Action::InvokeAsync => CallKind::AsyncInvoke,
         Action::AsyncOutcome => CallKind::AsyncOutcome,
-        Action::ListAsync => CallKind::AsyncList,
+        Action::ListAsync | Action::ListFunctions => CallKind::List,
     };
     let expected = load_expected(&expected_path, kind)?;
     let label = match action {
@@ -275,6 +295,11 @@ pub(super) fn load_step(
             step.query.as_deref().unwrap_or_default(),
             step.expected
         ),
+        Action::ListFunctions => format!(
+            "ListFunctions?{} → {}",
+            step.query.as_deref().unwrap_or_default(),
+            step.expected
+        ),
     };
     Ok(Step {
         label,
@@ -283,6 +308,8 @@ pub(super) fn load_step(
         event,
         concurrent,
         log_tail: step.log_tail.unwrap_or(true),
+        request_version: step.request_version.unwrap_or_default(),
+        credentials: step.credentials.unwrap_or(true),
         wait_for_end: step.wait_for_end.unwrap_or(true),
         query: step.query.unwrap_or_default(),
         pause,

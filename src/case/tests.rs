@@ -114,7 +114,14 @@ fn step_keys_are_checked_with_the_steps_line() {
         ),
         ("action = \"async-outcome\"\n", "before it; there is none"),
         ("wait_for_end = false\n", "belongs to `async-outcome` steps"),
-        ("query = \"limit=1\"\n", "belongs to `list-async` steps"),
+        (
+            "query = \"limit=1\"\n",
+            "belongs to `list-async` and `list-functions` steps",
+        ),
+        (
+            "action = \"create\"\ncredentials = false\n",
+            "belongs to invoke steps",
+        ),
         (
             "action = \"list-async\"\nquery = \"status=FAIL limit\"\n",
             "percent-encode ' '",

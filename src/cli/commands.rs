@@ -126,9 +126,10 @@ pub struct CleanupCli {
 
 /// `fgconform statements`: which cases check each statement of the corpus's registry.
 ///
-/// Prints the totals (statements per level; checked by a case, unobservable from outside, not
-/// yet checked), each statement of `statements/*.toml` with the cases that cite it and their
-/// levels, then the statements no case checks yet and the unobservable ones, with what they say.
+/// Prints the totals (statements per level; checked by a case, unobservable from outside, out of
+/// the suite's scope, set aside, not yet checked), each statement of `statements/*.toml` with the
+/// cases that cite it and their levels, then the statements no case checks yet with what they
+/// say, and the excused ones with why.
 /// Exit status: 0 printed; 2 the corpus has no registry, or it or a case does not load.
 #[derive(Debug, Parser)]
 #[command(name = "fgconform statements")]

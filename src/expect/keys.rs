@@ -51,11 +51,11 @@ const EVERY_CALL: &[CallKind] = &[
     CallKind::Api,
     CallKind::AsyncInvoke,
     CallKind::AsyncOutcome,
-    CallKind::AsyncList,
+    CallKind::List,
 ];
 
 /// Every key, in checking order.
-pub static KEYS: [Key; 14] = [
+pub static KEYS: [Key; 16] = [
     Key {
         name: "request_id",
         shown_on: &[CallKind::Invoke, CallKind::AsyncInvoke],
@@ -78,6 +78,13 @@ pub static KEYS: [Key; 14] = [
         validate: any_value,
     },
     Key {
+        name: "function",
+        shown_on: &[CallKind::Api],
+        admits_any_status: false,
+        reads: Reads::Value(|o| o.function.clone()),
+        validate: any_value,
+    },
+    Key {
         name: "invocation",
         shown_on: &[CallKind::AsyncOutcome],
         admits_any_status: false,
@@ -86,7 +93,7 @@ pub static KEYS: [Key; 14] = [
     },
     Key {
         name: "listing",
-        shown_on: &[CallKind::AsyncList],
+        shown_on: &[CallKind::List],
         admits_any_status: false,
         reads: Reads::Value(|o| o.listing.clone()),
         validate: any_value,
@@ -117,6 +124,13 @@ pub static KEYS: [Key; 14] = [
         shown_on: INVOKES,
         admits_any_status: false,
         reads: Reads::Value(Observation::error),
+        validate: any_value,
+    },
+    Key {
+        name: "body_status",
+        shown_on: INVOKES,
+        admits_any_status: false,
+        reads: Reads::Value(|o| o.body_status.clone()),
         validate: any_value,
     },
     Key {

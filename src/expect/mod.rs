@@ -19,7 +19,15 @@ use crate::observe::{CallKind, Observation};
 use crate::verdict::FieldDiff;
 
 /// Names the harness binds before a trial's first step (CASE-FORMAT.md, "Captures").
-pub const PREBOUND: [&str; 5] = ["func_name", "func_urn", "package", "runtime", "memory_size"];
+pub const PREBOUND: [&str; 7] = [
+    "func_name",
+    "func_urn",
+    "package",
+    "runtime",
+    "memory_size",
+    "code_size",
+    "code_digest",
+];
 
 /// A step's expectation: the keys `expected.json` sets, in checking order; absent keys are not
 /// checked.
@@ -227,6 +235,8 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    use crate::wire::RequestVersion;
+
     fn load(value: Value, kind: CallKind) -> Result<Expected, ExpectError> {
         Expected::load(value.as_object().unwrap(), kind)
     }
@@ -250,12 +260,12 @@ mod tests {
     }
 
     #[test]
-    fn api_calls_take_only_status_and_api_error() {
+    fn api_calls_take_only_their_keys() {
         let error = load(json!({"result": 1}), CallKind::Api).unwrap_err();
         assert_eq!(error.key, "result");
         assert_eq!(
             error.message,
-            "key `result` is not observed by this kind of step; expected one of status, api_error"
+            "key `result` is not observed by this kind of step; expected one of status, api_error, function"
         );
         let error = load(json!({"reslt": 1}), CallKind::Invoke).unwrap_err();
         assert!(
@@ -298,7 +308,8 @@ mod tests {
             headers: Default::default(),
             body: br#"{"request_id": "", "result": "ok"}"#.to_vec(),
         };
-        let (observation, _) = Observation::of_invoke(&reply, false, Vec::new()).unwrap();
+        let (observation, _) =
+            Observation::of_invoke(&reply, false, RequestVersion::V1, Vec::new()).unwrap();
         for log in [json!({"not_contains": ["secret"]}), json!({"max_bytes": 0})] {
             let expected = load(json!({ "log": log }), CallKind::Invoke).unwrap();
             let mut mismatches = Vec::new();
@@ -322,7 +333,8 @@ mod tests {
             body: br#"{"request_id": "", "result": "ok", "log": ""}"#.to_vec(),
             ..reply
         };
-        let (observation, _) = Observation::of_invoke(&reply, false, Vec::new()).unwrap();
+        let (observation, _) =
+            Observation::of_invoke(&reply, false, RequestVersion::V1, Vec::new()).unwrap();
         let expected = load(json!({"log": {"max_bytes": 0}}), CallKind::Invoke).unwrap();
         let mut mismatches = Vec::new();
         expected.check(&observation, &mut Captures::default(), &mut mismatches);

@@ -22,6 +22,14 @@ pub struct Client {
 }
 
 impl Client {
+    /// The same client sending no credentials, for calls a target must refuse.
+    pub fn without_credentials(&self) -> Client {
+        Client {
+            auth: Auth::Withheld,
+            ..self.clone()
+        }
+    }
+
     pub fn new(settings: Settings) -> Result<Client, ProtocolError> {
         Ok(Client {
             http: session::http_client(&settings)?,
@@ -230,6 +238,20 @@ impl Client {
         .await
     }
 
+    /// ListFunctions with `query` (`package_name=x&maxitems=1`, as written, or empty), whatever
+    /// the target answers.
+    pub async fn list_functions_where(&self, query: &str) -> Result<Reply, ProtocolError> {
+        let mut url = self.functions_url();
+        if !query.is_empty() {
+            url = format!("{url}?{query}");
+        }
+        self.send(
+            "ListFunctions",
+            self.request(reqwest::Method::GET, url, self.api_timeout),
+        )
+        .await
+    }
+
     /// ListAsyncInvocations of the one request `request_id`, whatever the target answers.
     pub async fn list_async_invocations(
         &self,
@@ -242,24 +264,58 @@ impl Client {
             .await
     }
 
-    /// A synchronous invoke asking for the v1 body, and for the log tail when `log_tail`. Any
-    /// HTTP status is an answer: the caller decides what a non-200 means.
+    /// A synchronous invoke asking for the body format `version` (the v1 body unless a case asks
+    /// for another), and for the log tail when `log_tail`. Any HTTP status is an answer: the
+    /// caller decides what a non-200 means.
     pub async fn invoke(
         &self,
         func_urn: &str,
         event: &[u8],
         log_tail: bool,
+        version: RequestVersion,
         timeout: Duration,
     ) -> Result<Reply, ProtocolError> {
         let url = self.function_url(func_urn, "/invocations");
         let mut builder = self
             .request(reqwest::Method::POST, url, timeout)
-            .header("Content-Type", "application/json")
-            .header("X-CFF-Request-Version", "v1");
+            .header("Content-Type", "application/json");
+        if let Some(version) = version.header_value() {
+            builder = builder.header("X-CFF-Request-Version", version);
+        }
         if log_tail {
             builder = builder.header("X-Cff-Log-Type", "tail");
         }
         self.send("InvokeFunction", builder.body(event.to_vec()))
             .await
+    }
+}
+
+/// `X-CFF-Request-Version` of a synchronous invoke: which body the answer has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
+pub enum RequestVersion {
+    /// `v1`: the JSON body with `request_id`, `result`, `log` and `status`.
+    #[default]
+    #[serde(rename = "v1")]
+    V1,
+    /// `v0`: the body in text format, the function's output.
+    #[serde(rename = "v0")]
+    V0,
+    /// No header at all.
+    #[serde(rename = "none")]
+    Unset,
+}
+
+impl RequestVersion {
+    pub fn header_value(self) -> Option<&'static str> {
+        match self {
+            RequestVersion::V1 => Some("v1"),
+            RequestVersion::V0 => Some("v0"),
+            RequestVersion::Unset => None,
+        }
+    }
+
+    /// Whether the answer's body is the v1 JSON body rather than the function's raw output.
+    pub fn is_v1(self) -> bool {
+        self == RequestVersion::V1
     }
 }

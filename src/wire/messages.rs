@@ -12,8 +12,11 @@ pub struct CreateFunctionRequest {
     pub handler: String,
     pub memory_size: u32,
     pub timeout: u32,
-    pub code_type: &'static str,
-    pub func_code: FuncCode,
+    pub code_type: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub func_code: Option<FuncCode>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user_data: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -120,7 +123,10 @@ pub struct InvokeResponseV1 {
     /// `None` when the body has no `log` at all, which is not an empty log.
     #[serde(default)]
     pub log: Option<String>,
-    pub status: Option<i64>,
+    /// Any JSON, so that a status of the wrong type is a mismatch a case reports rather than a
+    /// body that does not parse.
+    #[serde(default)]
+    pub status: Option<serde_json::Value>,
 }
 
 /// The 202 body of `POST /v2/{project_id}/fgs/functions/{func_urn}/invocations-async`

@@ -40,6 +40,9 @@ pub struct Settings {
 #[derive(Clone)]
 pub enum Auth {
     None,
+    /// None, on purpose: the call is one the target must refuse, so its 401 is an answer to
+    /// judge, not the target refusing the run's credentials.
+    Withheld,
     /// `X-Auth-Token`.
     Token(String),
     /// An `SDK-HMAC-SHA256` signature over each request.
@@ -50,6 +53,7 @@ impl std::fmt::Debug for Auth {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Auth::None => f.write_str("None"),
+            Auth::Withheld => f.write_str("Withheld"),
             Auth::Token(_) => f.write_str("Token(<hidden>)"),
             Auth::AccessKey(signer) => f.debug_tuple("AccessKey").field(signer).finish(),
         }
@@ -60,7 +64,7 @@ impl Auth {
     /// What a 401 refused, for its message.
     fn refused(&self) -> &'static str {
         match self {
-            Auth::None => {
+            Auth::None | Auth::Withheld => {
                 "an unauthenticated call (the descriptor sets neither `token_env` nor `access_key_env`/`secret_key_env`)"
             }
             Auth::Token(_) => "the token (`token_env`)",
@@ -95,7 +99,7 @@ pub fn http_client(settings: &Settings) -> Result<reqwest::Client, ProtocolError
 }
 
 /// Sends the request `builder` holds, with `auth`'s credentials: any answer is a `Reply`, but a
-/// 401, which is the target refusing the credentials.
+/// 401, which is the target refusing the credentials (unless they were withheld on purpose).
 pub async fn send(
     http: &reqwest::Client,
     auth: &Auth,
@@ -108,7 +112,7 @@ pub async fn send(
     };
     let mut request = builder.build().map_err(transport)?;
     match auth {
-        Auth::None => {}
+        Auth::None | Auth::Withheld => {}
         Auth::Token(token) => {
             let value = reqwest::header::HeaderValue::from_str(token).map_err(|_| {
                 ProtocolError::Transport {
@@ -126,7 +130,7 @@ pub async fn send(
     let status = response.status().as_u16();
     let headers = response.headers().clone();
     let body = read_body(response, MAX_BODY, call).await?;
-    if status == 401 {
+    if status == 401 && !matches!(auth, Auth::Withheld) {
         let (error_code, error_msg) = match serde_json::from_slice::<ApiErrorBody>(&body) {
             Ok(error) => (error.error_code, error.error_msg),
             Err(_) => (String::new(), String::from_utf8_lossy(&body).into_owned()),

@@ -16,6 +16,8 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC};
 use reqwest::header::{HeaderName, HeaderValue};
 use sha2::{Digest, Sha256};
 
+use crate::corpus_digest::hex;
+
 const ALGORITHM: &str = "SDK-HMAC-SHA256";
 
 /// An access key pair that signs requests.
@@ -182,10 +184,6 @@ const ESCAPED: &AsciiSet = &NON_ALPHANUMERIC
 /// Every byte but the unreserved ones as `%XX`.
 fn percent_encode(bytes: &[u8]) -> String {
     percent_encoding::percent_encode(bytes, ESCAPED).to_string()
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

@@ -27,6 +27,8 @@ pub(crate) struct CreateFunctionRequest {
     #[serde(default)]
     pub user_data: Option<String>,
     #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
     pub initializer_handler: Option<String>,
     #[serde(default)]
     pub initializer_timeout: Option<i64>,
@@ -70,6 +72,9 @@ pub(crate) struct FunctionModel {
     pub timeout: u32,
     pub code_type: String,
     pub code_size: u64,
+    /// SHA-512 of the code package, lowercase hex (CreateFunction's example answer).
+    pub digest: String,
+    pub description: String,
     pub user_data: String,
     pub version: String,
     pub initializer_handler: String,

@@ -235,7 +235,8 @@ pub(super) async fn delete_dependency_version(
     Ok(StatusCode::NO_CONTENT)
 }
 
-fn hex(bytes: &[u8]) -> String {
+/// Lowercase hex, the form of the digests FunctionGraph's answers give.
+pub(super) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 

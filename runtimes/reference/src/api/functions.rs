@@ -13,8 +13,10 @@ use axum::{
     http::StatusCode,
 };
 
+use sha2::{Digest as _, Sha512};
+
 use super::{
-    dependencies::dependency_error,
+    dependencies::{dependency_error, hex},
     extract::{body_error, lookup, path_error},
     validate::{check_max_instance_num, validate},
 };
@@ -82,6 +84,7 @@ pub(super) async fn create_function(
         .keep();
     let code_root = dir.join("code");
     let code_size = valid.zip.len() as u64;
+    let digest = hex(&Sha512::digest(&valid.zip));
     let unpack_into = code_root.clone();
     let laid_out =
         tokio::task::spawn_blocking(move || code_root::lay_out(&unpack_into, &layers, &valid.zip))
@@ -115,6 +118,8 @@ pub(super) async fn create_function(
         timeout: valid.timeout,
         code_type: request.code_type,
         code_size,
+        digest,
+        description: valid.description,
         user_data: request.user_data.unwrap_or_default(),
         version: registry::VERSION.to_owned(),
         initializer_handler: valid.initializer_handler,

@@ -26,6 +26,7 @@ const MAX_DEPENDENCIES: usize = 20;
 /// The parts of a CreateFunction request that survive validation in another shape.
 #[derive(Debug)]
 pub(super) struct ValidFunction {
+    pub description: String,
     pub memory_size: u32,
     pub timeout: u32,
     pub initializer_handler: String,
@@ -108,11 +109,14 @@ pub(super) fn validate(request: &CreateFunctionRequest) -> Result<ValidFunction,
         )));
     }
     let user_data = parse_user_data(request.user_data.as_deref().unwrap_or(""))?;
+    let description =
+        super::validate_dependency::check_description(request.description.as_deref())?;
     let (initializer_handler, initializer_timeout) = check_initializer(request)?;
     let depend_version_list = check_depend_version_list(request)?;
     let max_instance_num =
         check_max_instance_num(request.max_instance_num.unwrap_or(DEFAULT_MAX_INSTANCES))?;
     Ok(ValidFunction {
+        description,
         max_instance_num,
         memory_size,
         timeout: request.timeout as u32,
@@ -322,6 +326,7 @@ mod tests {
             (|r| r.timeout = 2, "FSS.1008"),
             (|r| r.timeout = 259_201, "FSS.1008"),
             (|r| r.code_type = "inline".into(), "FSS.1006"),
+            (|r| r.description = Some("d".repeat(513)), "FSS.1019"),
             (|r| r.func_code = None, "FSS.1012"),
             (
                 |r| {

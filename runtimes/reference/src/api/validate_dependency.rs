@@ -15,6 +15,19 @@ const MAX_NAME_CHARS: usize = 96;
 /// description says the same.
 const MAX_DESCRIPTION_CHARS: usize = 512;
 
+/// A function's or a dependency's `description`: at most 512 characters (FSS.1019); absent is
+/// empty.
+pub(super) fn check_description(description: Option<&str>) -> Result<String, FssError> {
+    let description = description.unwrap_or_default();
+    let chars = description.chars().count();
+    if chars > MAX_DESCRIPTION_CHARS {
+        return Err(FssError::DescriptionTooLong(format!(
+            "description is {chars} characters long, more than the {MAX_DESCRIPTION_CHARS} FunctionGraph allows"
+        )));
+    }
+    Ok(description.to_owned())
+}
+
 /// The parts of a CreateDependencyVersion request that survive validation in another shape.
 #[derive(Debug)]
 pub(super) struct ValidDependency {
@@ -47,13 +60,7 @@ pub(super) fn validate_dependency(
             node::runtime_ids()
         )));
     }
-    let description = request.description.clone().unwrap_or_default();
-    let chars = description.chars().count();
-    if chars > MAX_DESCRIPTION_CHARS {
-        return Err(FssError::DescriptionTooLong(format!(
-            "description is {chars} characters long, more than the {MAX_DESCRIPTION_CHARS} FunctionGraph allows"
-        )));
-    }
+    let description = check_description(request.description.as_deref())?;
     let file = request.depend_file.as_deref().ok_or_else(|| {
         FssError::InvalidDependency(
             "depend_file is missing; it is required with depend_type \"zip\": send the zip as base64"
