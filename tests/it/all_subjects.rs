@@ -16,6 +16,7 @@ pub fn all() -> impl Iterator<Item = &'static Subject> {
         crate::subjects::MORE_SUBJECTS,
         crate::subjects::FGREF_SUBJECTS,
         crate::mutants::MUTANTS,
+        crate::runtime_mutants::RUNTIME_MUTANTS,
     ]
     .into_iter()
     .flatten()

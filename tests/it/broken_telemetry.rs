@@ -18,6 +18,7 @@ pub const BROKEN_TELEMETRY: &[Subject] = &[
             "telemetry::init-report",
             "telemetry::init-runtime-done",
             "telemetry::init-start",
+            "telemetry::success-status",
         ],
         ..Subject::BASE
     },
@@ -37,6 +38,7 @@ pub const BROKEN_TELEMETRY: &[Subject] = &[
             "telemetry::failed-call-events",
             "telemetry::platform-subscription-no-function-events",
             "telemetry::runtime-done-event",
+            "telemetry::success-status",
             "telemetry::timeout-call-events",
             "telemetry::warm-call-no-init-events",
         ],
@@ -62,9 +64,12 @@ pub const BROKEN_TELEMETRY: &[Subject] = &[
         kind: Kind::Fgref("trace-id-not-request-id"),
         fails: &[
             "telemetry::failed-call-events",
+            "telemetry::report-billing-rounds-up",
             "telemetry::report-event",
             "telemetry::runtime-done-event",
             "telemetry::start-event",
+            "telemetry::subscribe-localhost",
+            "telemetry::success-status",
             "telemetry::timeout-call-events",
             "telemetry::traceid-per-call",
         ],
@@ -78,8 +83,10 @@ pub const BROKEN_TELEMETRY: &[Subject] = &[
             "telemetry::call-events",
             "telemetry::failed-call-events",
             "telemetry::platform-subscription-no-function-events",
+            "telemetry::report-billing-rounds-up",
             "telemetry::report-event",
             "telemetry::report-memory",
+            "telemetry::success-status",
             "telemetry::timeout-call-events",
             "telemetry::traceid-per-call",
             "telemetry::warm-call-no-init-events",
@@ -101,6 +108,7 @@ pub const BROKEN_TELEMETRY: &[Subject] = &[
             "extensions::invoke-event-each-call",
             "extensions::invoke-event-each-extension",
             "extensions::invoke-event-function-urn",
+            "extensions::unregistered-server-no-invoke-event",
         ],
         ..Subject::BASE
     },
@@ -139,20 +147,22 @@ pub const BROKEN_TELEMETRY: &[Subject] = &[
         fails: &[
             "extensions::register-eleventh-refused",
             "telemetry::call-events",
+            "telemetry::cold-call-events",
             "telemetry::extension-tagged-line",
             "telemetry::extension-untagged-not-sent",
             "telemetry::failed-call-events",
             "telemetry::function-tagged-line",
             "telemetry::function-untagged-not-sent",
-            "telemetry::cold-call-events",
             "telemetry::init-report",
             "telemetry::init-runtime-done",
             "telemetry::init-start",
             "telemetry::platform-subscription-no-function-events",
+            "telemetry::report-billing-rounds-up",
             "telemetry::report-event",
             "telemetry::report-memory",
             "telemetry::runtime-done-event",
             "telemetry::start-event",
+            "telemetry::success-status",
             "telemetry::timeout-call-events",
             "telemetry::traceid-per-call",
             "telemetry::warm-call-no-init-events",
@@ -164,6 +174,48 @@ pub const BROKEN_TELEMETRY: &[Subject] = &[
         breaks: "a subscription with any `protocol` is accepted",
         kind: Kind::Fgref("subscription-any-protocol"),
         fails: &["telemetry::subscribe-protocol-not-post"],
+        ..Subject::BASE
+    },
+    Subject {
+        name: "subscription-refusal-without-message",
+        breaks: "a refused subscription is answered 400 with an empty body",
+        kind: Kind::Fgref("subscription-refusal-without-message"),
+        fails: &["telemetry::subscribe-refusal-message"],
+        ..Subject::BASE
+    },
+    Subject {
+        name: "status-not-success",
+        breaks: "a phase that succeeded is reported with status `ok`",
+        kind: Kind::Fgref("status-not-success"),
+        fails: &["telemetry::success-status"],
+        ..Subject::BASE
+    },
+    Subject {
+        name: "billing-100ms",
+        breaks: "reports bill in 100 ms units",
+        kind: Kind::Fgref("billing-100ms"),
+        fails: &["telemetry::report-billing-rounds-up"],
+        ..Subject::BASE
+    },
+    Subject {
+        name: "localhost-is-ipv6",
+        breaks: "a listener named `localhost` is sought on `::1`, not 127.0.0.1",
+        kind: Kind::Fgref("localhost-is-ipv6"),
+        fails: &["telemetry::subscribe-localhost"],
+        ..Subject::BASE
+    },
+    Subject {
+        name: "invoke-events-every-port",
+        breaks: "invoke events go to every port of 8081-8090, registered or not",
+        kind: Kind::Fgref("invoke-events-every-port"),
+        fails: &["extensions::unregistered-server-no-invoke-event"],
+        ..Subject::BASE
+    },
+    Subject {
+        name: "runtime-before-extensions",
+        breaks: "the language runtime, and with it the function's initialization code, starts before the extensions registered",
+        kind: Kind::Fgref("runtime-before-extensions"),
+        fails: &["extensions::registered-before-initializer"],
         ..Subject::BASE
     },
 ];

@@ -176,10 +176,11 @@ impl Standalone {
             handler: "index.handler".into(),
             memory_size: 128,
             timeout: 3,
-            code_type: "zip",
-            func_code: fgconform::wire::FuncCode {
+            code_type: "zip".into(),
+            func_code: Some(fgconform::wire::FuncCode {
                 file: base64::engine::general_purpose::STANDARD.encode(echo_zip()),
-            },
+            }),
+            description: None,
             user_data: None,
             initializer_handler: None,
             initializer_timeout: None,

@@ -21,6 +21,7 @@ mod platforms;
 mod remote;
 mod reports;
 mod retries;
+mod runtime_mutants;
 mod statements;
 mod subject;
 mod subjects;

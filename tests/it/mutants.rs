@@ -33,7 +33,9 @@ pub const MUTANTS: &[Subject] = &[
             "initializer::context-request-id-empty",
             "initializer::context-user-data",
             "initializer::failure-abandons-instance",
+            "initializer::failure-logged-at-error",
             "initializer::handler-file-used",
+            "initializer::logger-lines-in-triggering-call",
             "initializer::missing-export",
             "initializer::missing-module",
             "initializer::promise-reject",
@@ -65,6 +67,7 @@ pub const MUTANTS: &[Subject] = &[
             "handler::callback-error-type-no-stacktrace",
             "handler::callback-no-arguments",
             "handler::callback-object-error",
+            "handler::error-json-four-space-indent",
             "handler::missing-dependency",
             "handler::missing-export",
             "handler::missing-module",
@@ -126,6 +129,7 @@ pub const MUTANTS: &[Subject] = &[
             )],
         },
         fails: &[
+            "context::getters-read-runtime-variables",
             "context::user-data",
             "context::user-data-absent-key",
             "context::user-data-environment",
@@ -146,7 +150,11 @@ pub const MUTANTS: &[Subject] = &[
         fails: &[
             "context::logger-info",
             "context::logger-info-prefixed",
+            "handler::failure-logged-at-error",
+            "initializer::failure-logged-at-error",
+            "initializer::logger-lines-in-triggering-call",
             "logger::console-and-logger-order",
+            "logger::console-line-no-timestamp",
             "logger::debug-off-by-default",
             "logger::error-line",
             "logger::format-extra-arguments",
@@ -182,6 +190,8 @@ pub const MUTANTS: &[Subject] = &[
             "handler::callback-no-arguments",
             "handler::callback-object-error",
             "handler::callback-string-error",
+            "handler::error-json-four-space-indent",
+            "handler::failure-logged-at-error",
             "handler::missing-dependency",
             "handler::missing-export",
             "handler::missing-module",
@@ -201,6 +211,7 @@ pub const MUTANTS: &[Subject] = &[
             "initializer::callback-error-message-runtime",
             "initializer::callback-no-args-fails",
             "initializer::failure-abandons-instance",
+            "initializer::failure-logged-at-error",
             "initializer::missing-export",
             "initializer::missing-module",
             "initializer::promise-reject",
@@ -275,6 +286,8 @@ pub const MUTANTS: &[Subject] = &[
             "handler::log-console",
             "handler::log-tail-limit",
             "logger::console-and-logger-order",
+            "logger::console-attributed-to-call-in-flight",
+            "logger::console-line-no-timestamp",
         ],
         ..Subject::BASE
     },
@@ -290,6 +303,7 @@ pub const MUTANTS: &[Subject] = &[
         },
         fails: &[
             "context::function-name-memory",
+            "context::getters-read-runtime-variables",
             "initializer::context-function-meta",
         ],
         ..Subject::BASE
@@ -359,7 +373,10 @@ pub const MUTANTS: &[Subject] = &[
                 "    return errorJson(PREFIX.entry + error.message, error.type || error.name, []);",
             )],
         },
-        fails: &["handler::callback-error-type-no-stacktrace"],
+        fails: &[
+            "handler::callback-error-type-no-stacktrace",
+            "handler::error-json-four-space-indent",
+        ],
         ..Subject::BASE
     },
     Subject {
@@ -399,6 +416,7 @@ pub const MUTANTS: &[Subject] = &[
             )],
         },
         fails: &[
+            "initializer::logger-lines-in-triggering-call",
             "initializer::runs-once",
             "initializer::runs-once-three-steps",
         ],
@@ -423,6 +441,7 @@ pub const MUTANTS: &[Subject] = &[
             "initializer::callback-error-message-runtime",
             "initializer::callback-no-args-fails",
             "initializer::failure-abandons-instance",
+            "initializer::failure-logged-at-error",
             "initializer::missing-export",
             "initializer::missing-module",
             "initializer::promise-reject",
@@ -532,6 +551,7 @@ pub const MUTANTS: &[Subject] = &[
         fails: &[
             "context::alias-empty",
             "context::credentials-empty-without-agency",
+            "context::workflow-getters-empty",
         ],
         ..Subject::BASE
     },
@@ -546,32 +566,6 @@ pub const MUTANTS: &[Subject] = &[
             )],
         },
         fails: &["context::remaining-time-per-call"],
-        ..Subject::BASE
-    },
-    Subject {
-        name: "request-id-of-first-call",
-        breaks: "each call's context carries that call's request id (seed)",
-        kind: Kind::Runtime {
-            runtime: "Node.js20.15",
-            patches: &[(
-                "  getRequestID() { return this.requestID; }",
-                "  getRequestID() { if (!process.fgFirstRid) process.fgFirstRid = this.requestID; return process.fgFirstRid; }",
-            )],
-        },
-        fails: &["context::request-id-warm"],
-        ..Subject::BASE
-    },
-    Subject {
-        name: "logger-shared-across-calls",
-        breaks: "each call gets a fresh logger at level INFO (notes §3.3, implementation)",
-        kind: Kind::Runtime {
-            runtime: "Node.js20.15",
-            patches: &[(
-                "this.logger = new Logger(loggerTag);",
-                "this.logger = Context.shared || (Context.shared = new Logger(loggerTag));",
-            )],
-        },
-        fails: &["logger::level-resets-per-call"],
         ..Subject::BASE
     },
 ];

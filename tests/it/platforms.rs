@@ -43,6 +43,7 @@ pub const BROKEN_PLATFORMS: &[Subject] = &[
         breaks: "leaves out `X-Cff-Invoke-Summary`",
         kind: Kind::Proxy(Fault::NoSummary),
         fails: &[
+            "logs::result-summary-and-log",
             "memory::larger-memory-size-allows-more",
             "memory::within-limit-memory-used",
             "summary::billing-duration",
@@ -143,6 +144,12 @@ pub const BROKEN_PLATFORMS: &[Subject] = &[
         breaks: "answers every FSS.1xxx validation error as a generic FSS.0400",
         kind: Kind::Proxy(Fault::GenericErrorCodes),
         fails: &[
+            "api::code-not-base64",
+            "api::code-omitted",
+            "api::code-type-unknown",
+            "api::delete-missing-function",
+            "api::dependencies-over-twenty",
+            "api::description-too-long",
             "api::duplicate-name",
             "api::func-name-bad-character",
             "api::func-name-ends-with-hyphen",
@@ -167,6 +174,76 @@ pub const BROKEN_PLATFORMS: &[Subject] = &[
         ..Subject::BASE
     },
     Subject {
+        name: "create-answer-misdescribes-code",
+        breaks: "CreateFunction's answer gives the package's code_size and SHA-512 digest",
+        kind: Kind::Proxy(Fault::CreateAnswerMisdescribesCode),
+        fails: &["api::create-answer-describes-function"],
+        ..Subject::BASE
+    },
+    Subject {
+        name: "create-answer-forgets-configuration",
+        breaks: "CreateFunction's answer repeats the configuration the request set",
+        kind: Kind::Proxy(Fault::CreateAnswerForgetsConfiguration),
+        fails: &["api::create-answer-describes-function"],
+        ..Subject::BASE
+    },
+    Subject {
+        name: "initializer-timeout-defaulted",
+        breaks: "refuses an initializer_handler without initializer_timeout",
+        kind: Kind::Proxy(Fault::InitializerTimeoutDefaulted),
+        fails: &["api::initializer-timeout-missing"],
+        ..Subject::BASE
+    },
+    Subject {
+        name: "credentials-not-checked",
+        breaks: "refuses a call without credentials with 401 FSS.0401",
+        kind: Kind::Proxy(Fault::CredentialsNotChecked),
+        fails: &["api::invoke-without-credentials"],
+        ..Subject::BASE
+    },
+    Subject {
+        name: "answer-always-v1",
+        breaks: "answers X-CFF-Request-Version v0, or none, with the function's output as the body",
+        kind: Kind::Proxy(Fault::AnswerAlwaysV1),
+        fails: &["invoke::no-version-raw-output", "invoke::v0-body-is-text"],
+        ..Subject::BASE
+    },
+    Subject {
+        name: "response-version-missing",
+        breaks: "names the body's format in X-Cff-Response-Version",
+        kind: Kind::Proxy(Fault::ResponseVersionMissing),
+        fails: &["invoke::v0-body-is-text", "invoke::v1-response-version"],
+        ..Subject::BASE
+    },
+    Subject {
+        name: "body-status-as-text",
+        breaks: "the v1 body's status is an integer",
+        kind: Kind::Proxy(Fault::BodyStatusAsText),
+        fails: &["invoke::v1-response-version"],
+        ..Subject::BASE
+    },
+    Subject {
+        name: "list-functions-ignore-package",
+        breaks: "ListFunctions with package_name lists only that package's functions",
+        kind: Kind::Proxy(Fault::ListFunctionsIgnorePackage),
+        fails: &["api::list-functions-of-package"],
+        ..Subject::BASE
+    },
+    Subject {
+        name: "list-functions-without-count",
+        breaks: "ListFunctions' page has count",
+        kind: Kind::Proxy(Fault::ListFunctionsWithoutCount),
+        fails: &["api::list-functions-of-package"],
+        ..Subject::BASE
+    },
+    Subject {
+        name: "negative-maxitems-accepted",
+        breaks: "ListFunctions refuses a negative maxitems",
+        kind: Kind::Proxy(Fault::NegativeMaxitemsAccepted),
+        fails: &["api::list-functions-negative-maxitems"],
+        ..Subject::BASE
+    },
+    Subject {
         name: "duplicate-replaces",
         breaks: "createFunction with an existing name replaces the function",
         kind: Kind::Proxy(Fault::DuplicateReplaces),
@@ -178,6 +255,7 @@ pub const BROKEN_PLATFORMS: &[Subject] = &[
         breaks: "deleteFunction answers 204 but keeps the function",
         kind: Kind::Proxy(Fault::DeleteKeepsFunction),
         fails: &[
+            "api::delete-missing-function",
             "api::invoke-deleted-function",
             "async-invocation::deleted-function-404",
         ],

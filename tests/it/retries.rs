@@ -7,7 +7,7 @@
 use crate::support::selftest;
 use libtest_mimic::{Completion, Failed, Trial};
 
-use crate::platforms::proxy::{Fault, IDLE_SECONDS, Proxy};
+use crate::platforms::proxy::{Fault, IDLE_SECONDS, Proxy, TOKEN, TOKEN_ENV};
 use crate::support::{CASE_TOML, corpus, fgconform, text};
 
 type Test = fn() -> Result<(), Failed>;
@@ -55,7 +55,7 @@ fn run(
     let dir = tempfile::tempdir()?;
     let target = dir.path().join("flaky.toml");
     let mut descriptor = format!(
-        "name = \"flaky\"\nurl = \"{}\"\nruntimes = [\"Node.js20.15\"]\nfeatures = \"all\"\nidle_timeout = {IDLE_SECONDS}\n",
+        "name = \"flaky\"\nurl = \"{}\"\nruntimes = [\"Node.js20.15\"]\nfeatures = \"all\"\nidle_timeout = {IDLE_SECONDS}\ntoken_env = \"{TOKEN_ENV}\"\n",
         proxy.url
     );
     if listed {
@@ -79,7 +79,7 @@ fn run(
         junit.to_str().ok_or("temp path is not UTF-8")?,
     ];
     all.extend(args);
-    let output = fgconform(&all, &[]);
+    let output = fgconform(&all, &[(TOKEN_ENV, std::path::Path::new(TOKEN))]);
     drop(proxy);
     let report = std::fs::read_to_string(&json)
         .map_err(|e| format!("no JSON report ({e}):\n{}", text(&output)))?;

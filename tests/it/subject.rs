@@ -11,7 +11,7 @@ use libtest_mimic::{Failed, Trial};
 
 use fgconform::feature::{self, Scope};
 
-use crate::platforms::proxy::{Fault, IDLE_SECONDS, INVOKE_TIMEOUTS, Proxy};
+use crate::platforms::proxy::{Fault, IDLE_SECONDS, INVOKE_TIMEOUTS, Proxy, TOKEN, TOKEN_ENV};
 use crate::support::{
     affected_corpus, fails_exactly, fgconform, project_root, release_missing, selftest,
 };
@@ -75,8 +75,9 @@ impl Subject {
 }
 
 /// Trial-name parts of the areas that check the platform rather than the Node.js runtime.
-const PLATFORM_AREAS: [&str; 12] = [
+const PLATFORM_AREAS: [&str; 13] = [
     "::api::",
+    "::invoke::",
     "::async-invocation::",
     "::summary::",
     "::logs::",
@@ -155,12 +156,13 @@ fn run(subject: &Subject) -> Result<(), Failed> {
             std::fs::write(
                 &target,
                 format!(
-                    "name = \"broken-{}\"\nurl = \"{}\"\nruntimes = [\"Node.js20.15\"]\nfeatures = \"all\"\nidle_timeout = {IDLE_SECONDS}\n{INVOKE_TIMEOUTS}",
+                    "name = \"broken-{}\"\nurl = \"{}\"\nruntimes = [\"Node.js20.15\"]\nfeatures = \"all\"\nidle_timeout = {IDLE_SECONDS}\ntoken_env = \"{TOKEN_ENV}\"\n{INVOKE_TIMEOUTS}",
                     subject.name, started.url,
                 ),
             )?;
             let target = target.to_str().ok_or("temp path is not UTF-8")?;
             args.extend(["--target".to_owned(), target.to_owned()]);
+            env.push((TOKEN_ENV, PathBuf::from(TOKEN)));
             proxy = Some(started);
         }
     }

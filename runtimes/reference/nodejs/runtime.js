@@ -459,7 +459,14 @@ const HANDLER = splitEntry(ENV.RUNTIME_HANDLER);
 const HANDLER_PATH = path.resolve(CODE_ROOT, HANDLER.file + '.js');
 // The initializer lives in the handler's file: only its function name is used ([OSS]
 // initializeFunction loads the handler's module; notes §2.1 "same file as the handler").
-const INITIALIZER = ENV.RUNTIME_INITIALIZER_HANDLER ? splitEntry(ENV.RUNTIME_INITIALIZER_HANDLER) : null;
+const INITIALIZER = initializerEntry(ENV.RUNTIME_INITIALIZER_HANDLER);
+
+// [OSS] loadFunction takes an initializer only from a string that splits at dots into exactly
+// two parts ('index.init'); any other ('index.v2.init') runs none, while the platform accepts it.
+function initializerEntry(value) {
+  if (!value || String(value).split('.').length !== 2) return null;
+  return splitEntry(value);
+}
 
 // require() the handler's module; node's module cache makes this a load-once. A module that
 // failed to load is not cached, so the next call tries again (as [OSS], which requires per call).

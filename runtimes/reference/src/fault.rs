@@ -61,6 +61,18 @@ pub(crate) enum TelemetryFault {
     RegisterAnswerEmpty,
     /// Extensions start without `EXTENSION_API_ADDR`.
     NoExtensionApiAddr,
+    /// A refused subscription is answered 400 with an empty body.
+    SubscriptionRefusalWithoutMessage,
+    /// A phase that succeeded is reported with status `ok`.
+    StatusNotSuccess,
+    /// Reports bill in 100 ms units.
+    Billing100Ms,
+    /// A listener named `localhost` is sought on `::1`.
+    LocalhostIsIpv6,
+    /// Invoke events go to every port of 8081–8090, registered or not.
+    InvokeEventsEveryPort,
+    /// The language runtime (and its initializer) starts before the extensions registered.
+    RuntimeBeforeExtensions,
 }
 
 /// The faults switched on for this platform: none, except in a self-test build whose
@@ -139,6 +151,15 @@ impl TelemetryFault {
         ("register-body-parsed", Self::RegisterBodyParsed),
         ("register-answer-empty", Self::RegisterAnswerEmpty),
         ("no-extension-api-addr", Self::NoExtensionApiAddr),
+        (
+            "subscription-refusal-without-message",
+            Self::SubscriptionRefusalWithoutMessage,
+        ),
+        ("status-not-success", Self::StatusNotSuccess),
+        ("billing-100ms", Self::Billing100Ms),
+        ("localhost-is-ipv6", Self::LocalhostIsIpv6),
+        ("invoke-events-every-port", Self::InvokeEventsEveryPort),
+        ("runtime-before-extensions", Self::RuntimeBeforeExtensions),
     ];
 
     fn from_name(name: &str) -> Option<TelemetryFault> {

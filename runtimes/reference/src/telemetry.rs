@@ -80,8 +80,12 @@ pub(crate) struct PhaseEnd<'a> {
 }
 
 /// `status`: the page shows only "success"; **fgref** says "failure" otherwise.
-fn status(success: bool) -> &'static str {
-    if success { "success" } else { "failure" }
+fn status(success: bool, fault: Faults) -> &'static str {
+    match success {
+        true if fault.has(TelemetryFault::StatusNotSuccess) => "ok",
+        true => "success",
+        false => "failure",
+    }
 }
 
 /// The phase's start event.
@@ -112,13 +116,16 @@ pub(crate) fn end(phase: Phase, end: &PhaseEnd<'_>) -> [Value; 2] {
     if end.fault.has(TelemetryFault::WrongMemorySize) {
         metrics.memory_size *= 2;
     }
+    if end.fault.has(TelemetryFault::Billing100Ms) {
+        metrics.billing_duration_ms = (metrics.duration_ms / 100.0).ceil().max(1.0) * 100.0;
+    }
     let metrics = serde_json::to_value(metrics).unwrap_or(Value::Null);
     let mut report = serde_json::json!({
         "name": report,
         "startTime": started,
         "traceId": end.trace_id,
         "endTime": dates::iso8601_millis(end.ended),
-        "status": status(end.success),
+        "status": status(end.success, end.fault),
     });
     // The schema names the object `metrics`, the page's example `reportMetrics`
     // (CONTRADICTIONS.md): fgref sends both, so a reader of either finds it.
@@ -132,7 +139,7 @@ pub(crate) fn end(phase: Phase, end: &PhaseEnd<'_>) -> [Value; 2] {
         "name": done,
         "startTime": started,
         "traceId": end.trace_id,
-        "status": status(end.success),
+        "status": status(end.success, end.fault),
     });
     [done, report]
 }

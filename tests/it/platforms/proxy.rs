@@ -25,7 +25,14 @@ pub const IDLE_SECONDS: u64 = 4;
 /// platform's failure rests on the harness giving up, so a longer wait costs only a hang's time.
 pub const INVOKE_TIMEOUTS: &str = "[timeouts]\ncold_invoke = 40\nwarm_invoke = 40\n";
 
+/// The token the proxy's fgref takes, as FunctionGraph takes only credentialed calls: a target
+/// descriptor for the proxy names it with `token_env = "{TOKEN_ENV}"`, fgconform's environment
+/// carries it.
+pub const TOKEN: &str = "fgconform-proxy-token";
+pub const TOKEN_ENV: &str = "FGCONFORM_PROXY_TOKEN";
+
 mod async_faults;
+mod function_faults;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Fault {
@@ -74,6 +81,27 @@ pub enum Fault {
     BoundariesClamped,
     /// DeleteFunction answers 200 with `{}` instead of 204 (and deletes).
     DeleteAnswers200,
+    /// CreateFunction's answer gives `code_size` one byte off and `digest` of an empty package.
+    CreateAnswerMisdescribesCode,
+    /// CreateFunction's answer leaves out what the request set: empty `user_data`, no
+    /// initializer, the default `timeout`.
+    CreateAnswerForgetsConfiguration,
+    /// Gives an initializer without `initializer_timeout` one of 3 s instead of refusing it.
+    InitializerTimeoutDefaulted,
+    /// Takes calls without credentials as if they carried them.
+    CredentialsNotChecked,
+    /// Answers every synchronous call with the v1 body, whatever `X-CFF-Request-Version` asks.
+    AnswerAlwaysV1,
+    /// Leaves out `X-Cff-Response-Version`.
+    ResponseVersionMissing,
+    /// The v1 body's `status` as a string (`"200"`), not an integer.
+    BodyStatusAsText,
+    /// ListFunctions ignores `package_name`: its page also holds a function of another package.
+    ListFunctionsIgnorePackage,
+    /// ListFunctions' page has no `count`.
+    ListFunctionsWithoutCount,
+    /// ListFunctions takes a negative `maxitems` as 0 (400 functions) instead of refusing it.
+    NegativeMaxitemsAccepted,
     /// A result over the response limit comes back as an empty success instead of failing.
     OversizedResultEmptied,
     /// Accepts asynchronous invocations with 200 instead of 202.
@@ -144,6 +172,7 @@ impl Proxy {
                 };
                 let config = fgref::Config {
                     idle_timeout: idle,
+                    token: Some(TOKEN.to_owned()),
                     ..fgref::Config::default()
                 };
                 let server = match fgref::Server::start(config).await {
@@ -235,12 +264,23 @@ async fn forward(State(state): State<Arc<ProxyState>>, request: Request) -> Resp
         path = async_faults::rewrite_list_query(state.fault, &path);
     }
     let create = parts.method == Method::POST && path.ends_with("/fgs/functions");
+    let list_functions =
+        parts.method == Method::GET && parts.uri.path().ends_with("/fgs/functions");
+    if list_functions {
+        path = function_faults::rewrite_list_query(state.fault, &path);
+    }
     let mut headers = parts.headers.clone();
     let mut body = body;
     let fault = state.fault;
 
     if invoke && fault == Fault::LogWithoutAsking {
         headers.insert("x-cff-log-type", HeaderValue::from_static("tail"));
+    }
+    if fault == Fault::CredentialsNotChecked && !headers.contains_key("x-auth-token") {
+        headers.insert("x-auth-token", HeaderValue::from_static(TOKEN));
+    }
+    if invoke && fault == Fault::AnswerAlwaysV1 {
+        headers.insert("x-cff-request-version", HeaderValue::from_static("v1"));
     }
     if invoke && fault == Fault::OversizedBodyAccepted && body.len() > 6 * 1024 * 1024 {
         body = Bytes::from_static(b"{}");
@@ -282,7 +322,7 @@ async fn forward(State(state): State<Arc<ProxyState>>, request: Request) -> Resp
         body = Bytes::from(serde_json::to_vec(&text).unwrap_or_default());
     }
     if create {
-        body = rewrite_create(fault, body);
+        body = function_faults::rewrite_create(fault, body);
         if fault == Fault::DuplicateReplaces
             && let Ok(model) = serde_json::from_slice::<Value>(&body)
         {
@@ -336,6 +376,17 @@ async fn forward(State(state): State<Arc<ProxyState>>, request: Request) -> Resp
     if invoke && status == StatusCode::OK {
         rewrite_invoke(&state, &path, &mut headers, &mut body);
     }
+    if invoke && fault == Fault::ResponseVersionMissing {
+        headers.remove("x-cff-response-version");
+    }
+    if invoke
+        && fault == Fault::BodyStatusAsText
+        && let Ok(mut answer) = serde_json::from_slice::<Value>(&body)
+        && let Some(status) = answer.get("status").and_then(Value::as_i64)
+    {
+        answer["status"] = json!(status.to_string());
+        body = Bytes::from(answer.to_string());
+    }
     let asked_for_log = parts
         .headers
         .get("x-cff-log-type")
@@ -359,12 +410,11 @@ async fn forward(State(state): State<Arc<ProxyState>>, request: Request) -> Resp
         error["error_code"] = json!("FSS.0400");
         body = Bytes::from(error.to_string());
     }
-    if create && fault == Fault::MemoryNotEnforced && status.is_success() {
-        // The model must still say what the caller configured.
-        body = restore_memory_size(body);
+    if create && status.is_success() {
+        body = function_faults::rewrite_create_answer(fault, body);
     }
-    if create && fault == Fault::InitializerTimeoutDoubled && status.is_success() {
-        body = restore_initializer_timeout(body);
+    if list_functions && status.is_success() {
+        body = function_faults::rewrite_function_list(fault, body);
     }
     let mut status = status;
     if fault == Fault::StatusesFromThePagesLists
@@ -405,81 +455,6 @@ async fn forward(State(state): State<Arc<ProxyState>>, request: Request) -> Resp
         *h = headers;
     }
     response.body(Body::from(body)).unwrap_or_default()
-}
-
-fn rewrite_create(fault: Fault, body: Bytes) -> Bytes {
-    let Ok(mut request) = serde_json::from_slice::<Value>(&body) else {
-        return body;
-    };
-    match fault {
-        Fault::TimeoutNotEnforced => {
-            // Only valid timeouts: refusing invalid ones is another behaviour.
-            if let Some(t) = request["timeout"]
-                .as_u64()
-                .filter(|t| (3..=900).contains(t))
-            {
-                request["timeout"] = json!(t * 10);
-            }
-        }
-        Fault::MemoryNotEnforced => {
-            if let Some(m) = request["memory_size"].as_u64() {
-                request["memory_size"] = json!((m * 4).min(4096));
-            }
-        }
-        Fault::InitializerTimeoutDoubled => {
-            if let Some(t) = request["initializer_timeout"]
-                .as_u64()
-                .filter(|t| (1..=150).contains(t))
-            {
-                request["initializer_timeout"] = json!(t * 2);
-            }
-        }
-        Fault::BoundariesClamped => clamp_boundaries(&mut request),
-        _ => return body,
-    }
-    Bytes::from(request.to_string())
-}
-
-fn clamp_boundaries(request: &mut Value) {
-    if request["timeout"] == json!(3) {
-        request["timeout"] = json!(4);
-    }
-    if request["memory_size"] == json!(1536) {
-        request["memory_size"] = json!(2048);
-    }
-    let user_data = request["user_data"].as_str().unwrap_or_default().to_owned();
-    if let Ok(Value::Object(mut entries)) = serde_json::from_str::<Value>(&user_data) {
-        while entries.len() >= 20 {
-            let last = entries.keys().next_back().cloned().unwrap_or_default();
-            entries.remove(&last);
-        }
-        for value in entries.values_mut() {
-            if let Some(text) = value.as_str().filter(|t| t.len() >= 1024) {
-                *value = json!(text[..1000].to_owned());
-            }
-        }
-        request["user_data"] = json!(Value::Object(entries).to_string());
-    }
-}
-
-fn restore_initializer_timeout(body: Bytes) -> Bytes {
-    let Ok(mut model) = serde_json::from_slice::<Value>(&body) else {
-        return body;
-    };
-    if let Some(t) = model["initializer_timeout"].as_u64() {
-        model["initializer_timeout"] = json!((t / 2).max(1));
-    }
-    Bytes::from(model.to_string())
-}
-
-fn restore_memory_size(body: Bytes) -> Bytes {
-    let Ok(mut model) = serde_json::from_slice::<Value>(&body) else {
-        return body;
-    };
-    if let Some(m) = model["memory_size"].as_u64() {
-        model["memory_size"] = json!((m / 4).max(128));
-    }
-    Bytes::from(model.to_string())
 }
 
 fn rewrite_invoke(state: &ProxyState, path: &str, headers: &mut HeaderMap, body: &mut Bytes) {

@@ -235,7 +235,12 @@ impl ExtensionApi {
                 request.subscriber.protocol
             ));
         }
-        let (addr, path) = listener_uri(&request.subscriber.uri)?;
+        let (mut addr, path) = listener_uri(&request.subscriber.uri)?;
+        if self.fault.has(TelemetryFault::LocalhostIsIpv6)
+            && request.subscriber.uri.starts_with("http://localhost:")
+        {
+            addr.set_ip(std::net::Ipv6Addr::LOCALHOST.into());
+        }
         if request.types.is_empty() {
             return Err("types must name at least one of platform, function, extension".into());
         }
@@ -334,6 +339,13 @@ async fn subscribe(State(api): State<Arc<ExtensionApi>>, body: Bytes) -> Respons
     }
     match result {
         Ok(()) => StatusCode::OK.into_response(),
+        Err(_)
+            if api
+                .fault
+                .has(TelemetryFault::SubscriptionRefusalWithoutMessage) =>
+        {
+            StatusCode::BAD_REQUEST.into_response()
+        }
         Err(message) => (
             StatusCode::BAD_REQUEST,
             Json(ErrorInfo {

@@ -171,20 +171,39 @@ impl Instance {
         };
         let extensions = ExtensionProcesses::start(table, &launch, api.addr, &network, &outbox)
             .map_err(aborting)?;
+        let stdout = output.try_clone().map_err(setup("output pipe"))?;
+        let mut runtime_started = SystemTime::now();
+        // The runtime is started once the extensions registered, except by a broken platform.
+        let mut runtime = Err((stdout, output));
+        runtime = match runtime {
+            Err((stdout, output)) if launch.fault.has(TelemetryFault::RuntimeBeforeExtensions) => {
+                Ok(
+                    process::spawn(&launch, api.addr, &network, stdout, output)
+                        .map_err(aborting)?,
+                )
+            }
+            other => other,
+        };
         if !launch.extension_scripts.is_empty()
             && !extension_api
                 .all_registered(REGISTER_LIMIT, || extensions.cpu_waited())
                 .await
         {
             drop(extensions);
+            if let Ok((_, pid)) = &runtime {
+                kill_group(*pid);
+            }
             return Err(aborting(SpawnError::ExtensionsNotRegistered {
                 missing: extension_api.missing(),
             }));
         }
-        let stdout = output.try_clone().map_err(setup("output pipe"))?;
-        let runtime_started = SystemTime::now();
-        let (mut child, pid) =
-            process::spawn(&launch, api.addr, &network, stdout, output).map_err(aborting)?;
+        let (mut child, pid) = match runtime {
+            Ok(spawned) => spawned,
+            Err((stdout, output)) => {
+                runtime_started = SystemTime::now();
+                process::spawn(&launch, api.addr, &network, stdout, output).map_err(aborting)?
+            }
+        };
         api.shared.set_pid(pid);
         let (exited_tx, exited_rx) = watch::channel(false);
         let Some(table_id) = table.register(pid, launch.owner, exited_rx.clone()) else {
@@ -252,18 +271,24 @@ impl Instance {
         let body = serde_json::json!({"traceId": trace_id, "invokedFunctionUrn": function_urn});
         let body = Bytes::from(body.to_string());
         let mut calls = tokio::task::JoinSet::new();
-        for extension in self.extension_api.extensions() {
+        let mut addresses: Vec<SocketAddr> = self
+            .extension_api
+            .extensions()
+            .iter()
+            .map(|extension| extension.addr)
+            .collect();
+        if self.fault.has(TelemetryFault::InvokeEventsEveryPort) {
+            addresses = extension_api::PORTS
+                .map(|port| SocketAddr::from((Ipv4Addr::LOCALHOST, port)))
+                .collect();
+        }
+        for addr in addresses {
             let network = self.network.clone();
             let body = body.clone();
             calls.spawn(async move {
-                let _ = outbound::post_json(
-                    &network,
-                    extension.addr,
-                    "/extension/invoke",
-                    body,
-                    ANNOUNCE_LIMIT,
-                )
-                .await;
+                let _ =
+                    outbound::post_json(&network, addr, "/extension/invoke", body, ANNOUNCE_LIMIT)
+                        .await;
             });
         }
         while calls.join_next().await.is_some() {}

@@ -1,0 +1,6 @@
+'use strict';
+
+exports.handler = function (event, context, callback) {
+  console.log('part-of-the-log');
+  callback(null, { answer: 42 });
+};
