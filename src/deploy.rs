@@ -189,6 +189,10 @@ pub async fn request(
         code_type: f.code_type.clone().unwrap_or_else(|| "zip".into()),
         func_code,
         description: f.description.clone(),
+        encrypted_user_data: (!f.encrypted_user_data.is_empty())
+            .then(|| serde_json::to_string(&f.encrypted_user_data).unwrap_or_default()),
+        pre_stop_handler: f.pre_stop_handler.clone(),
+        pre_stop_timeout: f.pre_stop_timeout,
         user_data,
         initializer_handler: f.initializer_handler.clone(),
         initializer_timeout: f.initializer_timeout,

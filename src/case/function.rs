@@ -29,6 +29,10 @@ pub struct FunctionSettings {
     /// Folder names below `deps/`, each deployed as a dependency, in this order.
     pub dependencies: Vec<String>,
     pub description: Option<String>,
+    pub pre_stop_handler: Option<String>,
+    pub pre_stop_timeout: Option<u32>,
+    /// Sent as CreateFunction's `encrypted_user_data` (JSON object text), when not empty.
+    pub encrypted_user_data: BTreeMap<String, String>,
     /// Sent instead of the harness's package `default` (to list one group's functions).
     pub package: Option<String>,
     /// Sent instead of `zip` (for code entry modes a target must refuse).
@@ -66,6 +70,9 @@ pub(super) struct FunctionFile {
     telemetry: Option<Spanned<Vec<Spanned<String>>>>,
     dependencies: Option<Spanned<Vec<Spanned<String>>>>,
     description: Option<String>,
+    pre_stop_handler: Option<String>,
+    pre_stop_timeout: Option<u32>,
+    encrypted_user_data: Option<BTreeMap<String, String>>,
     package: Option<String>,
     code_type: Option<String>,
     func_code: Option<FuncCodeForm>,
@@ -147,6 +154,9 @@ pub(super) fn load_function(
         telemetry,
         dependencies,
         description: f.description,
+        pre_stop_handler: f.pre_stop_handler,
+        pre_stop_timeout: f.pre_stop_timeout,
+        encrypted_user_data: f.encrypted_user_data.unwrap_or_default(),
         package: f.package,
         code_type: f.code_type,
         func_code: f.func_code.unwrap_or_default(),

@@ -18,6 +18,12 @@ pub struct CreateFunctionRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub encrypted_user_data: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pre_stop_handler: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pre_stop_timeout: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_data: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub initializer_handler: Option<String>,

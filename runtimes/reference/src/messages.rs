@@ -29,6 +29,12 @@ pub(crate) struct CreateFunctionRequest {
     #[serde(default)]
     pub description: Option<String>,
     #[serde(default)]
+    pub encrypted_user_data: Option<String>,
+    #[serde(default)]
+    pub pre_stop_handler: Option<String>,
+    #[serde(default)]
+    pub pre_stop_timeout: Option<i64>,
+    #[serde(default)]
     pub initializer_handler: Option<String>,
     #[serde(default)]
     pub initializer_timeout: Option<i64>,

@@ -19,6 +19,7 @@ const MEMORY_SIZES: &[u32] = &[
 ];
 const TIMEOUT_RANGE: std::ops::RangeInclusive<i64> = 3..=259_200;
 const INITIALIZER_TIMEOUT_RANGE: std::ops::RangeInclusive<i64> = 1..=300;
+const PRE_STOP_TIMEOUT_RANGE: std::ops::RangeInclusive<i64> = 1..=90;
 /// "You can add a maximum of 20 dependencies for a function"
 /// (https://support.huaweicloud.com/intl/en-us/usermanual-functiongraph/functiongraph_01_2119.html).
 const MAX_DEPENDENCIES: usize = 20;
@@ -111,6 +112,10 @@ pub(super) fn validate(request: &CreateFunctionRequest) -> Result<ValidFunction,
     let user_data = parse_user_data(request.user_data.as_deref().unwrap_or(""))?;
     let description =
         super::validate_dependency::check_description(request.description.as_deref())?;
+    // The same limits as user_data ("a maximum of 20 such parameters, 4 KB"); fgref keeps none
+    // of it, having nothing to decrypt it with.
+    parse_user_data(request.encrypted_user_data.as_deref().unwrap_or(""))?;
+    check_pre_stop(request)?;
     let (initializer_handler, initializer_timeout) = check_initializer(request)?;
     let depend_version_list = check_depend_version_list(request)?;
     let max_instance_num =
@@ -126,6 +131,27 @@ pub(super) fn validate(request: &CreateFunctionRequest) -> Result<ValidFunction,
         zip,
         depend_version_list,
     })
+}
+
+/// `pre_stop_handler` "must contain a period (.) in the format of xx.xx", `pre_stop_timeout`
+/// 1–90 s; else 400 `FSS.0400` (**fgref**: no source names a code for either). fgref runs no
+/// pre-stop handler: it stops instances without one.
+fn check_pre_stop(request: &CreateFunctionRequest) -> Result<(), FssError> {
+    if let Some(handler) = &request.pre_stop_handler
+        && !is_handler(handler)
+    {
+        return Err(FssError::BadRequest(format!(
+            "pre_stop_handler {handler:?} is invalid; use [file].[function], e.g. index.preStop"
+        )));
+    }
+    if let Some(timeout) = request.pre_stop_timeout
+        && !PRE_STOP_TIMEOUT_RANGE.contains(&timeout)
+    {
+        return Err(FssError::BadRequest(format!(
+            "pre_stop_timeout {timeout} is invalid; use 1–90 seconds"
+        )));
+    }
+    Ok(())
 }
 
 /// The length of the padded base64 text of `bytes` bytes: the longest text that can decode to at
@@ -269,9 +295,16 @@ fn parse_user_data(text: &str) -> Result<Vec<(String, String)>, FssError> {
             let serde_json::Value::String(value) = value else {
                 return Err(bad(format!("the value of {key:?} is not a string")));
             };
-            if key.is_empty() || key.contains(['=', '\0']) || value.contains('\0') {
+            if value.contains('\0') {
+                return Err(bad(format!("the value of {key:?} holds a NUL")));
+            }
+            // "Keys can contain letters, digits, and underscores (_), and must start with a
+            // letter" (configuring environment variables).
+            let well_formed = key.starts_with(|c: char| c.is_ascii_alphabetic())
+                && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+            if !well_formed {
                 return Err(bad(format!(
-                    "{key:?} cannot be an environment variable (empty, '=' or NUL)"
+                    "the key {key:?} is not letters, digits and underscores starting with a letter"
                 )));
             }
             Ok((key, value))
@@ -327,6 +360,12 @@ mod tests {
             (|r| r.timeout = 259_201, "FSS.1008"),
             (|r| r.code_type = "inline".into(), "FSS.1006"),
             (|r| r.description = Some("d".repeat(513)), "FSS.1019"),
+            (|r| r.pre_stop_handler = Some("index".into()), "FSS.0400"),
+            (|r| r.pre_stop_timeout = Some(91), "FSS.0400"),
+            (
+                |r| r.encrypted_user_data = Some(user_data_of(21, 1)),
+                "FSS.1017",
+            ),
             (|r| r.func_code = None, "FSS.1012"),
             (
                 |r| {
@@ -357,6 +396,8 @@ mod tests {
             (|r| r.max_instance_num = Some(-2), "FSS.0400"),
             (|r| r.user_data = Some("[1]".into()), "FSS.1009"),
             (|r| r.user_data = Some(r#"{"A":1}"#.into()), "FSS.1009"),
+            (|r| r.user_data = Some(r#"{"1A":"v"}"#.into()), "FSS.1009"),
+            (|r| r.user_data = Some(r#"{"A-B":"v"}"#.into()), "FSS.1009"),
             (|r| r.user_data = Some(user_data_of(21, 1)), "FSS.1017"),
             (|r| r.user_data = Some(user_data_of(2, 3000)), "FSS.1018"),
             (|r| r.initializer_handler = Some("init".into()), "FSS.1404"),
