@@ -162,12 +162,14 @@ pub const BROKEN_PLATFORMS: &[Subject] = &[
             "api::initializer-timeout-above-maximum",
             "api::initializer-timeout-zero",
             "api::invoke-deleted-function",
+            "api::list-functions-maxitems-not-a-number",
             "api::memory-size-between-sizes",
             "api::memory-size-not-allowed",
             "api::runtime-unknown",
             "api::runtime-wrong-spelling",
             "api::timeout-above-maximum",
             "api::timeout-below-minimum",
+            "api::user-data-key-starts-with-digit",
             "api::user-data-too-large",
             "api::user-data-too-many",
         ],
@@ -181,10 +183,28 @@ pub const BROKEN_PLATFORMS: &[Subject] = &[
         ..Subject::BASE
     },
     Subject {
+        name: "cpu-in-cores",
+        breaks: "the function model's cpu is in millicores (100 or 300 for 128 MB)",
+        kind: Kind::Proxy(Fault::CpuInCores),
+        fails: &["api::create-answer-cpu"],
+        ..Subject::BASE
+    },
+    Subject {
         name: "create-answer-forgets-configuration",
         breaks: "CreateFunction's answer repeats the configuration the request set",
         kind: Kind::Proxy(Fault::CreateAnswerForgetsConfiguration),
         fails: &["api::create-answer-describes-function"],
+        ..Subject::BASE
+    },
+    Subject {
+        name: "optional-fields-unchecked",
+        breaks: "refuses a pre_stop_handler without a period, a pre_stop_timeout over 90 s and 21 encrypted_user_data entries",
+        kind: Kind::Proxy(Fault::OptionalFieldsUnchecked),
+        fails: &[
+            "api::encrypted-user-data-too-many",
+            "api::pre-stop-handler-no-period",
+            "api::pre-stop-timeout-above-90",
+        ],
         ..Subject::BASE
     },
     Subject {

@@ -83,9 +83,13 @@ pub enum Fault {
     DeleteAnswers200,
     /// CreateFunction's answer gives `code_size` one byte off and `digest` of an empty package.
     CreateAnswerMisdescribesCode,
+    /// The function model's `cpu` in cores (1), not millicores.
+    CpuInCores,
     /// CreateFunction's answer leaves out what the request set: empty `user_data`, no
     /// initializer, the default `timeout`.
     CreateAnswerForgetsConfiguration,
+    /// Takes any `pre_stop_handler`, `pre_stop_timeout` and `encrypted_user_data` (it drops them).
+    OptionalFieldsUnchecked,
     /// Gives an initializer without `initializer_timeout` one of 3 s instead of refusing it.
     InitializerTimeoutDefaulted,
     /// Takes calls without credentials as if they carried them.

@@ -36,6 +36,17 @@ pub(super) fn rewrite_create(fault: Fault, body: Bytes) -> Bytes {
             }
         }
         Fault::BoundariesClamped => clamp_boundaries(&mut request),
+        Fault::OptionalFieldsUnchecked => {
+            if let Some(fields) = request.as_object_mut() {
+                for field in [
+                    "pre_stop_handler",
+                    "pre_stop_timeout",
+                    "encrypted_user_data",
+                ] {
+                    fields.remove(field);
+                }
+            }
+        }
         Fault::InitializerTimeoutDefaulted => {
             if request["initializer_handler"].is_string()
                 && request["initializer_timeout"].is_null()
@@ -97,6 +108,7 @@ pub(super) fn rewrite_create_answer(fault: Fault, body: Bytes) -> Bytes {
                 .collect();
             model["digest"] = json!(empty);
         }
+        Fault::CpuInCores => model["cpu"] = json!(1),
         Fault::CreateAnswerForgetsConfiguration => {
             model["user_data"] = json!("");
             model["initializer_handler"] = json!("");
