@@ -172,17 +172,18 @@ impl Instance {
         let extensions = ExtensionProcesses::start(table, &launch, api.addr, &network, &outbox)
             .map_err(aborting)?;
         let stdout = output.try_clone().map_err(setup("output pipe"))?;
-        let mut runtime_started = SystemTime::now();
-        // The runtime is started once the extensions registered, except by a broken platform.
-        let mut runtime = Err((stdout, output));
-        runtime = match runtime {
-            Err((stdout, output)) if launch.fault.has(TelemetryFault::RuntimeBeforeExtensions) => {
-                Ok(
-                    process::spawn(&launch, api.addr, &network, stdout, output)
-                        .map_err(aborting)?,
-                )
-            }
-            other => other,
+        let start_runtime = |stdout, output| {
+            let started = SystemTime::now();
+            process::spawn(&launch, api.addr, &network, stdout, output)
+                .map(|spawned| (started, spawned))
+                .map_err(aborting)
+        };
+        // The runtime starts once the extensions registered (a broken platform, a self-test
+        // fault, starts it first); until it starts, `runtime` holds its output pipes.
+        let runtime = if launch.fault.has(TelemetryFault::RuntimeBeforeExtensions) {
+            Ok(start_runtime(stdout, output)?)
+        } else {
+            Err((stdout, output))
         };
         if !launch.extension_scripts.is_empty()
             && !extension_api
@@ -190,19 +191,16 @@ impl Instance {
                 .await
         {
             drop(extensions);
-            if let Ok((_, pid)) = &runtime {
+            if let Ok((_, (_, pid))) = &runtime {
                 kill_group(*pid);
             }
             return Err(aborting(SpawnError::ExtensionsNotRegistered {
                 missing: extension_api.missing(),
             }));
         }
-        let (mut child, pid) = match runtime {
-            Ok(spawned) => spawned,
-            Err((stdout, output)) => {
-                runtime_started = SystemTime::now();
-                process::spawn(&launch, api.addr, &network, stdout, output).map_err(aborting)?
-            }
+        let (runtime_started, (mut child, pid)) = match runtime {
+            Ok(started) => started,
+            Err((stdout, output)) => start_runtime(stdout, output)?,
         };
         api.shared.set_pid(pid);
         let (exited_tx, exited_rx) = watch::channel(false);
