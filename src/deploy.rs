@@ -10,18 +10,18 @@ use sha2::{Digest as _, Sha512};
 
 use crate::corpus_digest::hex;
 
-use crate::case::{Case, FuncCodeForm};
+use crate::case::{Case, FuncCodeForm, OmittedField};
 use crate::judge;
 use crate::live::{Live, Pending};
 use crate::matcher::Captures;
 use crate::names::RunPrefix;
-use crate::package::{self, PackageError};
+use crate::package::{self, Filler, PackageError};
 use crate::runtime_id::RuntimeId;
 use crate::telemetry::forwarder;
 use crate::verdict::{Failure, TrialError, Verdict};
 use crate::wire::{
     Client, CreateDependencyVersionRequest, CreateFunctionRequest, DependencyVersion, FuncCode,
-    FunctionModel, ProtocolError,
+    FunctionModel, ProtocolError, unversioned_urn,
 };
 
 /// The package every function of the harness belongs to, unless its case names another.
@@ -33,8 +33,9 @@ pub const PACKAGE: &str = "default";
 pub struct Created {
     live: Live,
     func_urn: Option<String>,
-    /// In the order they were created.
-    dependencies: Vec<DependencyVersion>,
+    /// In the order they were created, each with the `deps/` folder it was deployed from for
+    /// the function (`forwarder` for the forwarder; `None`: created by a step).
+    dependencies: Vec<(Option<String>, DependencyVersion)>,
 }
 
 impl Created {
@@ -48,7 +49,7 @@ impl Created {
 
     /// Announces a creation; an error once the run is stopping (Ctrl-C), when nothing more may
     /// be created.
-    fn begin(&self) -> Result<Pending, TrialError> {
+    pub(crate) fn begin(&self) -> Result<Pending, TrialError> {
         self.live.begin().ok_or_else(|| {
             TrialError::TargetUnavailable(
                 "the run is stopping (interrupted): nothing more is created on the target".into(),
@@ -61,9 +62,19 @@ impl Created {
         self.func_urn = Some(func_urn);
     }
 
-    fn dependency(&mut self, version: DependencyVersion) {
+    /// Records a dependency version the trial created, from `folder` when it was deployed for
+    /// the function.
+    pub(crate) fn dependency(&mut self, folder: Option<String>, version: DependencyVersion) {
         self.live.add_dependency(&version.dep_id, version.version);
-        self.dependencies.push(version);
+        self.dependencies.push((folder, version));
+    }
+
+    /// The version the function was deployed with from `deps/<folder>/`.
+    pub(crate) fn function_dependency(&self, folder: &str) -> Option<&DependencyVersion> {
+        self.dependencies
+            .iter()
+            .find(|(from, _)| from.as_deref() == Some(folder))
+            .map(|(_, version)| version)
     }
 
     /// Deletes the function, then every dependency version (a platform may refuse to delete a
@@ -75,7 +86,7 @@ impl Created {
             let reply = client.delete_function(func_urn).await.ok();
             self.live.deleted_function(func_urn, reply.as_ref());
         }
-        for version in &self.dependencies {
+        for (_, version) in &self.dependencies {
             let reply = client
                 .delete_dependency_version(&version.dep_id, version.version)
                 .await
@@ -112,10 +123,11 @@ pub async fn dependencies(
     let mut ids = Vec::new();
     for (name, zip) in zips {
         let request = CreateDependencyVersionRequest {
-            depend_type: "zip",
+            depend_type: "zip".into(),
             depend_file: base64::engine::general_purpose::STANDARD.encode(zip),
             runtime: runtime.as_str().into(),
             name: prefix.dependency_name(&name),
+            description: None,
         };
         let pending = created.begin()?;
         let version = client
@@ -126,7 +138,7 @@ pub async fn dependencies(
                 source,
             })?;
         ids.push(version.id.clone());
-        created.dependency(version);
+        created.dependency(Some(name), version);
         drop(pending);
     }
     Ok(ids)
@@ -153,7 +165,16 @@ pub async fn request(
     collector_url: Option<&str>,
 ) -> Result<(CreateFunctionRequest, CodeIdentity), TrialError> {
     let dir = case.dir.join("code");
-    let zip = zip_blocking(move || package::zip_dir(&dir)).await?;
+    const MIB: u64 = 1024 * 1024;
+    let filler = match case.function.func_code {
+        FuncCodeForm::Over50Mb => Some(Filler::Incompressible(50 * MIB)),
+        FuncCodeForm::UnpacksOver1500Mb => Some(Filler::Zeros(1501 * MIB)),
+        FuncCodeForm::Zip | FuncCodeForm::Omitted | FuncCodeForm::NotBase64 => None,
+    };
+    let zip = match filler {
+        Some(filler) => zip_blocking(move || package::zip_dir_with_filler(&dir, filler)).await?,
+        None => zip_blocking(move || package::zip_dir(&dir)).await?,
+    };
     let code = CodeIdentity {
         size: zip.len() as u64,
         sha512: hex(&Sha512::digest(&zip)),
@@ -168,9 +189,11 @@ pub async fn request(
     let user_data =
         (!user_data.is_empty()).then(|| serde_json::to_string(&user_data).unwrap_or_default());
     let func_code = match f.func_code {
-        FuncCodeForm::Zip => Some(FuncCode {
-            file: base64::engine::general_purpose::STANDARD.encode(zip),
-        }),
+        FuncCodeForm::Zip | FuncCodeForm::Over50Mb | FuncCodeForm::UnpacksOver1500Mb => {
+            Some(FuncCode {
+                file: base64::engine::general_purpose::STANDARD.encode(zip),
+            })
+        }
         FuncCodeForm::Omitted => None,
         FuncCodeForm::NotBase64 => Some(FuncCode {
             file: "%% not base64 %%".into(),
@@ -181,11 +204,12 @@ pub async fn request(
             .func_name
             .clone()
             .unwrap_or_else(|| prefix.function_name(&case.id)),
-        package: f.package.clone().unwrap_or_else(|| PACKAGE.into()),
+        package: (!f.omit.contains(&OmittedField::Package))
+            .then(|| f.package.clone().unwrap_or_else(|| PACKAGE.into())),
         runtime: f.runtime.clone().unwrap_or_else(|| runtime.as_str().into()),
         handler: f.handler.clone(),
         memory_size: f.memory_size,
-        timeout: f.timeout,
+        timeout: (!f.omit.contains(&OmittedField::Timeout)).then_some(f.timeout),
         code_type: f.code_type.clone().unwrap_or_else(|| "zip".into()),
         func_code,
         description: f.description.clone(),
@@ -253,7 +277,8 @@ pub async fn deploy(
         .get_function_config(&model.func_urn)
         .await
         .map_err(deploy_error)?;
-    if config.func_urn != model.func_urn {
+    // The two may differ in their version part (`…:latest` or none) and still name one function.
+    if unversioned_urn(&config.func_urn) != unversioned_urn(&model.func_urn) {
         return Err(deploy_error(ProtocolError::Garbage {
             call: "GetFunctionConfig",
             status: 200,

@@ -1,16 +1,18 @@
 //! Running one step against the deployed function: an invoke (or several at once), an
-//! asynchronous invoke and the wait for its outcome, or CreateFunction or DeleteFunction again,
+//! asynchronous invoke and the wait for its outcome, CreateFunction or DeleteFunction again, a
+//! listing, or a dependency step (`dependency_step`),
 //! each answer judged against the step's expectation, with the telemetry events filed for it
 //! (waited for when the step expects them).
 
 use std::time::{Duration, Instant};
 
-use crate::case::{Action, Step};
+use crate::case::{Action, DeleteUrn, Step};
+use crate::dependency_step::Versions;
 use crate::judge;
 use crate::matcher::Captures;
 use crate::telemetry::TrialTelemetry;
 use crate::verdict::Evidence;
-use crate::wire::{Client, CreateFunctionRequest, ProtocolError, Reply};
+use crate::wire::{Client, CreateFunctionRequest, ProtocolError, Reply, unversioned_urn};
 
 /// What a step did and found.
 #[derive(Debug)]
@@ -56,11 +58,12 @@ pub struct Deployed<'a> {
     pub async_request: Option<&'a str>,
 }
 
-/// Runs `step` against the `deployed` function within `limits`. `telemetry` is the trial's,
-/// when its function subscribes to any.
+/// Runs `step` against the `deployed` function, or the trial's dependency `versions`, within
+/// `limits`. `telemetry` is the trial's, when its function subscribes to any.
 pub async fn run_step(
     client: &Client,
     deployed: &Deployed<'_>,
+    versions: &mut Versions<'_>,
     step: &Step,
     limits: Limits,
     captures: &mut Captures,
@@ -80,7 +83,7 @@ pub async fn run_step(
             Ok(reply) => judge::api_call("CreateFunction", &step.expected, &reply, captures),
             Err(error) => Err(error),
         }),
-        Action::Delete => StepOutcome::of(match client.delete_function(func_urn).await {
+        Action::Delete => StepOutcome::of(match delete(client, func_urn, step.urn).await {
             Ok(reply) => judge::api_call("DeleteFunction", &step.expected, &reply, captures),
             Err(error) => Err(error),
         }),
@@ -105,11 +108,24 @@ pub async fn run_step(
                 Err(error) => Err(error),
             },
         ),
+        Action::CreateDependency => StepOutcome::of(versions.create(client, step, captures).await),
+        Action::DeleteDependency => StepOutcome::of(versions.delete(client, step, captures).await),
         Action::ListFunctions => {
             StepOutcome::of(match client.list_functions_where(&step.query).await {
                 Ok(reply) => judge::list("ListFunctions", &step.expected, &reply, captures),
                 Err(error) => Err(error),
             })
+        }
+    }
+}
+
+/// DeleteFunction of the whole function, or of its latest version by name.
+async fn delete(client: &Client, func_urn: &str, urn: DeleteUrn) -> Result<Reply, ProtocolError> {
+    match urn {
+        DeleteUrn::Function => client.delete_function(func_urn).await,
+        DeleteUrn::Latest => {
+            let latest = format!("{}:latest", unversioned_urn(func_urn));
+            client.delete_function_urn(&latest).await
         }
     }
 }

@@ -62,6 +62,17 @@ pub fn api_call(
     observed(expected, observation, captures)
 }
 
+/// A CreateDependencyVersion or DeleteDependencyVersion answer (`call`).
+pub fn dependency_call(
+    call: &'static str,
+    expected: &Expected,
+    reply: &Reply,
+    captures: &mut Captures,
+) -> Result<Option<Evidence>, ProtocolError> {
+    let observation = Observation::of_dependency_call(call, reply, expected.admits_any_status())?;
+    observed(expected, observation, captures)
+}
+
 /// An asynchronous invoke's answer.
 pub fn async_invoke(
     expected: &Expected,

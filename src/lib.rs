@@ -17,6 +17,7 @@ pub mod cli;
 pub mod corpus;
 pub mod corpus_digest;
 pub mod coverage;
+pub mod dependency_step;
 pub mod deploy;
 pub mod discover;
 pub mod expect;

@@ -22,6 +22,9 @@ pub enum CallKind {
     /// ListAsyncInvocations or ListFunctions with a query of the case's: the status, the API
     /// error and the page.
     List,
+    /// CreateDependencyVersion or DeleteDependencyVersion: the status, the API error and the
+    /// dependency version a 2xx CreateDependencyVersion answer describes.
+    Dependency,
 }
 
 /// What one answer showed.
@@ -35,6 +38,9 @@ pub struct Observation {
     /// A 2xx answer's JSON body of CreateFunction (the function's model); absent when the body
     /// is empty (DeleteFunction's 204) or not JSON.
     pub function: Option<Value>,
+    /// A 2xx answer's JSON body of CreateDependencyVersion (the version's model); absent when
+    /// the body is empty (DeleteDependencyVersion's 204) or not JSON.
+    pub dependency: Option<Value>,
     /// The asynchronous invocation's record, as ListAsyncInvocations lists it.
     pub invocation: Option<Value>,
     /// A page of ListAsyncInvocations, whole.
@@ -116,6 +122,7 @@ impl Observation {
             api_error: reply.api_error_value(),
             request_id,
             function: None,
+            dependency: None,
             body_status,
             invocation: None,
             listing: None,
@@ -155,9 +162,19 @@ impl Observation {
         expects_status: bool,
     ) -> Result<Observation, ProtocolError> {
         let mut observation = Observation::of_api_call(call, reply, expects_status)?;
-        if reply.is_success() {
-            observation.function = serde_json::from_slice(&reply.body).ok();
-        }
+        observation.function = success_json(reply);
+        Ok(observation)
+    }
+
+    /// A CreateDependencyVersion or DeleteDependencyVersion answer, with the version's model a
+    /// 2xx CreateDependencyVersion answer holds.
+    pub fn of_dependency_call(
+        call: &'static str,
+        reply: &Reply,
+        expects_status: bool,
+    ) -> Result<Observation, ProtocolError> {
+        let mut observation = Observation::of_api_call(call, reply, expects_status)?;
+        observation.dependency = success_json(reply);
         Ok(observation)
     }
 
@@ -223,5 +240,15 @@ impl Observation {
             ("", Some(header)) => header.clone(),
             (body, _) => body.to_owned(),
         }
+    }
+}
+
+/// The JSON body of a 2xx answer; `None` for another status, an empty body or one that is not
+/// JSON.
+fn success_json(reply: &Reply) -> Option<Value> {
+    if reply.is_success() {
+        serde_json::from_slice(&reply.body).ok()
+    } else {
+        None
     }
 }

@@ -58,6 +58,12 @@ pub fn zip_dir(dir: &Path) -> Result<Vec<u8>, PackageError> {
 /// [`zip_dir`] with `max_files` for [`MAX_FILES`] (the tests' way to a limit without making
 /// ten thousand files).
 fn zip_dir_of_at_most(dir: &Path, max_files: u64) -> Result<Vec<u8>, PackageError> {
+    let entries = read_entries(dir, max_files)?;
+    zip_entries(dir, &entries)
+}
+
+/// The files below `dir`, sorted, read within [`MAX_BYTES`] and `max_files`.
+fn read_entries(dir: &Path, max_files: u64) -> Result<Vec<Entry>, PackageError> {
     let mut files = Vec::new();
     collect(dir, dir, max_files, &mut files)?;
     let mut entries = Vec::new();
@@ -83,17 +89,48 @@ fn zip_dir_of_at_most(dir: &Path, max_files: u64) -> Result<Vec<u8>, PackageErro
             executable: is_executable(&path),
         });
     }
-    zip_entries(dir, &entries)
+    Ok(entries)
 }
 
 /// Zips `entries` in the order given, without timestamps, so the same entries always give the
 /// same bytes; `origin` names them in errors.
 pub fn zip_entries(origin: &Path, entries: &[Entry]) -> Result<Vec<u8>, PackageError> {
+    zip_entries_with(origin, entries, None)
+}
+
+/// A file the harness adds to a package to take it past one of FunctionGraph's size limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Filler {
+    /// So many bytes that do not compress, stored: the zip itself is that much larger.
+    Incompressible(u64),
+    /// So many zero bytes, deflated: a small zip that unpacks to that much.
+    Zeros(u64),
+    /// So many more files, each empty, below a folder of that name.
+    EmptyFiles(u64),
+}
+
+/// The name of the filler in a package (of its folder, for [`Filler::EmptyFiles`]).
+pub const FILLER_NAME: &str = "fgconform-filler.bin";
+
+/// [`zip_dir`] with `filler` added as [`FILLER_NAME`], for packages a target must refuse.
+pub fn zip_dir_with_filler(dir: &Path, filler: Filler) -> Result<Vec<u8>, PackageError> {
+    let entries = read_entries(dir, MAX_FILES)?;
+    zip_entries_with(dir, &entries, Some(filler))
+}
+
+fn zip_entries_with(
+    origin: &Path,
+    entries: &[Entry],
+    filler: Option<Filler>,
+) -> Result<Vec<u8>, PackageError> {
     let zip_error = |source| PackageError::Zip {
         path: origin.to_owned(),
         source,
     };
     let mut zip = ZipWriter::new(Cursor::new(Vec::new()));
+    if let Some(filler) = filler {
+        write_filler(&mut zip, filler).map_err(zip_error)?;
+    }
     for entry in entries {
         let mode = if entry.executable { 0o755 } else { 0o644 };
         let options = SimpleFileOptions::default()
@@ -106,6 +143,50 @@ pub fn zip_entries(origin: &Path, entries: &[Entry]) -> Result<Vec<u8>, PackageE
     }
     let cursor = zip.finish().map_err(zip_error)?;
     Ok(cursor.into_inner())
+}
+
+/// Writes `filler` a megabyte at a time, never holding it whole. The incompressible bytes come
+/// from a fixed xorshift sequence, so the same filler always gives the same zip.
+fn write_filler(
+    zip: &mut ZipWriter<Cursor<Vec<u8>>>,
+    filler: Filler,
+) -> Result<(), zip::result::ZipError> {
+    const CHUNK: u64 = 1024 * 1024;
+    let (size, method) = match filler {
+        Filler::Incompressible(size) => (size, CompressionMethod::Stored),
+        Filler::Zeros(size) => (size, CompressionMethod::Deflated),
+        Filler::EmptyFiles(count) => {
+            let options = SimpleFileOptions::default()
+                .compression_method(CompressionMethod::Stored)
+                .unix_permissions(0o644);
+            for n in 0..count {
+                zip.start_file(format!("{FILLER_NAME}/{n:06}"), options)?;
+            }
+            return Ok(());
+        }
+    };
+    let options = SimpleFileOptions::default()
+        .compression_method(method)
+        .large_file(size > u64::from(u32::MAX))
+        .unix_permissions(0o644);
+    zip.start_file(FILLER_NAME, options)?;
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut chunk = vec![0u8; CHUNK as usize];
+    let mut left = size;
+    while left > 0 {
+        let n = left.min(CHUNK) as usize;
+        if let Filler::Incompressible(_) = filler {
+            for word in chunk[..n].chunks_mut(8) {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                word.copy_from_slice(&state.to_le_bytes()[..word.len()]);
+            }
+        }
+        zip.write_all(&chunk[..n])?;
+        left -= n as u64;
+    }
+    Ok(())
 }
 
 fn collect(
@@ -242,5 +323,32 @@ mod tests {
         std::fs::write(dir.path().join("sub/d"), "").unwrap();
         let error = zip_dir_of_at_most(dir.path(), 3).unwrap_err().to_string();
         assert!(error.contains("more than 3 files"), "{error}");
+    }
+
+    #[test]
+    fn a_filler_has_its_size_and_always_the_same_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("index.js"), "exports.handler = 1;\n").unwrap();
+        let odd = 1024 * 1024 + 3;
+        let random = zip_dir_with_filler(dir.path(), Filler::Incompressible(odd)).unwrap();
+        assert_eq!(
+            random,
+            zip_dir_with_filler(dir.path(), Filler::Incompressible(odd)).unwrap()
+        );
+        // Stored and incompressible: the zip is larger than the filler.
+        assert!(random.len() as u64 > odd);
+        let zeros = zip_dir_with_filler(dir.path(), Filler::Zeros(8 * 1024 * 1024)).unwrap();
+        assert!(zeros.len() < 64 * 1024, "{} bytes", zeros.len());
+        for (zip, size) in [(random, odd), (zeros, 8 * 1024 * 1024)] {
+            let mut archive = zip::ZipArchive::new(Cursor::new(zip)).unwrap();
+            let mut read = Vec::new();
+            archive
+                .by_name(FILLER_NAME)
+                .unwrap()
+                .read_to_end(&mut read)
+                .unwrap();
+            assert_eq!(read.len() as u64, size);
+            assert!(archive.by_name("index.js").is_ok());
+        }
     }
 }

@@ -8,6 +8,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::case::{Action, Case, Pause, Step};
+use crate::dependency_step;
 use crate::deploy::{self, Created};
 use crate::invoke;
 use crate::live::RunScope;
@@ -169,7 +170,9 @@ async fn run_steps(
     };
     let mut captures = Captures::default();
     captures.bind("func_name", Value::String(request.func_name.clone()));
-    captures.bind("package", Value::String(request.package.clone()));
+    if let Some(package) = &request.package {
+        captures.bind("package", Value::String(package.clone()));
+    }
     captures.bind("runtime", Value::String(plan.runtime.as_str().into()));
     captures.bind("memory_size", Value::from(case.function.memory_size));
     captures.bind("code_size", Value::from(code.size));
@@ -182,6 +185,13 @@ async fn run_steps(
     };
     captures.bind("func_urn", Value::String(model.func_urn.clone()));
 
+    let mut versions = dependency_step::Versions {
+        case_dir: &case.dir,
+        prefix,
+        runtime: plan.runtime,
+        created,
+        last: None,
+    };
     let mut verdict = Verdict::Pass;
     // The request id the last asynchronous invoke's answer named, for `async-outcome` steps.
     let mut async_request: Option<String> = None;
@@ -198,6 +208,7 @@ async fn run_steps(
         let ran = invoke::run_step(
             client,
             &deployed,
+            &mut versions,
             step,
             invoke::Limits {
                 invoke: plan.step_timeout(index),

@@ -40,6 +40,25 @@ pub struct FunctionSettings {
     /// How `func_code` is sent: the zipped `code/` (the default), or spoiled for a target to
     /// refuse.
     pub func_code: FuncCodeForm,
+    /// Fields CreateFunction is sent without, for a platform's default or refusal.
+    pub omit: Vec<OmittedField>,
+}
+
+/// `[function] omit`: a field of CreateFunction's request left out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OmittedField {
+    Package,
+    Timeout,
+}
+
+impl OmittedField {
+    fn name(self) -> &'static str {
+        match self {
+            OmittedField::Package => "package",
+            OmittedField::Timeout => "timeout",
+        }
+    }
 }
 
 /// `[function] func_code`: what CreateFunction's `func_code` holds.
@@ -53,6 +72,14 @@ pub enum FuncCodeForm {
     Omitted,
     /// `{"file": …}` with text that is not base64.
     NotBase64,
+    /// The zipped `code/` with an incompressible file that takes the zip past 50 MB (and 50 MiB),
+    /// the most CreateFunction takes.
+    #[serde(rename = "over-50-mb")]
+    Over50Mb,
+    /// The zipped `code/` with a file of zeros that takes what it unpacks to past 1,500 MB (and
+    /// 1,500 MiB), the most a package may unpack to.
+    #[serde(rename = "unpacks-over-1500-mb")]
+    UnpacksOver1500Mb,
 }
 
 /// `[function]` as written.
@@ -76,6 +103,7 @@ pub(super) struct FunctionFile {
     package: Option<String>,
     code_type: Option<String>,
     func_code: Option<FuncCodeForm>,
+    omit: Option<Spanned<Vec<OmittedField>>>,
 }
 
 /// The longest dependency folder name: the harness's unique dependency name adds 13 characters
@@ -122,6 +150,30 @@ pub(super) fn load_function(
                 .into(),
         ));
     }
+    let mut omit = Vec::new();
+    if let Some(list) = &f.omit {
+        // A request without a mandatory field is one a target may refuse: only a case saying
+        // what CreateFunction answers sends it.
+        let problem = if !checks_deploy {
+            Some("a function sent without a field needs `[deploy]`, to say what CreateFunction answers".to_owned())
+        } else {
+            list.get_ref().iter().enumerate().find_map(|(i, field)| {
+                let set = match field {
+                    OmittedField::Package => f.package.is_some(),
+                    OmittedField::Timeout => f.timeout.is_some(),
+                };
+                if list.get_ref()[..i].contains(field) {
+                    Some(format!("`{}` is listed twice", field.name()))
+                } else {
+                    set.then(|| format!("`{0}` is both set and omitted; drop one", field.name()))
+                }
+            })
+        };
+        if let Some(message) = problem {
+            return Err(source.at(list, "function.omit", message));
+        }
+        omit = list.get_ref().clone();
+    }
     let telemetry = match f.telemetry {
         None => Vec::new(),
         Some(list) => telemetry_types(&list, features, source)?,
@@ -160,6 +212,7 @@ pub(super) fn load_function(
         package: f.package,
         code_type: f.code_type,
         func_code: f.func_code.unwrap_or_default(),
+        omit,
     })
 }
 

@@ -16,8 +16,8 @@ use serde::Deserialize;
 use toml::Spanned;
 
 pub use file::{CaseError, line_of, read};
-pub use function::{FuncCodeForm, FunctionSettings};
-pub use step::{Action, DeployCheck, Pause, Step};
+pub use function::{FuncCodeForm, FunctionSettings, OmittedField};
+pub use step::{Action, DeleteUrn, DependFileForm, DependencyStep, DeployCheck, Pause, Step};
 
 use crate::expect::{ExpectError, PREBOUND};
 use crate::feature;
@@ -255,6 +255,22 @@ impl Case {
                     "steps.action",
                     "an `async-outcome` step reads the outcome of the last `invoke-async` step before it; there is none".into(),
                 ));
+            }
+            if step.action == Action::DeleteDependency {
+                let created = steps.iter().any(|s| s.action == Action::CreateDependency);
+                let problem = match &step.dependency {
+                    Some(d) if !function.dependencies.contains(&d.folder) => Some(format!(
+                        "`{}` is not among `[function] dependencies`, the versions the function was deployed with",
+                        d.folder
+                    )),
+                    None if !created => Some(
+                        "a `delete-dependency` step without `dependency` deletes the version the last `create-dependency` step created; there is none".to_owned(),
+                    ),
+                    _ => None,
+                };
+                if let Some(message) = problem {
+                    return Err(invalid(span, "steps.dependency", message));
+                }
             }
             steps.push(step);
         }

@@ -1,5 +1,6 @@
-//! A case's steps: what each one does to the deployed function (invoke, create, delete), with
-//! which body, how often at once, after which pause, and what it expects.
+//! A case's steps: what each one does to the deployed function (invoke, create, delete, list) or
+//! to a dependency version, with which body, how often at once, after which pause, and what it
+//! expects.
 
 use std::path::{Path, PathBuf};
 
@@ -31,6 +32,12 @@ pub struct Step {
     pub wait_for_end: bool,
     /// Of a `list-async` step: the query string, as sent (`status=FAIL&limit=1`).
     pub query: String,
+    /// Of a `delete` step: which URN DeleteFunction names.
+    pub urn: DeleteUrn,
+    /// Of a `create-dependency` step: the version to create; of a `delete-dependency` step,
+    /// `folder` names the `[function] dependencies` version to delete (absent: the one the last
+    /// `create-dependency` step created).
+    pub dependency: Option<DependencyStep>,
     pub pause: Pause,
     pub expected: Expected,
 }
@@ -54,6 +61,10 @@ pub enum Action {
     ListAsync,
     /// ListFunctions with the step's `query`, once, and the page it answers.
     ListFunctions,
+    /// CreateDependencyVersion of a `deps/<folder>/` of the case, with the step's fields.
+    CreateDependency,
+    /// DeleteDependencyVersion of a version the trial created.
+    DeleteDependency,
 }
 
 impl Action {
@@ -67,8 +78,70 @@ impl Action {
             Action::AsyncOutcome => "async-outcome",
             Action::ListAsync => "list-async",
             Action::ListFunctions => "list-functions",
+            Action::CreateDependency => "create-dependency",
+            Action::DeleteDependency => "delete-dependency",
         }
     }
+}
+
+/// A dependency step's `dependency = { … }`: the `deps/<folder>/` it concerns and, for
+/// CreateDependencyVersion, the fields sent instead of the harness's (for values a target must
+/// refuse).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DependencyStep {
+    pub folder: String,
+    /// Sent as is instead of the harness's unique name.
+    pub name: Option<String>,
+    pub description: Option<String>,
+    /// Sent instead of `zip`.
+    pub depend_type: Option<String>,
+    /// Sent instead of the trial's runtime id.
+    pub runtime: Option<String>,
+    /// What `depend_file` holds: the zipped folder (default), or a file a target must refuse.
+    #[serde(default)]
+    pub depend_file: DependFileForm,
+}
+
+/// A dependency step's `depend_file`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DependFileForm {
+    /// The folder, zipped.
+    #[default]
+    Zip,
+    /// Base64 of bytes that are no zip.
+    NotAZip,
+    /// The folder zipped with an incompressible file that takes the zip past 40 MB (and 40
+    /// MiB), the most CreateDependencyVersion takes.
+    #[serde(rename = "over-40-mb")]
+    Over40Mb,
+    /// The folder zipped with 30,001 more empty files, past the 30,000 a dependency may hold.
+    #[serde(rename = "over-30000-files")]
+    Over30000Files,
+}
+
+impl DependencyStep {
+    /// Whether anything but the folder is set: only CreateDependencyVersion takes fields.
+    fn sets_fields(&self) -> bool {
+        self.name.is_some()
+            || self.description.is_some()
+            || self.depend_type.is_some()
+            || self.runtime.is_some()
+            || self.depend_file != DependFileForm::Zip
+    }
+}
+
+/// The URN a `delete` step names.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DeleteUrn {
+    /// The function's URN without a version: the whole function.
+    #[default]
+    Function,
+    /// The URN of its latest version (`…:latest`), which DeleteFunction's page says cannot be
+    /// deleted.
+    Latest,
 }
 
 /// A wait before a step.
@@ -118,6 +191,8 @@ pub(super) struct StepFile {
     credentials: Option<bool>,
     wait_for_end: Option<bool>,
     query: Option<String>,
+    urn: Option<DeleteUrn>,
+    dependency: Option<DependencyStep>,
     pause: Option<PauseField>,
     expected: String,
 }
@@ -170,7 +245,7 @@ pub(super) fn load_step(
             ));
         }
     }
-    let owned_keys: [(&str, bool, &[Action]); 2] = [
+    let owned_keys: [(&str, bool, &[Action]); 4] = [
         (
             "wait_for_end",
             step.wait_for_end.is_some(),
@@ -180,6 +255,12 @@ pub(super) fn load_step(
             "query",
             step.query.is_some(),
             &[Action::ListAsync, Action::ListFunctions],
+        ),
+        ("urn", step.urn.is_some(), &[Action::Delete]),
+        (
+            "dependency",
+            step.dependency.is_some(),
+            &[Action::CreateDependency, Action::DeleteDependency],
         ),
     ];
     if let Some((key, _, owners)) = owned_keys
@@ -198,6 +279,41 @@ pub(super) fn load_step(
                 action.name()
             ),
         ));
+    }
+    match (&step.dependency, action) {
+        (None, Action::CreateDependency) => {
+            return Err(invalid(
+                "steps.dependency",
+                "a `create-dependency` step names its folder: `dependency = { folder = \"lib\" }` for deps/lib/".into(),
+            ));
+        }
+        (Some(dependency), Action::CreateDependency) => {
+            let real_dir =
+                |path: PathBuf| std::fs::symlink_metadata(path).is_ok_and(|meta| meta.is_dir());
+            let folder = &dependency.folder;
+            let plain = !folder.is_empty()
+                && folder
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+                && folder != "."
+                && folder != "..";
+            if !plain || !real_dir(dir.join("deps")) || !real_dir(dir.join("deps").join(folder)) {
+                return Err(invalid(
+                    "steps.dependency",
+                    format!(
+                        "the case has no folder deps/{folder}/ to create a dependency version of"
+                    ),
+                ));
+            }
+        }
+        (Some(dependency), Action::DeleteDependency) if dependency.sets_fields() => {
+            return Err(invalid(
+                "steps.dependency",
+                "a `delete-dependency` step takes only `folder`, a `[function] dependencies` entry"
+                    .into(),
+            ));
+        }
+        _ => {}
     }
     if let Some(query) = &step.query
         && let Some(bad) = query
@@ -277,6 +393,7 @@ pub(super) fn load_step(
         Action::InvokeAsync => CallKind::AsyncInvoke,
         Action::AsyncOutcome => CallKind::AsyncOutcome,
         Action::ListAsync | Action::ListFunctions => CallKind::List,
+        Action::CreateDependency | Action::DeleteDependency => CallKind::Dependency,
     };
     let expected = load_expected(&expected_path, kind)?;
     let label = match action {
@@ -285,6 +402,9 @@ pub(super) fn load_step(
         }
         Action::Invoke => format!("{source} → {}", step.expected),
         Action::Create => format!("CreateFunction again → {}", step.expected),
+        Action::Delete if step.urn == Some(DeleteUrn::Latest) => {
+            format!("DeleteFunction of the latest version → {}", step.expected)
+        }
         Action::Delete => format!("DeleteFunction → {}", step.expected),
         Action::InvokeAsync => format!("{source} asynchronously → {}", step.expected),
         Action::AsyncOutcome => {
@@ -295,6 +415,21 @@ pub(super) fn load_step(
             step.query.as_deref().unwrap_or_default(),
             step.expected
         ),
+        Action::CreateDependency => format!(
+            "CreateDependencyVersion of deps/{}/ → {}",
+            step.dependency.as_ref().map_or("", |d| d.folder.as_str()),
+            step.expected
+        ),
+        Action::DeleteDependency => match &step.dependency {
+            Some(d) => format!(
+                "DeleteDependencyVersion of the function's deps/{}/ → {}",
+                d.folder, step.expected
+            ),
+            None => format!(
+                "DeleteDependencyVersion of the version created last → {}",
+                step.expected
+            ),
+        },
         Action::ListFunctions => format!(
             "ListFunctions?{} → {}",
             step.query.as_deref().unwrap_or_default(),
@@ -312,6 +447,8 @@ pub(super) fn load_step(
         credentials: step.credentials.unwrap_or(true),
         wait_for_end: step.wait_for_end.unwrap_or(true),
         query: step.query.unwrap_or_default(),
+        urn: step.urn.unwrap_or_default(),
+        dependency: step.dependency,
         pause,
         expected,
     })

@@ -52,10 +52,11 @@ const EVERY_CALL: &[CallKind] = &[
     CallKind::AsyncInvoke,
     CallKind::AsyncOutcome,
     CallKind::List,
+    CallKind::Dependency,
 ];
 
 /// Every key, in checking order.
-pub static KEYS: [Key; 16] = [
+pub static KEYS: [Key; 17] = [
     Key {
         name: "request_id",
         shown_on: &[CallKind::Invoke, CallKind::AsyncInvoke],
@@ -82,6 +83,13 @@ pub static KEYS: [Key; 16] = [
         shown_on: &[CallKind::Api],
         admits_any_status: false,
         reads: Reads::Value(|o| o.function.clone()),
+        validate: any_value,
+    },
+    Key {
+        name: "dependency",
+        shown_on: &[CallKind::Dependency],
+        admits_any_status: false,
+        reads: Reads::Value(|o| o.dependency.clone()),
         validate: any_value,
     },
     Key {

@@ -18,7 +18,13 @@ pub fn check_ops(
     mismatches: &mut Vec<Mismatch>,
 ) -> Option<Value> {
     let Some(actual) = actual else {
-        if matches!(ops, [Op::Absent]) {
+        // `{"$oneOf": [{"$absent": true}, …]}` says "absent, or else …".
+        let absent_allowed = match ops {
+            [Op::Absent] => true,
+            [Op::OneOf(options)] => options.iter().any(|m| m.is_satisfied(None, captures)),
+            _ => false,
+        };
+        if absent_allowed {
             return None;
         }
         mismatches.push(mismatch(path, source, None));

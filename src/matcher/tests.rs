@@ -136,6 +136,23 @@ fn absent_matches_a_missing_key_only() {
 }
 
 #[test]
+fn one_of_with_an_absent_option_allows_a_missing_key() {
+    let expected = json!({"function": {"$oneOf": [{"$absent": true}, {"timeout": 3}]}});
+    assert!(run(expected.clone(), json!({"status": 400})).0.is_empty());
+    assert!(
+        run(expected.clone(), json!({"function": {"timeout": 3}}))
+            .0
+            .is_empty()
+    );
+    assert_eq!(
+        run(expected, json!({"function": {"timeout": 900}})).0.len(),
+        1
+    );
+    let without = json!({"function": {"$oneOf": [{"timeout": 3}, {"timeout": 4}]}});
+    assert_eq!(run(without, json!({"status": 400})).0.len(), 1);
+}
+
+#[test]
 fn contains_capture_ties_a_line_to_a_captured_value() {
     let m = Matcher::compile(&json!({"$containsCapture": "rid"}), "log").unwrap();
     let mut captures = Captures::default();

@@ -166,9 +166,16 @@ impl Client {
         .page(call)
     }
 
-    /// DeleteFunction, whatever it answers.
+    /// DeleteFunction of the whole function, whatever it answers: `func_urn` is sent without its
+    /// version, since a URN naming a version deletes only that version and the latest version
+    /// may not be deleted at all (DeleteFunction's page).
     pub async fn delete_function(&self, func_urn: &str) -> Result<Reply, ProtocolError> {
-        let url = self.function_url(func_urn, "");
+        self.delete_function_urn(unversioned_urn(func_urn)).await
+    }
+
+    /// DeleteFunction of `urn` as given, version and all, whatever it answers.
+    pub async fn delete_function_urn(&self, urn: &str) -> Result<Reply, ProtocolError> {
+        let url = self.function_url(urn, "");
         self.send(
             "DeleteFunction",
             self.request(reqwest::Method::DELETE, url, self.api_timeout),
@@ -182,16 +189,23 @@ impl Client {
         &self,
         request: &CreateDependencyVersionRequest,
     ) -> Result<DependencyVersion, ProtocolError> {
-        const CALL: &str = "CreateDependencyVersion";
+        self.create_dependency_version_reply(request)
+            .await?
+            .dependency_version("CreateDependencyVersion")
+    }
+
+    /// CreateDependencyVersion, whatever it answers.
+    pub async fn create_dependency_version_reply(
+        &self,
+        request: &CreateDependencyVersionRequest,
+    ) -> Result<Reply, ProtocolError> {
         let url = format!("{}/version", self.dependencies_url());
-        let reply = self
-            .send(
-                CALL,
-                self.request(reqwest::Method::POST, url, self.api_timeout)
-                    .json(request),
-            )
-            .await?;
-        reply.dependency_version(CALL)
+        self.send(
+            "CreateDependencyVersion",
+            self.request(reqwest::Method::POST, url, self.api_timeout)
+                .json(request),
+        )
+        .await
     }
 
     /// DeleteDependencyVersion, whatever it answers.
@@ -317,5 +331,30 @@ impl RequestVersion {
     /// Whether the answer's body is the v1 JSON body rather than the function's raw output.
     pub fn is_v1(self) -> bool {
         self == RequestVersion::V1
+    }
+}
+
+/// `urn:fss:<region>:<project_id>:function:<package>:<name>` of a function URN that may end
+/// with a version or alias (`…:latest`); a URN of another shape is answered as it is.
+pub fn unversioned_urn(func_urn: &str) -> &str {
+    match func_urn.match_indices(':').nth(6) {
+        Some((at, _)) if func_urn.starts_with("urn:fss:") => &func_urn[..at],
+        _ => func_urn,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::unversioned_urn;
+
+    #[test]
+    fn a_urn_loses_its_version_and_nothing_else() {
+        let bare = "urn:fss:eu-de:p1:function:default:hello";
+        assert_eq!(unversioned_urn(&format!("{bare}:latest")), bare);
+        assert_eq!(unversioned_urn(bare), bare);
+        assert_eq!(
+            unversioned_urn("not-a-urn:a:b:c:d:e:f:g"),
+            "not-a-urn:a:b:c:d:e:f:g"
+        );
     }
 }

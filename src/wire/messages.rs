@@ -7,11 +7,15 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Serialize)]
 pub struct CreateFunctionRequest {
     pub func_name: String,
-    pub package: String,
+    /// Mandatory for FunctionGraph; `None` only in a request a case sends without it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub package: Option<String>,
     pub runtime: String,
     pub handler: String,
     pub memory_size: u32,
-    pub timeout: u32,
+    /// Mandatory for FunctionGraph; `None` only in a request a case sends without it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<u32>,
     pub code_type: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub func_code: Option<FuncCode>,
@@ -46,13 +50,15 @@ pub struct FuncCode {
 #[derive(Debug, Serialize)]
 pub struct CreateDependencyVersionRequest {
     /// `zip`: the file is in `depend_file` (FunctionGraph also knows `obs`, a link).
-    pub depend_type: &'static str,
+    pub depend_type: String,
     /// The zip, base64.
     pub depend_file: String,
     /// The runtime id the dependency is for.
     pub runtime: String,
     /// 1–96 letters, digits, `_`, `.`, `-`; versions are numbered per name.
     pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
 }
 
 /// A dependency version: the answer of CreateDependencyVersion. `DELETE

@@ -10,7 +10,7 @@ mod reply;
 mod session;
 mod signing;
 
-pub use client::{Client, RequestVersion};
+pub use client::{Client, RequestVersion, unversioned_urn};
 pub use error::ProtocolError;
 pub use messages::{
     ApiErrorBody, AsyncInvokeFunctionResponse, CreateDependencyVersionRequest,

@@ -157,10 +157,11 @@ impl Standalone {
     fn create_dependency(&self, name: &str) -> Result<(), Failed> {
         let client = plain_client(&self.fgref_url)?;
         let request = fgconform::wire::CreateDependencyVersionRequest {
-            depend_type: "zip",
+            depend_type: "zip".into(),
             depend_file: base64::engine::general_purpose::STANDARD.encode(echo_zip()),
             runtime: "Node.js20.15".into(),
             name: name.to_owned(),
+            description: None,
         };
         block_on(client.create_dependency_version(&request))?;
         Ok(())
@@ -171,11 +172,11 @@ impl Standalone {
         let client = plain_client(&self.fgref_url)?;
         let request = fgconform::wire::CreateFunctionRequest {
             func_name: name.to_owned(),
-            package: "default".into(),
+            package: Some("default".into()),
             runtime: "Node.js20.15".into(),
             handler: "index.handler".into(),
             memory_size: 128,
-            timeout: 3,
+            timeout: Some(3),
             code_type: "zip".into(),
             func_code: Some(fgconform::wire::FuncCode {
                 file: base64::engine::general_purpose::STANDARD.encode(echo_zip()),

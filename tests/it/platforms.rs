@@ -149,6 +149,11 @@ pub const BROKEN_PLATFORMS: &[Subject] = &[
             "api::code-type-unknown",
             "api::delete-missing-function",
             "api::dependencies-over-twenty",
+            "api::dependency-description-too-long",
+            "api::dependency-in-use",
+            "api::dependency-not-a-zip-refused",
+            "api::dependency-type-unknown",
+            "api::dependency-version-deleted",
             "api::description-too-long",
             "api::duplicate-name",
             "api::func-name-bad-character",
@@ -165,6 +170,8 @@ pub const BROKEN_PLATFORMS: &[Subject] = &[
             "api::list-functions-maxitems-not-a-number",
             "api::memory-size-between-sizes",
             "api::memory-size-not-allowed",
+            "api::memory-size-over-10-gb",
+            "api::package-over-50-mb-refused",
             "api::runtime-unknown",
             "api::runtime-wrong-spelling",
             "api::timeout-above-maximum",
@@ -275,10 +282,120 @@ pub const BROKEN_PLATFORMS: &[Subject] = &[
         breaks: "deleteFunction answers 204 but keeps the function",
         kind: Kind::Proxy(Fault::DeleteKeepsFunction),
         fails: &[
+            "api::delete-latest-version-refused",
             "api::delete-missing-function",
             "api::invoke-deleted-function",
             "async-invocation::deleted-function-404",
         ],
+        ..Subject::BASE
+    },
+    Subject {
+        name: "delete-latest-deletes-function",
+        breaks: "deleteFunction of the latest version's URN deletes the whole function",
+        kind: Kind::Proxy(Fault::DeleteLatestDeletesFunction),
+        fails: &["api::delete-latest-version-refused"],
+        ..Subject::BASE
+    },
+    Subject {
+        name: "func-urn-without-version",
+        breaks: "createFunction's answer gives func_urn ending with the version :latest",
+        kind: Kind::Proxy(Fault::FuncUrnWithoutVersion),
+        fails: &["api::create-answer-urn-latest"],
+        ..Subject::BASE
+    },
+    Subject {
+        name: "dependency-fields-unchecked",
+        breaks: "createDependencyVersion refuses a name, description, depend_type or runtime outside its rules",
+        kind: Kind::Proxy(Fault::DependencyFieldsUnchecked),
+        fails: &[
+            "api::dependency-description-too-long",
+            "api::dependency-name-starts-with-digit",
+            "api::dependency-runtime-unknown",
+            "api::dependency-type-unknown",
+        ],
+        ..Subject::BASE
+    },
+    Subject {
+        name: "dependency-files-unchecked",
+        breaks: "createDependencyVersion refuses a depend_file that is no zip, over 40 MB or 30,000 files, or holding a name that ends with ~",
+        kind: Kind::Proxy(Fault::DependencyFilesUnchecked),
+        fails: &[
+            "api::dependency-not-a-zip-refused",
+            "api::dependency-over-30000-files-refused",
+            "api::dependency-over-40-mb-refused",
+            "api::dependency-tilde-file-refused",
+        ],
+        ..Subject::BASE
+    },
+    Subject {
+        name: "dependency-versions-from-zero",
+        breaks: "a new dependency is version 1",
+        kind: Kind::Proxy(Fault::DependencyVersionsFromZero),
+        // The versions it answers are not the ones it deletes: the delete cases fail too.
+        fails: &[
+            "api::dependency-first-version",
+            "api::dependency-in-use",
+            "api::dependency-version-deleted",
+        ],
+        ..Subject::BASE
+    },
+    Subject {
+        name: "dependency-delete-answers-200",
+        breaks: "deleteDependencyVersion answers 204 No Content",
+        kind: Kind::Proxy(Fault::DependencyDeleteAnswers200),
+        fails: &["api::dependency-version-deleted"],
+        ..Subject::BASE
+    },
+    Subject {
+        name: "dependency-in-use-deleted",
+        breaks: "deleteDependencyVersion of a version a function uses is refused (412 FSS.1033)",
+        kind: Kind::Proxy(Fault::DependencyInUseDeleted),
+        fails: &["api::dependency-in-use"],
+        ..Subject::BASE
+    },
+    Subject {
+        name: "maxitems-outside-range-refused",
+        breaks: "listFunctions takes maxitems 0 or over 400 as 400",
+        kind: Kind::Proxy(Fault::MaxitemsOutsideRangeRefused),
+        fails: &["api::list-functions-maxitems-default"],
+        ..Subject::BASE
+    },
+    Subject {
+        name: "package-sizes-unchecked",
+        breaks: "createFunction refuses a package over 50 MB, or one that unpacks to more than 1,500 MB",
+        kind: Kind::Proxy(Fault::PackageSizesUnchecked),
+        fails: &[
+            "api::package-over-50-mb-refused",
+            "api::package-unpacks-over-1500-mb-refused",
+        ],
+        ..Subject::BASE
+    },
+    Subject {
+        name: "memory-over-10-gb-accepted",
+        breaks: "createFunction refuses a memory_size over 10 GB",
+        kind: Kind::Proxy(Fault::MemoryOver10GbAccepted),
+        fails: &["api::memory-size-over-10-gb"],
+        ..Subject::BASE
+    },
+    Subject {
+        name: "type-missing",
+        breaks: "createFunction's answer says the function's type, v1 or v2",
+        kind: Kind::Proxy(Fault::TypeMissing),
+        fails: &["api::create-answer-type-default"],
+        ..Subject::BASE
+    },
+    Subject {
+        name: "package-defaulted",
+        breaks: "createFunction without package, a mandatory field, is refused",
+        kind: Kind::Proxy(Fault::PackageDefaulted),
+        fails: &["api::package-omitted-refused"],
+        ..Subject::BASE
+    },
+    Subject {
+        name: "timeout-defaulted-to-900",
+        breaks: "a function created without timeout has the default 3 s (when it is not refused)",
+        kind: Kind::Proxy(Fault::TimeoutDefaultedTo900),
+        fails: &["api::timeout-omitted-default"],
         ..Subject::BASE
     },
     Subject {

@@ -178,6 +178,28 @@ pub const SUBJECTS: &[Subject] = &[
         ..Subject::BASE
     },
     Subject {
+        // A variant: the zh page's note on the callback (CONTRADICTIONS.md #1).
+        name: "callback-error-returns-second-argument",
+        breaks: "nothing: callback(err, message) fails the call with `message` as its result, not the error object",
+        kind: Kind::Runtime {
+            runtime: "Node.js20.15",
+            patches: &[(
+                "        outcome = { ok: false, body: invocationErrorBody(error) };",
+                "        outcome = { ok: false, body: typeof data === 'string' && data !== '' ? data : invocationErrorBody(error) };",
+            )],
+        },
+        cases: Cases::Select(&[
+            "--level",
+            "documented",
+            "--feature",
+            "callback",
+            "--feature",
+            "errors",
+        ]),
+        fails: &[],
+        ..Subject::BASE
+    },
+    Subject {
         name: "initializer-timeout-not-enforced",
         breaks: "initializer_timeout bounds the initializer (HW-INIT-SPEC)",
         kind: Kind::Proxy(Fault::InitializerTimeoutDoubled),
@@ -216,7 +238,7 @@ pub const SUBJECTS: &[Subject] = &[
     },
     Subject {
         name: "statuses-from-the-pages-lists",
-        breaks: "nothing: 400 for a non-JSON invoke body and a duplicate name, the 4xx the invoke and CreateFunction pages list, not the table's 406 and 409",
+        breaks: "nothing: 400 for a non-JSON invoke body, a duplicate name and a package over 50 MB, the 4xx the invoke and CreateFunction pages list, not the table's 406, 409 and 413",
         kind: Kind::Proxy(Fault::StatusesFromThePagesLists),
         cases: Cases::Select(&[
             "--level",
@@ -226,6 +248,22 @@ pub const SUBJECTS: &[Subject] = &[
             "--feature",
             "sizes",
         ]),
+        fails: &[],
+        ..Subject::BASE
+    },
+    Subject {
+        name: "type-default-v1",
+        breaks: "nothing: a function created without type is v1, the field's text, not v2, its Default line",
+        kind: Kind::Proxy(Fault::TypeDefaultV1),
+        cases: Cases::Select(&["--level", "documented", "--feature", "functions-api"]),
+        fails: &[],
+        ..Subject::BASE
+    },
+    Subject {
+        name: "timeout-defaulted-to-3",
+        breaks: "nothing: CreateFunction without timeout gives the FAQ's 3 s instead of refusing the field CreateFunction calls mandatory",
+        kind: Kind::Proxy(Fault::TimeoutDefaultedTo3),
+        cases: Cases::Select(&["--level", "documented", "--feature", "api-errors"]),
         fails: &[],
         ..Subject::BASE
     },

@@ -81,6 +81,8 @@ pub(crate) enum FssError {
     #[error("{0}")]
     InvalidQuery(String),
     #[error("{0}")]
+    InvalidVersion(String),
+    #[error("{0}")]
     DescriptionTooLong(String),
     #[error("{0}")]
     InvalidDependency(String),
@@ -130,6 +132,7 @@ impl FssError {
             Self::InvalidInitializer(_) => (StatusCode::BAD_REQUEST, "FSS.1404"),
             Self::InvalidInitializerTimeout(_) => (StatusCode::BAD_REQUEST, "FSS.1405"),
             Self::InvalidQuery(_) => (StatusCode::BAD_REQUEST, "FSS.1001"),
+            Self::InvalidVersion(_) => (StatusCode::BAD_REQUEST, "FSS.1015"),
             Self::DescriptionTooLong(_) => (StatusCode::BAD_REQUEST, "FSS.1019"),
             Self::InvalidDependency(_) => (StatusCode::BAD_REQUEST, "FSS.1024"),
             Self::InvalidDependencyType(_) => (StatusCode::BAD_REQUEST, "FSS.1032"),

@@ -46,6 +46,9 @@ pub(crate) struct CreateFunctionRequest {
     /// §4, "Instance limits").
     #[serde(default)]
     pub max_instance_num: Option<i64>,
+    /// The function's version kind, `v1` or `v2` (CONTRADICTIONS.md #41: fgref's default `v2`).
+    #[serde(default, rename = "type")]
+    pub function_type: Option<String>,
 }
 
 /// UpdateFunctionMaxInstanceConfig: `PUT .../functions/{func_urn}/config-max-instance`.
@@ -90,6 +93,9 @@ pub(crate) struct FunctionModel {
     pub strategy_config: StrategyConfig,
     pub depend_version_list: Vec<String>,
     pub max_instance_num: i64,
+    /// `v1` or `v2`: what CreateFunction was sent, `v2` when it was sent none.
+    #[serde(rename = "type")]
+    pub function_type: String,
 }
 
 /// ListFunctions' answer: `GET /v2/{project_id}/fgs/functions`

@@ -40,11 +40,12 @@ impl FunctionKey {
     }
 }
 
-/// Parses `urn:fss:<region>:<project_id>:function:<package>:<name>[:<version>]`.
+/// Parses `urn:fss:<region>:<project_id>:function:<package>:<name>[:<version>]`; the version is
+/// `None` when the URN names none.
 ///
 /// The region is not checked, so a URN written for another region still finds the function; a
 /// version other than `latest` does not exist in fgref.
-pub(crate) fn parse_urn(urn: &str) -> Result<(FunctionKey, &str), String> {
+pub(crate) fn parse_urn(urn: &str) -> Result<(FunctionKey, Option<&str>), String> {
     let parts: Vec<&str> = urn.split(':').collect();
     let well_formed = matches!(parts.len(), 7 | 8)
         && parts[0] == "urn"
@@ -61,7 +62,7 @@ pub(crate) fn parse_urn(urn: &str) -> Result<(FunctionKey, &str), String> {
         package: parts[5].to_owned(),
         name: parts[6].to_owned(),
     };
-    Ok((key, parts.get(7).copied().unwrap_or(VERSION)))
+    Ok((key, parts.get(7).copied()))
 }
 
 /// A created function.
@@ -287,11 +288,11 @@ mod tests {
         };
         let urn = key.urn();
         assert_eq!(urn, "urn:fss:fgref:p1:function:default:hello:latest");
-        assert_eq!(parse_urn(&urn).unwrap(), (key.clone(), "latest"));
+        assert_eq!(parse_urn(&urn).unwrap(), (key.clone(), Some("latest")));
         let bare = "urn:fss:fgref:p1:function:default:hello";
-        assert_eq!(parse_urn(bare).unwrap(), (key.clone(), "latest"));
+        assert_eq!(parse_urn(bare).unwrap(), (key.clone(), None));
         let other_region = "urn:fss:cn-north-4:p1:function:default:hello:v2";
-        assert_eq!(parse_urn(other_region).unwrap(), (key, "v2"));
+        assert_eq!(parse_urn(other_region).unwrap(), (key, Some("v2")));
     }
 
     #[test]

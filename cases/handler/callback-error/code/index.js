@@ -1,5 +1,5 @@
 'use strict';
 
 exports.handler = function (event, context, callback) {
-  callback(new Error('boom'));
+  callback(new Error('boom'), 'the second argument');
 };

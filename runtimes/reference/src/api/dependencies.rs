@@ -19,7 +19,7 @@ use md5::{Digest, Md5};
 
 use super::{
     extract::{body_error, path_error},
-    validate_dependency::validate_dependency,
+    validate_dependency::{check_file_names, validate_dependency},
 };
 use crate::{
     dependencies::DependencyError,
@@ -64,6 +64,7 @@ pub(super) async fn create_dependency_version(
     let kept = tokio::task::spawn_blocking(move || {
         unpack::check(&zip, Limits::default())
             .map_err(|e| FssError::InvalidDependency(format!("depend_file: {e}")))?;
+        check_file_names(&zip)?;
         std::fs::write(&zip_path, &zip)
             .map_err(|e| FssError::Platform(format!("failed to keep the dependency's zip: {e}")))?;
         Ok::<_, FssError>((zip.len() as u64, hex(&Md5::digest(&zip))))

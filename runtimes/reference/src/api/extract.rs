@@ -53,7 +53,7 @@ pub(super) fn lookup(
             registry::VERSION
         ))
     };
-    if key.project_id != project_id || version != registry::VERSION {
+    if key.project_id != project_id || version.unwrap_or(registry::VERSION) != registry::VERSION {
         return Err(missing());
     }
     platform.registry.get(&key).ok_or_else(missing)

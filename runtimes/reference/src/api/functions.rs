@@ -130,6 +130,7 @@ pub(super) async fn create_function(
         strategy_config: StrategyConfig { concurrency: -1 },
         depend_version_list: valid.depend_version_list,
         max_instance_num: valid.max_instance_num,
+        function_type: valid.function_type,
     };
     let mut function = Function::new(
         uid,
@@ -273,6 +274,15 @@ pub(super) async fn delete_function(
 ) -> Result<StatusCode, FssError> {
     let Path((project_id, urn)) = path.map_err(path_error)?;
     let function = lookup(&platform, &project_id, &urn)?;
+    // DeleteFunction's page: a URN with a version deletes only that version, the latest one may
+    // not be deleted, and the whole function goes by a URN without a version.
+    if let Ok((_, Some(version))) = registry::parse_urn(&urn) {
+        return Err(FssError::InvalidVersion(format!(
+            "version {version} of a function cannot be deleted; to delete the function, name it without a version: {}",
+            urn.rsplit_once(':')
+                .map_or(urn.as_str(), |(function, _)| function)
+        )));
+    }
     let Some(function) = platform.registry.remove(&function.key) else {
         return Err(FssError::NoSuchFunction(format!(
             "function {urn} was deleted concurrently"

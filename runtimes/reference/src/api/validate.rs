@@ -28,6 +28,7 @@ const MAX_DEPENDENCIES: usize = 20;
 #[derive(Debug)]
 pub(super) struct ValidFunction {
     pub description: String,
+    pub function_type: String,
     pub memory_size: u32,
     pub timeout: u32,
     pub initializer_handler: String,
@@ -120,8 +121,20 @@ pub(super) fn validate(request: &CreateFunctionRequest) -> Result<ValidFunction,
     let depend_version_list = check_depend_version_list(request)?;
     let max_instance_num =
         check_max_instance_num(request.max_instance_num.unwrap_or(DEFAULT_MAX_INSTANCES))?;
+    // CreateFunction's type: "v1" in its text, "v2" in its Default line (CONTRADICTIONS.md #41);
+    // fgref takes the Default line, v2 being "the official version" of the answer's table.
+    let function_type = match request.function_type.as_deref() {
+        None => "v2".to_owned(),
+        Some(t @ ("v1" | "v2")) => t.to_owned(),
+        Some(other) => {
+            return Err(FssError::BadRequest(format!(
+                "type {other:?} is invalid; use \"v1\" or \"v2\" (v2 when absent)"
+            )));
+        }
+    };
     Ok(ValidFunction {
         description,
+        function_type,
         max_instance_num,
         memory_size,
         timeout: request.timeout as u32,

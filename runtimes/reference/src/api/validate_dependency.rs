@@ -86,6 +86,23 @@ pub(super) fn validate_dependency(
     Ok(ValidDependency { zip, description })
 }
 
+/// No file of a dependency may end with `~` (Configuring Dependency Packages, Overview: notes);
+/// run on a zip [`crate::unpack::check`] has passed.
+pub(super) fn check_file_names(zip: &[u8]) -> Result<(), FssError> {
+    let archive = zip::ZipArchive::new(std::io::Cursor::new(zip))
+        .map_err(|e| FssError::InvalidDependency(format!("depend_file: not a valid zip: {e}")))?;
+    match archive
+        .file_names()
+        .filter_map(Result::ok)
+        .find(|name| name.trim_end_matches('/').ends_with('~'))
+    {
+        Some(name) => Err(FssError::InvalidDependency(format!(
+            "depend_file holds {name:?}: a dependency may hold no file whose name ends with '~'; remove it (editors leave such backups)"
+        ))),
+        None => Ok(()),
+    }
+}
+
 /// Letters, digits, `_`, `.` and `-`, at most 96, starting with a letter and ending with a
 /// letter or digit.
 fn check_name(name: &str) -> Result<(), FssError> {

@@ -356,7 +356,7 @@ async fn async_calls_refuse_what_is_wrong_and_go_with_their_function() {
 
     let request_id = accepted["request_id"].as_str().unwrap();
     f.ended(&urn, request_id).await;
-    let deleted = f.client.delete(f.function_url(&urn)).send().await.unwrap();
+    let deleted = f.client.delete(f.delete_url(&urn)).send().await.unwrap();
     assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
     let again = f.create_ok("async-refusals", json!({})).await;
     assert_eq!(again, urn);

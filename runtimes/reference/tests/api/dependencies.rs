@@ -375,7 +375,7 @@ async fn a_version_in_use_cannot_be_deleted_until_its_functions_are() {
     let (status, body) = f.send(f.client.delete(f.version_url(&dep))).await;
     assert_eq!(status, StatusCode::PRECONDITION_FAILED, "{body}");
     assert_eq!(body["error_code"], "FSS.1033");
-    let deleted = f.client.delete(f.function_url(&urn)).send().await.unwrap();
+    let deleted = f.client.delete(f.delete_url(&urn)).send().await.unwrap();
     assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
     let (status, body) = f.send(f.client.delete(f.version_url(&dep))).await;
     assert_eq!(status, StatusCode::NO_CONTENT, "{body}");

@@ -206,7 +206,7 @@ async fn an_extension_registers_hears_every_call_and_receives_its_telemetry() {
     assert_eq!(report["status"], "success");
 
     let extension_pid = seen["pid"].as_u64().unwrap() as u32;
-    let response = f.client.delete(f.function_url(&urn)).send().await.unwrap();
+    let response = f.client.delete(f.delete_url(&urn)).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
     assert!(
         gone_within(extension_pid, Duration::from_secs(5)).await,

@@ -48,7 +48,20 @@ async fn create_get_delete_round_trip() {
         assert_eq!(got.json::<Value>().await.unwrap(), model);
     }
 
-    let deleted = f.client.delete(f.function_url(urn)).send().await.unwrap();
+    // The latest version may not be deleted on its own, and the function stays.
+    let refused = f.client.delete(f.function_url(urn)).send().await.unwrap();
+    assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["error_code"], "FSS.1015", "{body}");
+    let kept = f
+        .client
+        .get(format!("{}/config", f.function_url(urn)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(kept.status(), StatusCode::OK);
+
+    let deleted = f.client.delete(f.delete_url(urn)).send().await.unwrap();
     assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
     for response in [
         f.client
@@ -56,7 +69,7 @@ async fn create_get_delete_round_trip() {
             .send()
             .await
             .unwrap(),
-        f.client.delete(f.function_url(urn)).send().await.unwrap(),
+        f.client.delete(f.delete_url(urn)).send().await.unwrap(),
     ] {
         assert_eq!(response.status(), StatusCode::NOT_FOUND);
         let body: Value = response.json().await.unwrap();

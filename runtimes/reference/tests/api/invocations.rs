@@ -309,7 +309,7 @@ async fn delete_stops_the_functions_instances() {
             .unwrap(),
     );
     assert!(code_root.is_dir());
-    let deleted = f.client.delete(f.function_url(&urn)).send().await.unwrap();
+    let deleted = f.client.delete(f.delete_url(&urn)).send().await.unwrap();
     assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
     assert!(!proc_exists(pid), "instance {pid} survived DeleteFunction");
     assert!(

@@ -91,7 +91,7 @@ async fn functions_are_listed_in_pages_oldest_first() {
     // A deleted function leaves the list; another project sees none of these.
     let response = fixture
         .client
-        .delete(fixture.function_url(urn))
+        .delete(fixture.delete_url(urn))
         .send()
         .await
         .unwrap();

@@ -224,6 +224,13 @@ impl Fixture {
         format!("{}/{}", self.functions_url(), urn.replace(':', "%3A"))
     }
 
+    /// DeleteFunction's URL for the function `urn` names: without its version, since the latest
+    /// version may not be deleted.
+    fn delete_url(&self, urn: &str) -> String {
+        let function = urn.strip_suffix(":latest").unwrap_or(urn);
+        self.function_url(function)
+    }
+
     async fn create(&self, body: &Value) -> (StatusCode, Value) {
         let response = self
             .client

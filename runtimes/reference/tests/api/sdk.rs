@@ -181,6 +181,10 @@ async fn the_official_python_sdk_drives_a_standalone_fgref() {
         );
     }
 
+    // The SDK's DeleteFunction with the func_urn CreateFunction answered names the latest
+    // version, which may not be deleted; the function's own URN deletes it.
+    assert_eq!(seen["latest_deleted"]["http_status"], 400, "{seen}");
+    assert_eq!(seen["latest_deleted"]["error_code"], "FSS.1015", "{seen}");
     assert_eq!(seen["deleted"]["http_status"], 204, "{seen}");
     let after = &seen["after_delete"];
     assert_eq!(after["raised"], "ClientRequestException", "{seen}");

@@ -148,7 +148,14 @@ def main():
 
     seen["async"] = invoke_async(client, urn)
 
-    deleted = client.delete_function(DeleteFunctionRequest(function_urn=urn))
+    # The latest version may not be deleted; the whole function goes by its URN without one.
+    try:
+        client.delete_function(DeleteFunctionRequest(function_urn=urn))
+        seen["latest_deleted"] = {"http_status": 204}
+    except exceptions.ClientRequestException as e:
+        seen["latest_deleted"] = {"http_status": e.status_code, "error_code": e.error_code}
+    function_urn = urn.rsplit(":", 1)[0] if urn.endswith(":latest") else urn
+    deleted = client.delete_function(DeleteFunctionRequest(function_urn=function_urn))
     seen["deleted"] = {"http_status": deleted.status_code}
 
     try:

@@ -1,6 +1,7 @@
 //! The faulty proxy's rewrites of the functions API: CreateFunction's request (a platform that
 //! runs something other than what was configured) and answer (a model that misdescribes the
-//! function, or hides the request's rewrite), and ListFunctions' query and page.
+//! function, or hides the request's rewrite), ListFunctions' query and page, and the URN
+//! DeleteFunction names.
 
 use axum::body::Bytes;
 use serde_json::{Value, json};
@@ -23,7 +24,8 @@ pub(super) fn rewrite_create(fault: Fault, body: Bytes) -> Bytes {
             }
         }
         Fault::MemoryNotEnforced => {
-            if let Some(m) = request["memory_size"].as_u64() {
+            // Only sizes CreateFunction lists: refusing others is another behaviour.
+            if let Some(m) = request["memory_size"].as_u64().filter(|m| *m <= 4096) {
                 request["memory_size"] = json!((m * 4).min(4096));
             }
         }
@@ -47,6 +49,27 @@ pub(super) fn rewrite_create(fault: Fault, body: Bytes) -> Bytes {
                 }
             }
         }
+        Fault::PackageDefaulted if request["package"].is_null() => {
+            request["package"] = json!("default");
+        }
+        Fault::TimeoutDefaultedTo900 if request["timeout"].is_null() => {
+            request["timeout"] = json!(900);
+        }
+        Fault::TimeoutDefaultedTo3 if request["timeout"].is_null() => {
+            request["timeout"] = json!(3);
+        }
+        Fault::MemoryOver10GbAccepted => {
+            if request["memory_size"].as_u64().is_some_and(|m| m > 10240) {
+                request["memory_size"] = json!(4096);
+            }
+        }
+        Fault::PackageSizesUnchecked => match request["func_code"]["file"]
+            .as_str()
+            .and_then(without_filler)
+        {
+            Some(file) => request["func_code"]["file"] = json!(file),
+            None => return body,
+        },
         Fault::InitializerTimeoutDefaulted => {
             if request["initializer_handler"].is_string()
                 && request["initializer_timeout"].is_null()
@@ -109,6 +132,20 @@ pub(super) fn rewrite_create_answer(fault: Fault, body: Bytes) -> Bytes {
             model["digest"] = json!(empty);
         }
         Fault::CpuInCores => model["cpu"] = json!(1),
+        Fault::TypeDefaultV1 => model["type"] = json!("v1"),
+        Fault::TypeMissing => {
+            if let Some(fields) = model.as_object_mut() {
+                fields.remove("type");
+            }
+        }
+        Fault::FuncUrnWithoutVersion => {
+            if let Some(urn) = model["func_urn"]
+                .as_str()
+                .and_then(|u| u.strip_suffix(":latest"))
+            {
+                model["func_urn"] = json!(urn);
+            }
+        }
         Fault::CreateAnswerForgetsConfiguration => {
             model["user_data"] = json!("");
             model["initializer_handler"] = json!("");
@@ -122,10 +159,14 @@ pub(super) fn rewrite_create_answer(fault: Fault, body: Bytes) -> Bytes {
 
 /// ListFunctions' path and query as the fault sends it on.
 pub(super) fn rewrite_list_query(fault: Fault, path: &str) -> String {
-    if fault == Fault::NegativeMaxitemsAccepted {
-        return path.replace("maxitems=-", "maxitems=0&was=-");
+    match fault {
+        Fault::NegativeMaxitemsAccepted => path.replace("maxitems=-", "maxitems=0&was=-"),
+        // Refused as fgref refuses a negative maxitems.
+        Fault::MaxitemsOutsideRangeRefused => path
+            .replace("maxitems=0", "maxitems=-1")
+            .replace("maxitems=401", "maxitems=-1"),
+        _ => path.to_owned(),
     }
-    path.to_owned()
 }
 
 /// A 2xx ListFunctions page as the fault gives it.
@@ -154,4 +195,41 @@ pub(super) fn rewrite_function_list(fault: Fault, body: Bytes) -> Bytes {
         _ => return body,
     }
     Bytes::from(page.to_string())
+}
+
+/// A DELETE's path (`method`; any other call's passes as it is): a platform that takes the latest
+/// version's URN for the function's.
+pub(super) fn rewrite_delete_path(
+    fault: Fault,
+    method: &axum::http::Method,
+    path: String,
+) -> String {
+    match path.strip_suffix("%3Alatest") {
+        Some(function)
+            if fault == Fault::DeleteLatestDeletesFunction
+                && method == axum::http::Method::DELETE =>
+        {
+            function.to_owned()
+        }
+        _ => path,
+    }
+}
+
+/// The package `file` (base64) without the harness's filler, base64 again: what a platform that
+/// checks no size would have run. `None` when it holds no filler.
+fn without_filler(file: &str) -> Option<String> {
+    use base64::Engine as _;
+    let base64 = base64::engine::general_purpose::STANDARD;
+    let zip = base64.decode(file).ok()?;
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip)).ok()?;
+    let filler = fgconform::package::FILLER_NAME;
+    archive.index_for_name(filler)?;
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for i in 0..archive.len() {
+        let entry = archive.by_index_raw(i).ok()?;
+        if entry.name().ok()?.as_ref() != filler {
+            out.raw_copy_file(entry).ok()?;
+        }
+    }
+    Some(base64.encode(out.finish().ok()?.into_inner()))
 }

@@ -1,0 +1,5 @@
+'use strict';
+
+exports.handler = function (event, context, callback) {
+  callback(null, 'ok');
+};

@@ -1,0 +1,3 @@
+'use strict';
+
+module.exports = 'from the dependency';
