@@ -47,6 +47,8 @@ impl Versions<'_> {
             });
         };
         let reply = client.create_dependency_version_reply(&request).await?;
+        // A refused step created nothing: a later `delete-dependency` must not reach back past it.
+        self.last = None;
         if reply.is_success()
             && let Ok(version) = reply.dependency_version(CALL)
         {

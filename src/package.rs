@@ -145,8 +145,9 @@ fn zip_entries_with(
     Ok(cursor.into_inner())
 }
 
-/// Writes `filler` a megabyte at a time, never holding it whole. The incompressible bytes come
-/// from a fixed xorshift sequence, so the same filler always gives the same zip.
+/// Writes `filler` a megabyte at a time, never holding it whole. The incompressible bytes are a
+/// megabyte of a fixed xorshift sequence, repeated (a repeat lies far beyond deflate's 32 KiB
+/// window), so the same filler always gives the same zip.
 fn write_filler(
     zip: &mut ZipWriter<Cursor<Vec<u8>>>,
     filler: Filler,
@@ -170,19 +171,19 @@ fn write_filler(
         .large_file(size > u64::from(u32::MAX))
         .unix_permissions(0o644);
     zip.start_file(FILLER_NAME, options)?;
-    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
     let mut chunk = vec![0u8; CHUNK as usize];
+    if let Filler::Incompressible(_) = filler {
+        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+        for word in chunk.chunks_mut(8) {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            word.copy_from_slice(&state.to_le_bytes());
+        }
+    }
     let mut left = size;
     while left > 0 {
         let n = left.min(CHUNK) as usize;
-        if let Filler::Incompressible(_) = filler {
-            for word in chunk[..n].chunks_mut(8) {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-                word.copy_from_slice(&state.to_le_bytes()[..word.len()]);
-            }
-        }
         zip.write_all(&chunk[..n])?;
         left -= n as u64;
     }

@@ -171,7 +171,6 @@ pub const BROKEN_PLATFORMS: &[Subject] = &[
             "api::memory-size-between-sizes",
             "api::memory-size-not-allowed",
             "api::memory-size-over-10-gb",
-            "api::package-over-50-mb-refused",
             "api::runtime-unknown",
             "api::runtime-wrong-spelling",
             "api::timeout-above-maximum",
@@ -179,6 +178,7 @@ pub const BROKEN_PLATFORMS: &[Subject] = &[
             "api::user-data-key-starts-with-digit",
             "api::user-data-too-large",
             "api::user-data-too-many",
+            "sizes::package-over-50-mb-refused",
         ],
         ..Subject::BASE
     },
@@ -322,8 +322,8 @@ pub const BROKEN_PLATFORMS: &[Subject] = &[
         fails: &[
             "api::dependency-not-a-zip-refused",
             "api::dependency-over-30000-files-refused",
-            "api::dependency-over-40-mb-refused",
             "api::dependency-tilde-file-refused",
+            "sizes::dependency-over-40-mb-refused",
         ],
         ..Subject::BASE
     },
@@ -365,8 +365,8 @@ pub const BROKEN_PLATFORMS: &[Subject] = &[
         breaks: "createFunction refuses a package over 50 MB, or one that unpacks to more than 1,500 MB",
         kind: Kind::Proxy(Fault::PackageSizesUnchecked),
         fails: &[
-            "api::package-over-50-mb-refused",
-            "api::package-unpacks-over-1500-mb-refused",
+            "sizes::package-over-50-mb-refused",
+            "sizes::package-unpacks-over-1500-mb-refused",
         ],
         ..Subject::BASE
     },
@@ -423,9 +423,9 @@ pub const BROKEN_PLATFORMS: &[Subject] = &[
             "async-invocation::accepted-with-request-id",
             "async-invocation::answered-before-the-call-ends",
             "async-invocation::body-reaches-the-function",
+            "async-invocation::function-error-fails",
             "async-invocation::listed-by-status",
             "async-invocation::listed-in-pages",
-            "async-invocation::function-error-fails",
             "async-invocation::record-fields",
             "async-invocation::request-256kb-accepted",
             "async-invocation::success-listed",
