@@ -277,15 +277,7 @@ fn dependency_names(
     let mut names: Vec<String> = Vec::new();
     for spanned in list.into_inner() {
         let name = spanned.get_ref().clone();
-        // The name becomes part of the dependency's name on the target, and a path below the
-        // case: FunctionGraph's characters only, and never `..` or a separator.
-        let valid = !name.is_empty()
-            && name.len() <= MAX_DEPENDENCY_NAME
-            && name.starts_with(|c: char| c.is_ascii_alphanumeric())
-            && name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
-        if !valid {
+        if !is_folder_name(&name) {
             return Err(source.at(
                 &spanned,
                 KEY,
@@ -297,11 +289,7 @@ fn dependency_names(
         if names.contains(&name) {
             return Err(source.at(&spanned, KEY, format!("`{name}` is listed twice")));
         }
-        // The folder itself, not a link to one elsewhere.
-        let real_dir = |path: std::path::PathBuf| {
-            std::fs::symlink_metadata(path).is_ok_and(|meta| meta.is_dir())
-        };
-        if !real_dir(dir.join("deps")) || !real_dir(dir.join("deps").join(&name)) {
+        if !has_deps_folder(dir, &name) {
             return Err(source.at(
                 &spanned,
                 KEY,
@@ -311,4 +299,23 @@ fn dependency_names(
         names.push(name);
     }
     Ok(names)
+}
+
+/// Whether `name` can name a `deps/` folder: it becomes part of the dependency's name on the
+/// target, and a path below the case, so FunctionGraph's characters only, never `..` or a
+/// separator.
+pub(super) fn is_folder_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= MAX_DEPENDENCY_NAME
+        && name.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+}
+
+/// Whether the case in `dir` has the folder `deps/<name>/` itself, not a link to one elsewhere.
+pub(super) fn has_deps_folder(dir: &Path, name: &str) -> bool {
+    let real_dir =
+        |path: std::path::PathBuf| std::fs::symlink_metadata(path).is_ok_and(|meta| meta.is_dir());
+    is_folder_name(name) && real_dir(dir.join("deps")) && real_dir(dir.join("deps").join(name))
 }

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use super::file::{CaseError, inside, load_expected, named_file, parse_json, read, read_bytes};
+use super::function::has_deps_folder;
 use crate::expect::Expected;
 use crate::observe::CallKind;
 use crate::wire::RequestVersion;
@@ -288,16 +289,8 @@ pub(super) fn load_step(
             ));
         }
         (Some(dependency), Action::CreateDependency) => {
-            let real_dir =
-                |path: PathBuf| std::fs::symlink_metadata(path).is_ok_and(|meta| meta.is_dir());
             let folder = &dependency.folder;
-            let plain = !folder.is_empty()
-                && folder
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
-                && folder != "."
-                && folder != "..";
-            if !plain || !real_dir(dir.join("deps")) || !real_dir(dir.join("deps").join(folder)) {
+            if !has_deps_folder(dir, folder) {
                 return Err(invalid(
                     "steps.dependency",
                     format!(
